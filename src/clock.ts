@@ -1,0 +1,11 @@
+/** The only module that reads the wall clock; everything else takes a Clock. */
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/** Float epoch seconds with microsecond precision, the unit of every wire `create_time`. */
+export function epochSeconds(date: Date): number {
+  return date.getTime() / 1000;
+}

@@ -1,0 +1,191 @@
+/**
+ * Configuration: environment variables plus an optional JSON config file → one typed, validated
+ * Config. Invalid configuration fails at start-up with a message naming the setting.
+ *
+ * Precedence: CLI flags (passed as `overrides`) > environment > config file > defaults.
+ * The config file is `$BACKCHAT_CONFIG`, else `<dataDir>/backchat.config.json` if it exists.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+
+const modelSchema = z.object({
+  /** Name sent upstream. */
+  id: z.string().min(1),
+  /** Slug shown to clients; defaults to `id`. */
+  slug: z.string().min(1).optional(),
+  title: z.string().min(1).optional(),
+  description: z.string().optional(),
+  contextWindow: z.number().int().positive().optional(),
+  maxOutputTokens: z.number().int().positive().optional(),
+});
+
+const providerSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('openai-compatible'),
+    id: z.string().min(1),
+    baseUrl: z.url(),
+    apiKey: z.string().optional(),
+    /** Models to offer; when absent, the upstream's `/v1/models` is asked at start-up. */
+    models: z.array(modelSchema).optional(),
+    /** Milliseconds to wait for the upstream's response headers. */
+    timeoutMs: z.number().int().positive().optional(),
+  }),
+  z.object({
+    type: z.literal('demo'),
+    id: z.string().min(1).default('demo'),
+    /** Milliseconds between streamed tokens (realistic default ≈ 30 tokens/s). */
+    tokenDelayMs: z.number().int().min(0).optional(),
+  }),
+]);
+
+export type ProviderConfig = z.infer<typeof providerSchema>;
+export type ModelConfig = z.infer<typeof modelSchema>;
+
+const fileSchema = z
+  .object({
+    host: z.string().optional(),
+    port: z.number().int().min(0).max(65535).optional(),
+    databaseUrl: z.string().optional(),
+    providers: z.array(providerSchema).optional(),
+    /** Client model slug → our model slug (e.g. "text-davinci-002-render-sha" → "llama3.1"). */
+    modelAliases: z.record(z.string(), z.string()).optional(),
+    /** Slug of the model used for unknown or legacy slugs. */
+    defaultModel: z.string().optional(),
+    telemetry: z.object({ enabled: z.boolean().optional() }).optional(),
+    temporaryChatRetentionHours: z.number().positive().optional(),
+    accessTokenTtlHours: z.number().positive().optional(),
+    sessionTtlHours: z.number().positive().optional(),
+    /** Probe Ollama on 127.0.0.1:11434 when no provider is configured. */
+    detectOllama: z.boolean().optional(),
+  })
+  .strict();
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** `sqlite:<file>` is derived from dataDir when DATABASE_URL is not a postgres URL. */
+  database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
+  /** Explicitly configured providers; empty means "choose the default" (see providers/registry). */
+  providers: ProviderConfig[];
+  modelAliases: Record<string, string>;
+  defaultModel: string | undefined;
+  detectOllama: boolean;
+  telemetryEnabled: boolean;
+  temporaryChatRetentionHours: number;
+  accessTokenTtlHours: number;
+  sessionTtlHours: number;
+  /** Where the built web UI lives (served at `/`), if built. */
+  webRoot: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export interface ConfigOverrides {
+  host?: string;
+  port?: number;
+  dataDir?: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+function parsePort(value: string, source: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(`${source} must be a port number (0-65535), got "${value}"`);
+  }
+  return port;
+}
+
+function parsePositive(value: string | undefined, source: string): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new ConfigError(`${source} must be a positive number, got "${value}"`);
+  return n;
+}
+
+function parseBool(value: string | undefined, source: string): boolean | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (/^(1|true|yes|on)$/i.test(value)) return true;
+  if (/^(0|false|no|off)$/i.test(value)) return false;
+  throw new ConfigError(`${source} must be true or false, got "${value}"`);
+}
+
+function readConfigFile(path: string): z.infer<typeof fileSchema> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`cannot read config file ${path}: ${(error as Error).message}`);
+  }
+  const parsed = fileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(`config file ${path}: ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
+  }
+  return parsed.data;
+}
+
+/** Providers named by the environment (OPENAI_BASE_URL / OPENAI_API_KEY / OPENAI_MODELS). */
+function providersFromEnv(env: Env): ProviderConfig[] {
+  const baseUrl = env.OPENAI_BASE_URL;
+  const apiKey = env.OPENAI_API_KEY;
+  if (!baseUrl && !apiKey) return [];
+  const models = env.OPENAI_MODELS?.split(',')
+    .map((id) => id.trim())
+    .filter(Boolean)
+    .map((id) => ({ id }));
+  const provider = providerSchema.safeParse({
+    type: 'openai-compatible',
+    id: 'openai',
+    baseUrl: baseUrl || 'https://api.openai.com/v1',
+    apiKey,
+    models: models?.length ? models : undefined,
+  });
+  if (!provider.success) throw new ConfigError(`OPENAI_BASE_URL must be a URL, got "${baseUrl}"`);
+  return [provider.data];
+}
+
+export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = {}): Config {
+  const dataDir = resolve(overrides.dataDir ?? env.BACKCHAT_DATA_DIR ?? './data');
+  const filePath = env.BACKCHAT_CONFIG ?? join(dataDir, 'backchat.config.json');
+  const file = env.BACKCHAT_CONFIG || existsSync(filePath) ? readConfigFile(filePath) : {};
+
+  const host = overrides.host ?? env.BACKCHAT_HOST ?? file.host ?? '127.0.0.1';
+  const port =
+    overrides.port ?? (env.BACKCHAT_PORT ? parsePort(env.BACKCHAT_PORT, 'BACKCHAT_PORT') : (file.port ?? 3000));
+  const databaseUrl = env.DATABASE_URL || file.databaseUrl;
+  let database: Config['database'] = { kind: 'sqlite', file: join(dataDir, 'backchat.sqlite') };
+  if (databaseUrl) {
+    if (/^postgres(ql)?:\/\//.test(databaseUrl)) database = { kind: 'postgres', url: databaseUrl };
+    else if (databaseUrl.startsWith('sqlite:')) database = { kind: 'sqlite', file: resolve(databaseUrl.slice(7)) };
+    else throw new ConfigError('DATABASE_URL must start with postgres://, postgresql:// or sqlite:');
+  }
+
+  const envProviders = providersFromEnv(env);
+  return {
+    host,
+    port,
+    dataDir,
+    database,
+    providers: envProviders.length ? envProviders : (file.providers ?? []),
+    modelAliases: file.modelAliases ?? {},
+    defaultModel: env.BACKCHAT_DEFAULT_MODEL || file.defaultModel,
+    detectOllama: parseBool(env.BACKCHAT_DETECT_OLLAMA, 'BACKCHAT_DETECT_OLLAMA') ?? file.detectOllama ?? true,
+    telemetryEnabled: parseBool(env.BACKCHAT_TELEMETRY, 'BACKCHAT_TELEMETRY') ?? file.telemetry?.enabled ?? true,
+    temporaryChatRetentionHours:
+      parsePositive(env.BACKCHAT_TEMPORARY_RETENTION_HOURS, 'BACKCHAT_TEMPORARY_RETENTION_HOURS') ??
+      file.temporaryChatRetentionHours ??
+      24 * 30,
+    accessTokenTtlHours:
+      parsePositive(env.BACKCHAT_ACCESS_TOKEN_TTL_HOURS, 'BACKCHAT_ACCESS_TOKEN_TTL_HOURS') ??
+      file.accessTokenTtlHours ??
+      24 * 30,
+    sessionTtlHours:
+      parsePositive(env.BACKCHAT_SESSION_TTL_HOURS, 'BACKCHAT_SESSION_TTL_HOURS') ?? file.sessionTtlHours ?? 24 * 30,
+    webRoot: resolve(env.BACKCHAT_WEB_ROOT ?? new URL('../../web-dist', import.meta.url).pathname),
+  };
+}

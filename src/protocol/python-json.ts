@@ -1,0 +1,46 @@
+/**
+ * JSON text the way Python's `json.dumps` writes it by default, which is what ChatGPT's SSE stream
+ * carries: `", "` and `": "` separators, every non-ASCII character as `\uXXXX` (so a multibyte
+ * character can never be split across network chunks), and floats keep a `.0` when whole.
+ */
+
+/** Keys whose numbers are floats on the wire (`weight: 1.0`, `create_time: 1701830474.0`). */
+const floatKeys = new Set(['weight', 'create_time', 'update_time']);
+
+function escapeString(value: string): string {
+  // JSON.stringify handles quotes, backslashes, control characters and lone surrogates.
+  return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+function formatNumber(value: number, asFloat: boolean): string {
+  if (!Number.isFinite(value)) return 'null';
+  const text = JSON.stringify(value);
+  return asFloat && Number.isInteger(value) ? `${text}.0` : text;
+}
+
+function write(value: unknown, asFloat: boolean): string {
+  if (value === null || value === undefined) return 'null';
+  switch (typeof value) {
+    case 'string':
+      return escapeString(value);
+    case 'number':
+      return formatNumber(value, asFloat);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object': {
+      if (Array.isArray(value)) return `[${value.map((item) => write(item, false)).join(', ')}]`;
+      const fields: string[] = [];
+      for (const [key, item] of Object.entries(value)) {
+        if (item === undefined) continue;
+        fields.push(`${escapeString(key)}: ${write(item, floatKeys.has(key))}`);
+      }
+      return `{${fields.join(', ')}}`;
+    }
+    default:
+      return 'null';
+  }
+}
+
+export function pythonJson(value: unknown): string {
+  return write(value, false);
+}

@@ -1,0 +1,178 @@
+/**
+ * Request schemas of backend-api (zod). Unknown keys are tolerated (clients send many we ignore,
+ * PROTOCOL.md §3.2) but never copied anywhere: handlers read only the fields named here.
+ */
+import { z } from 'zod';
+
+/**
+ * A UUID-shaped id: five groups of 8-4-4-4-12 letters or digits. Deliberately not stricter: the
+ * seed's own captured bodies carry redacted tails (`…7be26db9xxxx`) and must replay as sent
+ * (docs/decisions/2026-11-26-client-ids.md). Stored verbatim.
+ */
+export const clientIdSchema = z
+  .string()
+  .regex(/^[0-9a-zA-Z]{8}-[0-9a-zA-Z]{4}-[0-9a-zA-Z]{4}-[0-9a-zA-Z]{4}-[0-9a-zA-Z]{12}$/, 'must be a UUID');
+
+export function isClientId(value: string): boolean {
+  return clientIdSchema.safeParse(value).success;
+}
+
+/** `conversation_id` absent, null and "" all mean "new conversation" (§3.2). */
+const optionalIdSchema = z
+  .union([clientIdSchema, z.literal(''), z.null()])
+  .optional()
+  .transform((value) => value || null);
+
+const roleSchema = z.enum(['user', 'system', 'assistant', 'tool']);
+
+const maxParts = 64;
+const maxTextChars = 400_000;
+
+const contentSchema = z.looseObject({
+  content_type: z.literal('text', { error: 'only "text" content is supported' }),
+  parts: z
+    .array(z.string().max(maxTextChars), { error: 'must be an array of strings' })
+    .min(1)
+    .max(maxParts),
+});
+
+const clientMessageSchema = z
+  .looseObject({
+    id: clientIdSchema.optional().nullable(),
+    author: z.looseObject({ role: roleSchema }).optional(),
+    /** npm-chatgpt and browser-client send the role here, with no `author` (§3.2). */
+    role: roleSchema.optional(),
+    content: contentSchema,
+    metadata: z.record(z.string(), z.unknown()).nullish(),
+  })
+  .refine((message) => message.author !== undefined || message.role !== undefined, {
+    message: 'needs author.role (or role)',
+    path: ['author'],
+  })
+  .refine((message) => (message.author?.role ?? message.role) === 'user', {
+    message: 'only user messages can be sent',
+    path: ['author', 'role'],
+  });
+
+export const conversationRequestSchema = z
+  .looseObject({
+    action: z.enum(['next', 'variant', 'continue'], {
+      error: 'action must be one of "next", "variant", "continue"',
+    }),
+    messages: z.array(clientMessageSchema).max(1, 'send one message per request').optional(),
+    conversation_id: optionalIdSchema,
+    parent_message_id: optionalIdSchema,
+    model: z.string().min(1).max(200).optional().nullable(),
+    timezone_offset_min: z.number().int().min(-1440).max(1440).optional().nullable(),
+    suggestions: z.array(z.string().max(4000)).max(16).optional().nullable(),
+    history_and_training_disabled: z.boolean().optional().nullable(),
+    arkose_token: z.string().max(20_000).optional().nullable(),
+    conversation_mode: z.looseObject({ kind: z.string().max(100) }).optional().nullable(),
+    force_paragen: z.boolean().optional().nullable(),
+    force_rate_limit: z.boolean().optional().nullable(),
+  })
+  .superRefine((body, context) => {
+    const count = body.messages?.length ?? 0;
+    if (body.action === 'continue' && count > 0) {
+      context.addIssue({ code: 'custom', path: ['messages'], message: 'must be empty for action "continue"' });
+    }
+    if (body.action !== 'continue' && count !== 1) {
+      context.addIssue({ code: 'custom', path: ['messages'], message: `needs exactly one message for action "${body.action}"` });
+    }
+  });
+
+export type ConversationRequest = z.infer<typeof conversationRequestSchema>;
+
+export const conversationPatchSchema = z
+  .looseObject({
+    title: z.string().trim().min(1, 'must not be empty').max(200).optional(),
+    is_visible: z.boolean().optional(),
+    is_archived: z.boolean().optional(),
+  })
+  .refine((body) => body.title !== undefined || body.is_visible !== undefined || body.is_archived !== undefined, {
+    message: 'needs one of title, is_visible, is_archived',
+  });
+
+export const conversationsPatchSchema = z.looseObject({
+  is_visible: z.literal(false, { error: 'only {"is_visible": false} (clear all) is supported' }),
+});
+
+/** Query of `GET conversations`; strings because they come from the URL. */
+export const conversationListQuerySchema = z.looseObject({
+  offset: z.coerce.number().int().min(0).max(1_000_000_000).default(0),
+  limit: z.coerce.number().int().min(1).max(1000).default(28),
+  order: z.enum(['updated', 'created']).default('updated'),
+  is_archived: z.enum(['true', 'false']).default('false'),
+});
+
+export const promptLibraryQuerySchema = z.looseObject({
+  limit: z.coerce.number().int().min(1).max(100).default(4),
+  offset: z.coerce.number().int().min(-1_000_000).max(1_000_000).default(0),
+});
+
+export const genTitleSchema = z.looseObject({
+  message_id: clientIdSchema.optional(),
+  model: z.string().max(200).optional().nullable(),
+});
+
+export const messageFeedbackSchema = z.looseObject({
+  message_id: clientIdSchema,
+  conversation_id: clientIdSchema,
+  rating: z
+    .string()
+    .transform((rating) => rating.charAt(0).toLowerCase() + rating.slice(1))
+    .pipe(z.enum(['thumbsUp', 'thumbsDown'], { error: 'rating must be "thumbsUp" or "thumbsDown"' })),
+  text: z.string().max(10_000).optional().nullable(),
+  tags: z.array(z.string().max(100)).max(20).optional().nullable(),
+});
+
+const optionalMs = z.number().finite().min(0).max(86_400_000).optional().nullable();
+
+export const latencyReportSchema = z.looseObject({
+  server_request_id: z.string().max(200).optional().nullable(),
+  model: z.string().max(200).optional().nullable(),
+  preflight_time_ms: optionalMs,
+  count_tokens: z.number().int().min(0).max(10_000_000).optional().nullable(),
+  ts_first_token_ms: optionalMs,
+  ts_max_token_time_ms: optionalMs,
+  ts_mean_token_without_first_ms: optionalMs,
+  ts_median_token_without_first_ms: optionalMs,
+  ts_min_token_time_ms: optionalMs,
+  ts_p95_token_without_first_ms: optionalMs,
+  ts_p99_token_without_first_ms: optionalMs,
+  ts_std_dev_token_ms: optionalMs,
+  ts_total_request_ms: optionalMs,
+});
+
+export type LatencyReportBody = z.infer<typeof latencyReportSchema>;
+
+export const loginSchema = z.looseObject({
+  email: z.string().trim().min(3).max(320),
+  password: z.string().min(1).max(1000),
+});
+
+/** Segment analytics.js event (seed step 2); `type` names the call (track, page, identify…). */
+export const analyticsEventSchema = z.looseObject({
+  type: z.enum(['track', 'page', 'identify', 'screen', 'group', 'alias']),
+  event: z.string().max(500).optional().nullable(),
+  userId: z.union([z.string().max(500), z.number()]).optional().nullable(),
+  anonymousId: z.union([z.string().max(500), z.number()]).optional().nullable(),
+  messageId: z.string().max(500).optional().nullable(),
+  timestamp: z.string().max(100).optional().nullable(),
+  properties: z.record(z.string(), z.unknown()).optional().nullable(),
+  traits: z.record(z.string(), z.unknown()).optional().nullable(),
+  context: z.record(z.string(), z.unknown()).optional().nullable(),
+});
+
+export const analyticsBatchSchema = z.looseObject({
+  batch: z.array(z.unknown()).max(2500, 'a batch holds at most 2500 events'),
+  sentAt: z.string().max(100).optional().nullable(),
+});
+
+/** Turns the first zod issue into a sentence naming the field: `messages.0.content.parts: …`. */
+export function describeZodError(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return 'Invalid request body';
+  const path = issue.path.map(String).join('.');
+  return path ? `${path}: ${issue.message}` : issue.message;
+}

@@ -1,0 +1,267 @@
+/**
+ * The Store seam: every persistent fact of backchat goes through this interface.
+ *
+ * Contract (checked by test/store/store-contract.test.ts on SQLite and PostgreSQL):
+ * - Every conversation/message query takes the owner's user id. A row of another owner is
+ *   indistinguishable from a missing row: lookups return `undefined`, updates return `false`.
+ * - Times are float epoch seconds (`number`), never Date objects.
+ * - JSON columns (parts, metadata, properties…) are parsed/serialised here, never by callers.
+ * - Messages keep insertion order (`listMessages` returns them in the order they were inserted),
+ *   which is the order of the wire `mapping`.
+ */
+
+export type Role = 'admin' | 'user';
+
+export interface UserRecord {
+  id: string;
+  email: string;
+  name: string;
+  passwordHash: string;
+  role: Role;
+  disabled: boolean;
+  createTime: number;
+}
+
+export interface NewUser {
+  id: string;
+  email: string;
+  name: string;
+  passwordHash: string;
+  role: Role;
+  createTime: number;
+}
+
+export interface SessionRecord {
+  /** SHA-256 hex of the cookie's secret; the secret itself is never stored. */
+  tokenHash: string;
+  userId: string;
+  createTime: number;
+  expireTime: number;
+  userAgent: string | null;
+}
+
+/** Status values of a message, as on the wire. */
+export type MessageStatus = 'in_progress' | 'finished_successfully' | 'finished_partial_completion';
+
+/** `root` is the mapping's root node (wire `message: null`); the rest are wire roles. */
+export type MessageRole = 'root' | 'system' | 'user' | 'assistant' | 'tool';
+
+export interface ConversationRecord {
+  id: string;
+  ownerId: string;
+  /** null until generated or set; shown as "New chat". */
+  title: string | null;
+  createTime: number;
+  updateTime: number;
+  /** Id of the leaf last produced or chosen. */
+  currentNode: string;
+  rootId: string;
+  isArchived: boolean;
+  /** false after `PATCH {is_visible:false}` (soft delete). */
+  isVisible: boolean;
+  /** history_and_training_disabled: never listed, purged after the retention time. */
+  isTemporary: boolean;
+  defaultModel: string | null;
+  timezoneOffsetMin: number;
+  conversationMode: Record<string, unknown>;
+  /** The starter prompts shown when the conversation began (first turn's `suggestions`). */
+  suggestions: string[];
+}
+
+export interface NewConversation {
+  id: string;
+  ownerId: string;
+  title: string | null;
+  createTime: number;
+  rootId: string;
+  currentNode: string;
+  isTemporary: boolean;
+  defaultModel: string | null;
+  timezoneOffsetMin: number;
+  conversationMode: Record<string, unknown>;
+  suggestions: string[];
+}
+
+export interface MessageRecord {
+  id: string;
+  conversationId: string;
+  /** null only for the root node. */
+  parentId: string | null;
+  role: MessageRole;
+  authorName: string | null;
+  contentType: string;
+  /** Strings for `text`; kept as parsed JSON for other content types. */
+  parts: unknown[];
+  status: MessageStatus;
+  endTurn: boolean | null;
+  weight: number;
+  metadata: Record<string, unknown>;
+  recipient: string;
+  modelSlug: string | null;
+  /** null for the root and the hidden system node. */
+  createTime: number | null;
+  updateTime: number | null;
+}
+
+export interface ConversationListQuery {
+  offset: number;
+  limit: number;
+  /** Archived conversations only when true; unarchived only when false. */
+  archived: boolean;
+}
+
+export interface ConversationPatch {
+  title?: string;
+  isVisible?: boolean;
+  isArchived?: boolean;
+  currentNode?: string;
+  updateTime?: number;
+}
+
+export interface MessagePatch {
+  parts?: unknown[];
+  status?: MessageStatus;
+  endTurn?: boolean | null;
+  metadata?: Record<string, unknown>;
+  updateTime?: number | null;
+  createTime?: number | null;
+}
+
+export interface FeedbackRecord {
+  id: string;
+  userId: string;
+  conversationId: string;
+  messageId: string;
+  rating: 'thumbsUp' | 'thumbsDown';
+  text: string | null;
+  tags: string[];
+  createTime: number;
+}
+
+export interface PromptRecord {
+  /** 8 lowercase hex characters. */
+  id: string;
+  title: string;
+  description: string;
+  prompt: string;
+  category: string;
+}
+
+/** The latency fields of the seed's `lat/r` body; all milliseconds except count_tokens. */
+export interface LatencyMetrics {
+  countTokens: number | null;
+  preflightTimeMs: number | null;
+  firstTokenMs: number | null;
+  maxTokenTimeMs: number | null;
+  meanTokenWithoutFirstMs: number | null;
+  medianTokenWithoutFirstMs: number | null;
+  minTokenTimeMs: number | null;
+  p95TokenWithoutFirstMs: number | null;
+  p99TokenWithoutFirstMs: number | null;
+  stdDevTokenMs: number | null;
+  totalRequestMs: number | null;
+}
+
+export interface LatencyReport extends LatencyMetrics {
+  id: string;
+  userId: string;
+  /** `client` = posted to lat/r by a client; `server` = measured by backchat while streaming. */
+  source: 'client' | 'server';
+  model: string;
+  serverRequestId: string | null;
+  conversationId: string | null;
+  messageId: string | null;
+  createTime: number;
+}
+
+export interface AnalyticsEvent {
+  id: string;
+  /** The authenticated user: the only identity we trust. */
+  userId: string;
+  /** `userId` as claimed by the client, kept as data only. */
+  claimedUserId: string | null;
+  anonymousId: string | null;
+  type: string;
+  event: string | null;
+  messageId: string | null;
+  /** The client's timestamp string, as sent. */
+  timestamp: string | null;
+  properties: Record<string, unknown>;
+  context: Record<string, unknown>;
+  receiveTime: number;
+}
+
+export interface Store {
+  /** Runs `work` in one transaction; nested calls reuse the outer transaction. */
+  transaction<T>(work: (tx: Store) => Promise<T>): Promise<T>;
+  /** Releases connections. */
+  close(): Promise<void>;
+
+  // settings of the installation (signing secret…)
+  getSetting(key: string): Promise<string | undefined>;
+  /** Inserts the value unless the key exists; returns the value that is stored afterwards. */
+  putSettingIfAbsent(key: string, value: string): Promise<string>;
+
+  // users
+  createUser(user: NewUser): Promise<UserRecord>;
+  getUserById(id: string): Promise<UserRecord | undefined>;
+  /** Email comparison is case-insensitive. */
+  getUserByEmail(email: string): Promise<UserRecord | undefined>;
+  countUsers(): Promise<number>;
+
+  // sessions
+  createSession(session: SessionRecord): Promise<void>;
+  getSession(tokenHash: string): Promise<SessionRecord | undefined>;
+  deleteSession(tokenHash: string): Promise<void>;
+
+  // conversations (always scoped by owner)
+  createConversation(conversation: NewConversation): Promise<ConversationRecord>;
+  getConversation(ownerId: string, id: string): Promise<ConversationRecord | undefined>;
+  /** Visible, non-temporary conversations, newest `update_time` first; `total` counts all matches. */
+  listConversations(
+    ownerId: string,
+    query: ConversationListQuery,
+  ): Promise<{ items: ConversationRecord[]; total: number }>;
+  updateConversation(ownerId: string, id: string, patch: ConversationPatch): Promise<boolean>;
+  /** Sets title only where it is still null; returns false if it already had one. */
+  setTitleIfUntitled(ownerId: string, id: string, title: string): Promise<boolean>;
+  /** Soft-deletes (is_visible=false) every conversation of the owner; returns how many. */
+  hideAllConversations(ownerId: string, updateTime: number): Promise<number>;
+  /** Hard-deletes temporary conversations whose update_time is older than `before`; returns how many. */
+  purgeTemporaryConversations(before: number): Promise<number>;
+
+  // messages (always scoped by owner)
+  insertMessage(ownerId: string, message: MessageRecord): Promise<void>;
+  getMessage(ownerId: string, conversationId: string, id: string): Promise<MessageRecord | undefined>;
+  /** All messages of a conversation in insertion order. */
+  listMessages(ownerId: string, conversationId: string): Promise<MessageRecord[]>;
+  /** The path from the root down to `leafId` inclusive (one recursive query), root first. */
+  pathToMessage(ownerId: string, conversationId: string, leafId: string): Promise<MessageRecord[]>;
+  /** Child message ids of `parentId`, in insertion order. */
+  listChildIds(ownerId: string, conversationId: string, parentId: string): Promise<string[]>;
+  updateMessage(
+    ownerId: string,
+    conversationId: string,
+    id: string,
+    patch: MessagePatch,
+  ): Promise<boolean>;
+  deleteMessage(ownerId: string, conversationId: string, id: string): Promise<boolean>;
+  /** Marks every `in_progress` message as interrupted (start-up recovery); returns how many. */
+  interruptInProgressMessages(updateTime: number): Promise<number>;
+
+  // feedback
+  /** One rating per (user, conversation, message): a second call replaces the first. */
+  upsertFeedback(feedback: FeedbackRecord): Promise<FeedbackRecord>;
+  listFeedback(userId: string): Promise<FeedbackRecord[]>;
+
+  // prompt library
+  listPrompts(): Promise<PromptRecord[]>;
+  upsertPrompt(prompt: PromptRecord): Promise<void>;
+  deletePrompt(id: string): Promise<boolean>;
+
+  // telemetry
+  insertLatencyReport(report: LatencyReport): Promise<void>;
+  listLatencyReports(userId: string): Promise<LatencyReport[]>;
+  insertAnalyticsEvents(events: AnalyticsEvent[]): Promise<void>;
+  listAnalyticsEvents(userId: string): Promise<AnalyticsEvent[]>;
+}
