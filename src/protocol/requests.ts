@@ -88,9 +88,11 @@ export const conversationPatchSchema = z
     title: z.string().trim().min(1, 'must not be empty').max(200).optional(),
     is_visible: z.boolean().optional(),
     is_archived: z.boolean().optional(),
+    /** backchat extension: the branch the user is looking at (sibling switching in the web UI). */
+    current_node: clientIdSchema.optional(),
   })
-  .refine((body) => body.title !== undefined || body.is_visible !== undefined || body.is_archived !== undefined, {
-    message: 'needs one of title, is_visible, is_archived',
+  .refine((body) => [body.title, body.is_visible, body.is_archived, body.current_node].some((v) => v !== undefined), {
+    message: 'needs one of title, is_visible, is_archived, current_node',
   });
 
 export const conversationsPatchSchema = z.looseObject({

@@ -1,0 +1,154 @@
+/**
+ * The conversation service: everything the backend-api routes do with conversations, always as
+ * one user (the owner id is the first argument of every method).
+ */
+import type { Clock } from '../clock.js';
+import { epochSeconds } from '../clock.js';
+import { NotFoundError } from '../domain-errors.js';
+import type { Ids } from '../ids.js';
+import type { ConversationRequest } from '../protocol/requests.js';
+import type { WireConversation, WireConversationList } from '../protocol/wire-types.js';
+import type { ProviderRegistry } from '../providers/registry.js';
+import type { ConversationRecord, Store } from '../store/store.js';
+import { childrenIndex, newestLeaf } from './message-tree.js';
+import { buildPrompt } from './prompt-builder.js';
+import { TitleGenerator } from './title-generator.js';
+import { conversationNotFound, type TurnPlan, TurnPlanner } from './turn-planner.js';
+import { type TurnEvent, TurnRunner } from './turn-runner.js';
+import { toWireConversation, toWireListItem } from './wire-format.js';
+
+export interface ConversationServiceDeps {
+  store: Store;
+  providers: ProviderRegistry;
+  clock: Clock;
+  ids: Ids;
+  /** Minimum milliseconds between two checkpoints of a streaming answer (default 1000). */
+  checkpointIntervalMs?: number;
+}
+
+export interface StartedTurn {
+  plan: TurnPlan;
+  events(signal: AbortSignal): AsyncGenerator<TurnEvent>;
+  /** Removes the assistant message of a turn whose answer never reached the client. */
+  discard(): Promise<void>;
+}
+
+export interface ConversationPatchInput {
+  title?: string;
+  is_visible?: boolean;
+  is_archived?: boolean;
+  current_node?: string;
+}
+
+/** The largest page `GET conversations` serves (PROTOCOL.md §6). */
+export const maxListLimit = 100;
+
+export class ConversationService {
+  private readonly titles: TitleGenerator;
+
+  constructor(private readonly deps: ConversationServiceDeps) {
+    this.titles = new TitleGenerator(deps);
+  }
+
+  private now(): number {
+    return epochSeconds(this.deps.clock.now());
+  }
+
+  /** Commits the turn's rows and returns its event stream; throws domain errors before anything is sent. */
+  async startTurn(
+    userId: string,
+    body: ConversationRequest,
+    context: { startMs: number; requestId: string | null },
+  ): Promise<StartedTurn> {
+    const { model, provider } = this.deps.providers.resolve(body.model);
+    const [message] = body.messages ?? [];
+    const { plan, prompt } = await this.deps.store.transaction(async (tx) => {
+      const planned = await new TurnPlanner(tx, this.deps.ids, {
+        userId,
+        action: body.action,
+        conversationId: body.conversation_id,
+        parentMessageId: body.parent_message_id,
+        message: message ? { id: message.id ?? null, parts: message.content.parts } : null,
+        model,
+        timezoneOffsetMin: body.timezone_offset_min ?? 0,
+        suggestions: body.suggestions ?? [],
+        temporary: body.history_and_training_disabled ?? false,
+        conversationMode: body.conversation_mode ?? { kind: 'primary_assistant' },
+        now: this.now(),
+      }).plan();
+      return { plan: planned, prompt: buildPrompt(planned.path, model) };
+    });
+    const runner = new TurnRunner(
+      { store: this.deps.store, clock: this.deps.clock, ids: this.deps.ids, checkpointIntervalMs: this.deps.checkpointIntervalMs ?? 1000 },
+      { userId, plan, provider, prompt, ...context },
+    );
+    return { plan, events: (signal) => runner.events(signal), discard: () => this.discardAnswer(userId, plan) };
+  }
+
+  private async discardAnswer(userId: string, plan: TurnPlan): Promise<void> {
+    await this.deps.store.transaction(async (tx) => {
+      await tx.deleteMessage(userId, plan.conversation.id, plan.assistant.id);
+      const parentId = plan.assistant.parentId ?? plan.conversation.rootId;
+      await tx.updateConversation(userId, plan.conversation.id, { currentNode: parentId });
+    });
+  }
+
+  async list(userId: string, query: { offset: number; limit: number; archived: boolean }): Promise<WireConversationList> {
+    const limit = Math.min(query.limit, maxListLimit);
+    const page = await this.deps.store.listConversations(userId, { ...query, limit });
+    return {
+      items: page.items.map(toWireListItem),
+      total: page.total,
+      limit,
+      offset: query.offset,
+      has_missing_conversations: false,
+    };
+  }
+
+  /** A visible conversation of this user, or NotFoundError. */
+  async visible(userId: string, id: string): Promise<ConversationRecord> {
+    const conversation = await this.deps.store.getConversation(userId, id);
+    if (!conversation || !conversation.isVisible) throw conversationNotFound();
+    return conversation;
+  }
+
+  async get(userId: string, id: string): Promise<WireConversation> {
+    const conversation = await this.visible(userId, id);
+    const messages = await this.deps.store.listMessages(userId, id);
+    return toWireConversation(conversation, messages);
+  }
+
+  async patch(userId: string, id: string, patch: ConversationPatchInput): Promise<void> {
+    const conversation = await this.visible(userId, id);
+    const currentNode = patch.current_node && (await this.leafUnder(userId, conversation, patch.current_node));
+    await this.deps.store.updateConversation(userId, id, {
+      ...(patch.title !== undefined && { title: patch.title }),
+      ...(patch.is_visible !== undefined && { isVisible: patch.is_visible }),
+      ...(patch.is_archived !== undefined && { isArchived: patch.is_archived }),
+      ...(currentNode && { currentNode }),
+      updateTime: patch.title !== undefined || currentNode ? this.now() : conversation.updateTime,
+    });
+  }
+
+  /** The newest leaf below `nodeId` (the node itself when it is a leaf). */
+  private async leafUnder(userId: string, conversation: ConversationRecord, nodeId: string): Promise<string> {
+    const messages = await this.deps.store.listMessages(userId, conversation.id);
+    if (!messages.some((message) => message.id === nodeId && message.role !== 'root')) {
+      throw new NotFoundError(`Message ${nodeId} not found in this conversation`, 'message_not_found');
+    }
+    return newestLeaf(childrenIndex(messages), nodeId);
+  }
+
+  async hideAll(userId: string): Promise<void> {
+    await this.deps.store.hideAllConversations(userId, this.now());
+  }
+
+  generateTitle(userId: string, id: string, messageId: string | undefined): Promise<{ title: string } | { message: string }> {
+    return this.titles.generate(userId, id, messageId);
+  }
+
+  /** Deletes temporary conversations older than `retentionHours`; returns how many. */
+  purgeTemporary(retentionHours: number): Promise<number> {
+    return this.deps.store.purgeTemporaryConversations(this.now() - retentionHours * 3600);
+  }
+}

@@ -1,0 +1,48 @@
+/** Pure functions over a conversation's message rows: children, paths, leaves, the wire mapping. */
+import type { MessageRecord } from '../store/store.js';
+
+/** Child ids per parent id, each list in insertion order. */
+export function childrenIndex(messages: readonly MessageRecord[]): Map<string, string[]> {
+  const children = new Map<string, string[]>();
+  for (const message of messages) {
+    if (!children.has(message.id)) children.set(message.id, []);
+    if (message.parentId === null) continue;
+    const siblings = children.get(message.parentId);
+    if (siblings) siblings.push(message.id);
+    else children.set(message.parentId, [message.id]);
+  }
+  return children;
+}
+
+/** Messages from the root down to `leafId` inclusive; empty if `leafId` is unknown. */
+export function pathTo(messages: readonly MessageRecord[], leafId: string): MessageRecord[] {
+  const byId = new Map(messages.map((message) => [message.id, message]));
+  const path: MessageRecord[] = [];
+  const seen = new Set<string>();
+  let node = byId.get(leafId);
+  while (node && !seen.has(node.id)) {
+    seen.add(node.id);
+    path.push(node);
+    node = node.parentId === null ? undefined : byId.get(node.parentId);
+  }
+  return path.reverse();
+}
+
+/** The leaf reached from `id` by always following the last (newest) child. */
+export function newestLeaf(children: ReadonlyMap<string, readonly string[]>, id: string): string {
+  let current = id;
+  const seen = new Set<string>();
+  for (;;) {
+    const next = children.get(current)?.at(-1);
+    if (next === undefined || seen.has(next)) return current;
+    seen.add(current);
+    current = next;
+  }
+}
+
+/** The node a new child of `parentId` must hang under: the root's place is taken by the system node. */
+export function effectiveParent(messages: readonly MessageRecord[], parentId: string): MessageRecord | undefined {
+  const parent = messages.find((message) => message.id === parentId);
+  if (parent?.role !== 'root') return parent;
+  return messages.find((message) => message.parentId === parent.id && message.role === 'system') ?? parent;
+}

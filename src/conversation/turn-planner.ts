@@ -1,0 +1,203 @@
+/**
+ * Plans and commits the rows of one turn (POST /backend-api/conversation) in one transaction:
+ * the conversation (if new), the user message (unless variant/continue) and the assistant
+ * message `in_progress`. Nothing is streamed before this commits.
+ */
+import { ConflictError, InvalidRequestError, NotFoundError } from '../domain-errors.js';
+import type { Ids } from '../ids.js';
+import type { ModelInfo } from '../providers/model-provider.js';
+import type { ConversationRecord, MessageRecord, MessageRole, Store } from '../store/store.js';
+
+export type TurnAction = 'next' | 'variant' | 'continue';
+
+/** The normalised turn request (defaults applied; see PROTOCOL.md §3.2). */
+export interface TurnInput {
+  userId: string;
+  action: TurnAction;
+  conversationId: string | null;
+  parentMessageId: string | null;
+  /** The user message of `next`/`variant`; null for `continue`. */
+  message: { id: string | null; parts: string[] } | null;
+  model: ModelInfo;
+  timezoneOffsetMin: number;
+  suggestions: string[];
+  temporary: boolean;
+  conversationMode: Record<string, unknown>;
+  /** Float epoch seconds. */
+  now: number;
+}
+
+export interface TurnPlan {
+  conversation: ConversationRecord;
+  model: ModelInfo;
+  isNewConversation: boolean;
+  /** The in-progress assistant message that will receive the reply. */
+  assistant: MessageRecord;
+  /** Root → the assistant's parent: what the prompt is built from. */
+  path: MessageRecord[];
+}
+
+export const conversationNotFound = (): NotFoundError =>
+  new NotFoundError('Conversation not found', 'conversation_not_found');
+
+function messageNotFound(id: string): NotFoundError {
+  return new NotFoundError(`Message ${id} not found in this conversation`, 'message_not_found');
+}
+
+function newMessage(
+  conversationId: string,
+  fields: Partial<MessageRecord> & { id: string; parentId: string | null; role: MessageRole },
+): MessageRecord {
+  return {
+    conversationId,
+    authorName: null,
+    contentType: 'text',
+    parts: [''],
+    status: 'finished_successfully',
+    endTurn: null,
+    weight: 1,
+    metadata: {},
+    recipient: 'all',
+    modelSlug: null,
+    createTime: null,
+    updateTime: null,
+    ...fields,
+  };
+}
+
+export class TurnPlanner {
+  constructor(
+    private readonly tx: Store,
+    private readonly ids: Ids,
+    private readonly input: TurnInput,
+  ) {}
+
+  async plan(): Promise<TurnPlan> {
+    const { conversation, isNew } = await this.conversation();
+    const parent = await this.assistantParent(conversation);
+    const assistant = newMessage(conversation.id, {
+      id: this.ids.uuid(),
+      parentId: parent.id,
+      role: 'assistant',
+      status: 'in_progress',
+      modelSlug: this.input.model.slug,
+      createTime: this.input.now,
+      metadata: { message_type: this.input.action, model_slug: this.input.model.slug, parent_id: parent.id },
+    });
+    await this.tx.insertMessage(this.input.userId, assistant);
+    await this.tx.updateConversation(this.input.userId, conversation.id, {
+      currentNode: assistant.id,
+      updateTime: this.input.now,
+    });
+    const path = await this.tx.pathToMessage(this.input.userId, conversation.id, parent.id);
+    const planned = { ...conversation, currentNode: assistant.id };
+    return { conversation: planned, model: this.input.model, isNewConversation: isNew, assistant, path };
+  }
+
+  private async conversation(): Promise<{ conversation: ConversationRecord; isNew: boolean }> {
+    const { conversationId, action, userId } = this.input;
+    if (conversationId === null) {
+      if (action !== 'next') throw new InvalidRequestError(`conversation_id: required for action "${action}"`);
+      return { conversation: await this.createConversation(), isNew: true };
+    }
+    const conversation = await this.tx.getConversation(userId, conversationId);
+    if (!conversation || !conversation.isVisible) throw conversationNotFound();
+    return { conversation, isNew: false };
+  }
+
+  private async createConversation(): Promise<ConversationRecord> {
+    const { userId, now } = this.input;
+    const id = this.ids.uuid();
+    const rootId = this.input.parentMessageId ?? this.ids.uuid();
+    const systemId = this.ids.uuid();
+    const conversation = await this.tx.createConversation({
+      id,
+      ownerId: userId,
+      title: null,
+      createTime: now,
+      rootId,
+      currentNode: systemId,
+      isTemporary: this.input.temporary,
+      defaultModel: this.input.model.slug,
+      timezoneOffsetMin: this.input.timezoneOffsetMin,
+      conversationMode: this.input.conversationMode,
+      suggestions: this.input.suggestions,
+    });
+    await this.tx.insertMessage(userId, newMessage(id, { id: rootId, parentId: null, role: 'root', parts: [] }));
+    await this.tx.insertMessage(
+      userId,
+      newMessage(id, {
+        id: systemId,
+        parentId: rootId,
+        role: 'system',
+        endTurn: true,
+        weight: 0,
+        metadata: { is_visually_hidden_from_conversation: true },
+      }),
+    );
+    return conversation;
+  }
+
+  /** The message the new assistant message hangs under, inserting the user message for `next`. */
+  private async assistantParent(conversation: ConversationRecord): Promise<MessageRecord> {
+    switch (this.input.action) {
+      case 'next':
+        return this.insertUserMessage(conversation);
+      case 'variant':
+        return this.existing(conversation, this.input.message?.id ?? null, 'user', 'variant');
+      case 'continue':
+        return this.existing(conversation, this.input.parentMessageId ?? conversation.currentNode, 'assistant', 'continue');
+    }
+  }
+
+  private async existing(
+    conversation: ConversationRecord,
+    id: string | null,
+    role: MessageRole,
+    action: TurnAction,
+  ): Promise<MessageRecord> {
+    if (id === null) throw new InvalidRequestError(`messages.0.id: required for action "${action}"`);
+    const message = await this.tx.getMessage(this.input.userId, conversation.id, id);
+    if (!message) throw messageNotFound(id);
+    if (message.role !== role) {
+      throw new InvalidRequestError(`Message ${id} is a ${message.role} message; action "${action}" needs a ${role} message`);
+    }
+    return message;
+  }
+
+  private async insertUserMessage(conversation: ConversationRecord): Promise<MessageRecord> {
+    const { userId, message, now } = this.input;
+    const parent = await this.userMessageParent(conversation);
+    const id = message?.id ?? this.ids.uuid();
+    if (await this.tx.getMessage(userId, conversation.id, id)) {
+      throw new ConflictError(`Message ${id} already exists in this conversation; send a new message id`);
+    }
+    const user = newMessage(conversation.id, {
+      id,
+      parentId: parent.id,
+      role: 'user',
+      parts: message?.parts ?? [''],
+      createTime: now,
+      metadata: { timestamp_: 'absolute', message_type: null },
+    });
+    await this.tx.insertMessage(userId, user);
+    return user;
+  }
+
+  /** The client's parent, else the current node; the root's place is taken by its system node. */
+  private async userMessageParent(conversation: ConversationRecord): Promise<MessageRecord> {
+    const { userId, parentMessageId } = this.input;
+    const chosen =
+      parentMessageId === conversation.rootId
+        ? await this.systemNode(conversation)
+        : (parentMessageId ?? conversation.currentNode);
+    const parent = await this.tx.getMessage(userId, conversation.id, chosen);
+    if (!parent) throw messageNotFound(chosen);
+    return parent;
+  }
+
+  private async systemNode(conversation: ConversationRecord): Promise<string> {
+    const [first] = await this.tx.listChildIds(this.input.userId, conversation.id, conversation.rootId);
+    return first ?? conversation.rootId;
+  }
+}

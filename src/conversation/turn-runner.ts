@@ -1,0 +1,148 @@
+/**
+ * Runs the model for one planned turn: provider parts → cumulative message snapshots, partial text
+ * checkpointed at most once per interval, and one final persisted state whatever happens (finished,
+ * cut by max tokens, stopped by the client, failed upstream). Never leaves `in_progress` behind.
+ */
+import type { Clock } from '../clock.js';
+import { epochSeconds } from '../clock.js';
+import type { Ids } from '../ids.js';
+import type { ChatMessage, FinishReason, ModelProvider } from '../providers/model-provider.js';
+import type { MessageRecord, Store } from '../store/store.js';
+import { latencyMetrics } from '../telemetry/latency-stats.js';
+import { countTokens } from './token-count.js';
+import type { TurnPlan } from './turn-planner.js';
+
+export type TurnEvent =
+  /** The assistant message with the complete text so far (`in_progress`). */
+  | { type: 'progress'; message: MessageRecord }
+  /** The final message as persisted (finished, max tokens, or interrupted by the client). */
+  | { type: 'done'; message: MessageRecord }
+  /** The upstream failed; `message` is the partial answer as persisted. */
+  | { type: 'failed'; error: string; message: MessageRecord; textSent: boolean };
+
+export interface TurnRunnerDeps {
+  store: Store;
+  clock: Clock;
+  ids: Ids;
+  /** Minimum milliseconds between two checkpoints of the partial text. */
+  checkpointIntervalMs: number;
+}
+
+export interface TurnRun {
+  userId: string;
+  plan: TurnPlan;
+  provider: ModelProvider;
+  prompt: ChatMessage[];
+  /** `clock.monotonicMs()` when the request arrived. */
+  startMs: number;
+  /** The id the response carried in its `x-request-id` header (joins client and server latency reports). */
+  requestId: string | null;
+}
+
+/** OpenAI's `<|im_end|>`-era stop token id that ChatGPT reported from Nov 2023 on. */
+const stopTokens = [100260];
+
+type Ending = { reason: FinishReason } | { reason: 'error'; error: string };
+
+function finalFields(
+  base: MessageRecord,
+  text: string,
+  ending: Ending,
+): Pick<MessageRecord, 'parts' | 'status' | 'endTurn' | 'metadata'> {
+  const { message_type, model_slug, parent_id } = base.metadata;
+  const tail = { message_type, model_slug, parent_id, timestamp_: 'absolute' };
+  if (ending.reason === 'stop') {
+    const metadata = { finish_details: { type: 'stop', stop_tokens: stopTokens }, is_complete: true, ...tail };
+    return { parts: [text], status: 'finished_successfully', endTurn: true, metadata };
+  }
+  if (ending.reason === 'max_tokens') {
+    const metadata = { finish_details: { type: 'max_tokens' }, is_complete: true, ...tail };
+    return { parts: [text], status: 'finished_successfully', endTurn: false, metadata };
+  }
+  const metadata = { finish_details: { type: 'interrupted' }, is_complete: false, ...tail };
+  return { parts: [text], status: 'finished_partial_completion', endTurn: false, metadata };
+}
+
+export class TurnRunner {
+  private text = '';
+  private readonly chunkMs: number[] = [];
+  private lastCheckpointMs: number;
+  private settled = false;
+
+  constructor(
+    private readonly deps: TurnRunnerDeps,
+    private readonly run: TurnRun,
+  ) {
+    this.lastCheckpointMs = run.startMs;
+  }
+
+  async *events(signal: AbortSignal): AsyncGenerator<TurnEvent> {
+    const { plan, provider, prompt } = this.run;
+    const request = { model: plan.model, messages: prompt, maxOutputTokens: plan.model.maxOutputTokens };
+    try {
+      const parts = provider.streamChat({ ...request, purpose: 'chat' }, signal);
+      for await (const part of parts) {
+        if (part.type === 'text-delta') {
+          if (part.text === '') continue;
+          this.text += part.text;
+          this.chunkMs.push(this.deps.clock.monotonicMs());
+          await this.checkpoint();
+          yield { type: 'progress', message: { ...plan.assistant, parts: [this.text] } };
+        } else if (part.type === 'finish') {
+          yield { type: 'done', message: await this.settle({ reason: part.reason }) };
+          return;
+        } else {
+          const message = await this.settle({ reason: 'error', error: part.message });
+          yield { type: 'failed', error: part.message, message, textSent: this.text !== '' };
+          return;
+        }
+      }
+      yield { type: 'done', message: await this.settle({ reason: signal.aborted ? 'aborted' : 'stop' }) };
+    } finally {
+      // The consumer left early (client gone): keep what we have, marked interrupted.
+      if (!this.settled) await this.settle({ reason: 'aborted' });
+    }
+  }
+
+  private async checkpoint(): Promise<void> {
+    const now = this.deps.clock.monotonicMs();
+    if (now - this.lastCheckpointMs < this.deps.checkpointIntervalMs) return;
+    this.lastCheckpointMs = now;
+    const { userId, plan } = this.run;
+    await this.deps.store.updateMessage(userId, plan.conversation.id, plan.assistant.id, { parts: [this.text] });
+  }
+
+  private async settle(ending: Ending): Promise<MessageRecord> {
+    this.settled = true;
+    const { userId, plan } = this.run;
+    const fields = finalFields(plan.assistant, this.text, ending);
+    const now = epochSeconds(this.deps.clock.now());
+    await this.deps.store.transaction(async (tx) => {
+      await tx.updateMessage(userId, plan.conversation.id, plan.assistant.id, fields);
+      await tx.updateConversation(userId, plan.conversation.id, { updateTime: now });
+    });
+    await this.recordLatency(now);
+    return { ...plan.assistant, ...fields };
+  }
+
+  private async recordLatency(now: number): Promise<void> {
+    const { userId, plan, startMs, requestId } = this.run;
+    const metrics = latencyMetrics({
+      startMs,
+      chunkMs: this.chunkMs,
+      endMs: this.deps.clock.monotonicMs(),
+      tokenCount: countTokens(this.text),
+    });
+    await this.deps.store.insertLatencyReport({
+      id: this.deps.ids.uuid(),
+      userId,
+      source: 'server',
+      model: plan.model.slug,
+      serverRequestId: requestId,
+      conversationId: plan.conversation.id,
+      messageId: plan.assistant.id,
+      createTime: now,
+      ...metrics,
+    });
+  }
+}

@@ -1,0 +1,81 @@
+/** Store records → backend-api wire objects (PROTOCOL.md §6, §7, §4.4). Key order is wire order. */
+import { isoTime, wireSeconds } from '../protocol/times.js';
+import {
+  UNTITLED,
+  type WireConversation,
+  type WireConversationListItem,
+  type WireMessage,
+  type WireNode,
+} from '../protocol/wire-types.js';
+import type { ConversationRecord, MessageRecord } from '../store/store.js';
+import { childrenIndex } from './message-tree.js';
+
+function optionalSeconds(value: number | null): number | null {
+  return value === null ? null : wireSeconds(value);
+}
+
+export function toWireMessage(message: MessageRecord): WireMessage | null {
+  if (message.role === 'root') return null;
+  return {
+    id: message.id,
+    author: { role: message.role, name: message.authorName, metadata: {} },
+    create_time: optionalSeconds(message.createTime),
+    update_time: optionalSeconds(message.updateTime),
+    content: { content_type: message.contentType, parts: message.parts },
+    status: message.status,
+    end_turn: message.endTurn,
+    weight: message.weight,
+    metadata: message.metadata,
+    recipient: message.recipient,
+  };
+}
+
+/** The mapping in insertion order (root, system node, then messages as added), every node with `children`. */
+export function toWireMapping(messages: readonly MessageRecord[]): Record<string, WireNode> {
+  const children = childrenIndex(messages);
+  const mapping: Record<string, WireNode> = {};
+  for (const message of messages) {
+    mapping[message.id] = {
+      id: message.id,
+      message: toWireMessage(message),
+      parent: message.parentId,
+      children: children.get(message.id) ?? [],
+    };
+  }
+  return mapping;
+}
+
+export function toWireConversation(
+  conversation: ConversationRecord,
+  messages: readonly MessageRecord[],
+): WireConversation {
+  return {
+    title: conversation.title ?? UNTITLED,
+    create_time: wireSeconds(conversation.createTime),
+    update_time: wireSeconds(conversation.updateTime),
+    mapping: toWireMapping(messages),
+    moderation_results: [],
+    current_node: conversation.currentNode,
+    plugin_ids: null,
+    conversation_id: conversation.id,
+    conversation_template_id: null,
+    gizmo_id: null,
+    is_archived: conversation.isArchived,
+    safe_urls: [],
+  };
+}
+
+export function toWireListItem(conversation: ConversationRecord): WireConversationListItem {
+  return {
+    id: conversation.id,
+    title: conversation.title ?? UNTITLED,
+    create_time: isoTime(conversation.createTime),
+    update_time: isoTime(conversation.updateTime),
+    mapping: null,
+    current_node: null,
+    conversation_template_id: null,
+    gizmo_id: null,
+    is_archived: conversation.isArchived,
+    workspace_id: null,
+  };
+}

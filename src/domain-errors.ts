@@ -1,0 +1,70 @@
+/**
+ * The named errors of backchat. Each carries an HTTP status, a stable `code` and a message meant for
+ * people; `server/errors.ts` is the one place that turns them into `{"detail": …}` bodies.
+ */
+
+export abstract class DomainError extends Error {
+  abstract readonly status: number;
+  abstract readonly code: string;
+}
+
+/** Bad input: the message names the field and what is wrong with it. */
+export class InvalidRequestError extends DomainError {
+  override name = 'InvalidRequestError';
+  readonly status = 400;
+  readonly code = 'invalid_request';
+}
+
+/** A conversation/message that does not exist *for this user* (others' rows look missing too). */
+export class NotFoundError extends DomainError {
+  override name = 'NotFoundError';
+  readonly status = 404;
+  constructor(
+    message: string,
+    readonly code = 'not_found',
+  ) {
+    super(message);
+  }
+}
+
+export class ConflictError extends DomainError {
+  override name = 'ConflictError';
+  readonly status = 409;
+  readonly code = 'conflict';
+}
+
+export type AuthFailure = 'missing' | 'invalid' | 'expired' | 'credentials';
+
+export class UnauthorizedError extends DomainError {
+  override name = 'UnauthorizedError';
+  readonly status = 401;
+  constructor(
+    readonly failure: AuthFailure,
+    message = 'Unauthorized',
+  ) {
+    super(message);
+  }
+  get code(): string {
+    return failure401Codes[this.failure];
+  }
+}
+
+const failure401Codes: Record<AuthFailure, string> = {
+  missing: 'missing_token',
+  invalid: 'invalid_token',
+  expired: 'token_expired',
+  credentials: 'invalid_credentials',
+};
+
+export class ForbiddenError extends DomainError {
+  override name = 'ForbiddenError';
+  readonly status = 403;
+  readonly code = 'forbidden';
+}
+
+/** The model provider failed before sending any text. */
+export class UpstreamError extends DomainError {
+  override name = 'UpstreamError';
+  readonly status = 502;
+  readonly code = 'upstream_error';
+}

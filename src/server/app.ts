@@ -1,0 +1,105 @@
+/**
+ * createApp(deps): the Fastify application with every route, strict JSON bodies, security headers
+ * and the single error mapping. It never listens; `main.ts` (and tests) do.
+ */
+import cookie from '@fastify/cookie';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { AuthService } from '../auth/auth-service.js';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { ConversationService } from '../conversation/conversation-service.js';
+import type { FeedbackService } from '../conversation/feedback-service.js';
+import type { PromptLibrary } from '../conversation/prompt-library.js';
+import type { Ids } from '../ids.js';
+import { notFoundRouteBody } from '../protocol/error-bodies.js';
+import type { ProviderRegistry } from '../providers/registry.js';
+import type { Store } from '../store/store.js';
+import type { TelemetryService } from '../telemetry/telemetry-service.js';
+import { internalErrorReply, toErrorReply } from './errors.js';
+import { parseJsonBody } from './json-body.js';
+import { registerRoutes, type RouteSpec } from './route-table.js';
+import { accountRoutes } from './routes/account-routes.js';
+import { authRoutes } from './routes/auth-routes.js';
+import { catalogRoutes } from './routes/catalog-routes.js';
+import { conversationRoutes } from './routes/conversation-routes.js';
+import { telemetryRoutes } from './routes/telemetry-routes.js';
+import { securityHeaders } from './security-headers.js';
+import { registerWebUi } from './web-ui.js';
+
+export interface AppDeps {
+  config: Pick<Config, 'telemetryEnabled' | 'webRoot' | 'sessionTtlHours'>;
+  store: Store;
+  clock: Clock;
+  ids: Ids;
+  providers: ProviderRegistry;
+  auth: AuthService;
+  conversations: ConversationService;
+  feedback: FeedbackService;
+  prompts: PromptLibrary;
+  telemetry: TelemetryService;
+  logger?: Logger | false;
+}
+
+/** The API's body limit: 1 MiB (TESTING.md, research §3a). */
+export const apiBodyLimit = 1024 * 1024;
+
+/** Every route of the app, for registration and for the authorization matrix. */
+export function listRoutes(deps: AppDeps): RouteSpec[] {
+  return [
+    ...authRoutes(deps),
+    ...conversationRoutes(deps),
+    ...accountRoutes(deps),
+    ...catalogRoutes(deps),
+    ...telemetryRoutes(deps),
+  ];
+}
+
+function installJsonParser(app: FastifyInstance): void {
+  app.removeContentTypeParser(['application/json']);
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const charset = /charset=([^;]+)/i.exec(request.headers['content-type'] ?? '')?.[1]?.trim().toLowerCase();
+    if (charset && charset !== 'utf-8' && charset !== 'utf8') {
+      done(Object.assign(new Error('Content-Type charset must be utf-8'), { statusCode: 415 }));
+      return;
+    }
+    try {
+      done(null, parseJsonBody(String(body)));
+    } catch (error) {
+      done(error as Error);
+    }
+  });
+}
+
+function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error, request, reply) => {
+    const known = toErrorReply(error);
+    if (!known) request.log.error({ err: error }, 'unhandled error');
+    const { status, body } = known ?? internalErrorReply;
+    if (!reply.raw.headersSent) reply.code(status).type('application/json; charset=utf-8').send(body);
+  });
+  app.setNotFoundHandler((_request, reply) => {
+    reply.code(404).type('application/json; charset=utf-8').send(notFoundRouteBody);
+  });
+}
+
+export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    bodyLimit: apiBodyLimit,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    return503OnClosing: true,
+    requestIdHeader: false,
+    genReqId: () => deps.ids.uuid(),
+    routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
+  });
+  await app.register(cookie);
+  installJsonParser(app);
+  installErrorHandling(app);
+  app.addHook('onSend', securityHeaders);
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  registerRoutes(app, listRoutes(deps), deps.auth);
+  await registerWebUi(app, deps.config.webRoot);
+  return app;
+}

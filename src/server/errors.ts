@@ -1,0 +1,69 @@
+/**
+ * The one place where errors become HTTP responses: domain errors keep their status and message,
+ * framework errors (body too large, bad JSON, wrong content type) become clear 4xx bodies, and
+ * anything unexpected is a 500 that reveals nothing (no stack, no SQL).
+ */
+import { ZodError } from 'zod';
+import { DomainError, NotFoundError, UnauthorizedError } from '../domain-errors.js';
+import {
+  detailBody,
+  type ErrorBody,
+  expiredTokenBody,
+  invalidTokenBody,
+  missingTokenBody,
+} from '../protocol/error-bodies.js';
+import { describeZodError } from '../protocol/requests.js';
+
+export interface ErrorReply {
+  status: number;
+  body: ErrorBody;
+}
+
+function unauthorized(error: UnauthorizedError): ErrorReply {
+  const bodies = {
+    missing: missingTokenBody,
+    invalid: invalidTokenBody,
+    expired: expiredTokenBody,
+    credentials: detailBody(error.message),
+  };
+  return { status: 401, body: bodies[error.failure] };
+}
+
+/** Fastify's own error codes for request framing problems. */
+const frameworkMessages: Record<string, { status: number; message: string }> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    status: 413,
+    message: 'Request body is too large: the limit is 1 MiB for the API and 500 KB for /ces/v1/b',
+  },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, message: 'Content-Type must be application/json' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, message: 'Request body is empty; send a JSON object' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, message: 'Content-Length does not match the body' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, message: 'Request body is not valid JSON' },
+};
+
+interface FrameworkError {
+  code?: string;
+  statusCode?: number;
+  message?: string;
+}
+
+export function toErrorReply(error: unknown): ErrorReply | undefined {
+  if (error instanceof UnauthorizedError) return unauthorized(error);
+  if (error instanceof NotFoundError && error.code === 'conversation_not_found') {
+    return { status: 404, body: detailBody(error.message, error.code) };
+  }
+  if (error instanceof DomainError) return { status: error.status, body: detailBody(error.message) };
+  if (error instanceof ZodError) return { status: 400, body: detailBody(describeZodError(error)) };
+  const framework = error as FrameworkError;
+  const known = framework.code ? frameworkMessages[framework.code] : undefined;
+  if (known) return { status: known.status, body: detailBody(known.message) };
+  if (framework.statusCode && framework.statusCode >= 400 && framework.statusCode < 500) {
+    return { status: framework.statusCode, body: detailBody(framework.message ?? 'Bad request') };
+  }
+  return undefined;
+}
+
+export const internalErrorReply: ErrorReply = {
+  status: 500,
+  body: detailBody('Something went wrong on the server. Try again; if it keeps happening, check the server log.'),
+};

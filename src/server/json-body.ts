@@ -1,0 +1,96 @@
+/**
+ * Strict JSON request bodies: one pass over the text rejects nesting deeper than the cap, duplicate
+ * keys and `__proto__` keys before `JSON.parse` runs, so no depth can overflow the stack and no
+ * key can pollute a prototype; `constructor.prototype` is rejected after parsing.
+ */
+import { InvalidRequestError } from '../domain-errors.js';
+
+export const maxJsonDepth = 64;
+
+interface Frame {
+  kind: 'object' | 'array';
+  keys: Set<string>;
+  /** In an object: the next string is a key. */
+  expectKey: boolean;
+}
+
+/** Index just past the closing quote of the string starting at `start`. */
+function stringEnd(text: string, start: number): number {
+  let index = start + 1;
+  while (index < text.length) {
+    const char = text[index];
+    if (char === '\\') index += 2;
+    else if (char === '"') return index + 1;
+    else index += 1;
+  }
+  return index;
+}
+
+function checkKey(frame: Frame, raw: string): void {
+  let key: string;
+  try {
+    key = JSON.parse(raw) as string;
+  } catch {
+    return; // JSON.parse of the whole body reports the syntax error.
+  }
+  if (key === '__proto__') throw new InvalidRequestError('Request body must not contain a "__proto__" key');
+  if (frame.keys.has(key)) throw new InvalidRequestError(`Request body has the key "${key}" twice`);
+  frame.keys.add(key);
+}
+
+/** Throws InvalidRequestError for too-deep nesting, duplicate keys or `__proto__` keys. */
+export function checkJsonStructure(text: string, maxDepth = maxJsonDepth): void {
+  const stack: Frame[] = [];
+  let index = 0;
+  while (index < text.length) {
+    const char = text[index];
+    const frame = stack.at(-1);
+    if (char === '"') {
+      const end = stringEnd(text, index);
+      if (frame?.kind === 'object' && frame.expectKey) {
+        checkKey(frame, text.slice(index, end));
+        frame.expectKey = false;
+      }
+      index = end;
+      continue;
+    }
+    if (char === '{' || char === '[') {
+      if (stack.length >= maxDepth) throw new InvalidRequestError(`Request body is nested deeper than ${maxDepth} levels`);
+      stack.push({ kind: char === '{' ? 'object' : 'array', keys: new Set(), expectKey: char === '{' });
+    } else if (char === '}' || char === ']') {
+      stack.pop();
+    } else if (char === ',' && frame?.kind === 'object') {
+      frame.expectKey = true;
+    }
+    index += 1;
+  }
+}
+
+function rejectConstructorPrototype(value: unknown): void {
+  if (typeof value !== 'object' || value === null) return;
+  if (Array.isArray(value)) {
+    for (const item of value) rejectConstructorPrototype(item);
+    return;
+  }
+  for (const [key, item] of Object.entries(value)) {
+    if (key === 'constructor' && typeof item === 'object' && item !== null && 'prototype' in item) {
+      throw new InvalidRequestError('Request body must not contain "constructor.prototype"');
+    }
+    rejectConstructorPrototype(item);
+  }
+}
+
+/** Parses a request body strictly; every failure is an InvalidRequestError naming the problem. */
+export function parseJsonBody(text: string): unknown {
+  if (text.charCodeAt(0) === 0xfeff) throw new InvalidRequestError('Request body must not start with a byte order mark');
+  if (text.trim() === '') throw new InvalidRequestError('Request body is empty; send a JSON object');
+  checkJsonStructure(text);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new InvalidRequestError(`Request body is not valid JSON: ${(error as Error).message}`);
+  }
+  rejectConstructorPrototype(value);
+  return value;
+}

@@ -1,0 +1,106 @@
+/** Config → dependencies → a listening server, with start-up recovery, housekeeping and clean shutdown. */
+import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
+import { AccessTokens } from '../auth/access-token.js';
+import { AuthService } from '../auth/auth-service.js';
+import { type Clock, epochSeconds, systemClock } from '../clock.js';
+import type { Config } from '../config.js';
+import { ConversationService } from '../conversation/conversation-service.js';
+import { FeedbackService } from '../conversation/feedback-service.js';
+import { PromptLibrary } from '../conversation/prompt-library.js';
+import { type Ids, randomIds } from '../ids.js';
+import { createProviderRegistry } from '../providers/registry.js';
+import { openStore } from '../store/open-store.js';
+import { TelemetryService } from '../telemetry/telemetry-service.js';
+import { type AppDeps, createApp } from './app.js';
+
+export interface BuildOptions {
+  clock?: Clock;
+  ids?: Ids;
+  /** Progress and notices for people (migrations, model detection). */
+  log?: (message: string) => void;
+  /** Request logging; off unless given. */
+  logger?: AppDeps['logger'];
+  /** Milliseconds between demo tokens (tests use 0). */
+  demoTokenDelayMs?: number;
+  checkpointIntervalMs?: number;
+}
+
+/** The installation's access-token signing secret, created once and shared by every instance. */
+const tokenSecretKey = 'access_token_secret';
+
+export async function buildDeps(config: Config, options: BuildOptions = {}): Promise<AppDeps> {
+  const clock = options.clock ?? systemClock;
+  const ids = options.ids ?? randomIds;
+  const log = options.log ?? (() => {});
+  const store = await openStore(config.database, { onProgress: log });
+  const secret = await store.putSettingIfAbsent(tokenSecretKey, ids.secret());
+  const providers = await createProviderRegistry(config, { log, demoTokenDelayMs: options.demoTokenDelayMs });
+  const auth = new AuthService({
+    store,
+    clock,
+    ids,
+    tokens: new AccessTokens(secret, ids),
+    accessTokenTtlHours: config.accessTokenTtlHours,
+    sessionTtlHours: config.sessionTtlHours,
+  });
+  return {
+    config,
+    store,
+    clock,
+    ids,
+    providers,
+    auth,
+    conversations: new ConversationService({ store, providers, clock, ids, checkpointIntervalMs: options.checkpointIntervalMs }),
+    feedback: new FeedbackService({ store, clock, ids }),
+    prompts: new PromptLibrary({ store, ids }),
+    telemetry: new TelemetryService({ store, clock, ids, enabled: config.telemetryEnabled }),
+    logger: options.logger,
+  };
+}
+
+export interface RunningServer {
+  app: FastifyInstance;
+  deps: AppDeps;
+  url: string;
+  close(): Promise<void>;
+}
+
+const housekeepingIntervalMs = 60 * 60 * 1000;
+
+/** Answers left `in_progress` by a previous process are marked interrupted; old temporary chats are purged. */
+async function housekeeping(deps: AppDeps, config: Config, log: (message: string) => void): Promise<void> {
+  const purged = await deps.conversations.purgeTemporary(config.temporaryChatRetentionHours);
+  if (purged > 0) log(`purged ${purged} temporary conversation(s) older than ${config.temporaryChatRetentionHours} h`);
+}
+
+export async function startServer(config: Config, options: BuildOptions = {}): Promise<RunningServer> {
+  const log = options.log ?? (() => {});
+  const deps = await buildDeps(config, options);
+  const interrupted = await deps.store.interruptInProgressMessages(epochSeconds(deps.clock.now()));
+  if (interrupted > 0) log(`marked ${interrupted} answer(s) left unfinished by the last run as interrupted`);
+  await housekeeping(deps, config, log);
+  const timer = setInterval(() => {
+    housekeeping(deps, config, log).catch((error: Error) => log(`housekeeping failed: ${error.message}`));
+  }, housekeepingIntervalMs);
+  timer.unref();
+  const app = await createApp(deps);
+  const address = await app.listen({ host: config.host, port: config.port });
+  return {
+    app,
+    deps,
+    url: address,
+    close: async () => {
+      clearInterval(timer);
+      await app.close();
+      await deps.store.close();
+    },
+  };
+}
+
+export function requestLogger(): AppDeps['logger'] {
+  return pino({
+    level: process.env.BACKCHAT_LOG_LEVEL ?? 'info',
+    redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+  });
+}

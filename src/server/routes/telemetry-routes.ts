@@ -1,0 +1,31 @@
+/** Telemetry routes: the Segment batch endpoint (§21) and the latency report (§15). */
+import { latencyReportSchema } from '../../protocol/requests.js';
+import { maxBatchBytes, type TelemetryService } from '../../telemetry/telemetry-service.js';
+import type { RouteSpec } from '../route-table.js';
+import { parseWith } from './conversation-routes.js';
+
+export function telemetryRoutes(deps: { telemetry: TelemetryService }): RouteSpec[] {
+  return [
+    {
+      method: 'POST',
+      path: '/ces/v1/b',
+      mount: 'absolute',
+      auth: 'user',
+      bodyLimit: maxBatchBytes,
+      handler: async (request, _reply, user) => {
+        await deps.telemetry.ingestBatch(user.id, request.body);
+        return { success: true };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/lat/r',
+      mount: 'api',
+      auth: 'user',
+      handler: async (request, _reply, user) => {
+        await deps.telemetry.recordLatency(user.id, parseWith(latencyReportSchema, request.body));
+        return { status: 'success' };
+      },
+    },
+  ];
+}

@@ -1,0 +1,27 @@
+/**
+ * Serves the built web UI (web-dist/) at `/`, with client-side routes (`/c/:id`) falling back to
+ * index.html. Without a build, `/` explains how to use the API and how to build the UI.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
+
+const apiOnlyPage = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>backchat</title></head>
+<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 3rem auto; line-height: 1.5">
+<h1>backchat</h1>
+<p>The API is running: ChatGPT-compatible routes live under <code>/backend-api/</code> and <code>/api/</code>.</p>
+<p>This installation has no built web UI. Run <code>npm run build</code> in the project folder, then restart.</p>
+<p>API clients: create an access token with <code>npx backchat token create --email you@example.com</code>
+and send it as <code>Authorization: Bearer &lt;token&gt;</code>.</p>
+</body></html>`;
+
+export async function registerWebUi(app: FastifyInstance, webRoot: string): Promise<void> {
+  if (!existsSync(join(webRoot, 'index.html'))) {
+    app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(apiOnlyPage));
+    return;
+  }
+  await app.register(fastifyStatic, { root: webRoot, prefix: '/', index: ['index.html'], wildcard: false });
+  app.get('/c/:conversationId', async (_request, reply) => reply.sendFile('index.html'));
+}
