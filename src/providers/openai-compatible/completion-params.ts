@@ -1,0 +1,29 @@
+/** The `/v1/chat/completions` request body for one ChatRequest. */
+import type { ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
+import type { ChatRequest } from '../model-provider.js';
+
+/**
+ * api.openai.com wants `max_completion_tokens` (its reasoning models reject `max_tokens`);
+ * OpenAI-compatible servers (Ollama, vLLM, llama.cpp) know only `max_tokens`.
+ */
+export function usesMaxCompletionTokens(baseUrl: string): boolean {
+  try {
+    return new URL(baseUrl).hostname === 'api.openai.com';
+  } catch {
+    return false;
+  }
+}
+
+/** A streaming request with a usage chunk at the end. */
+export function completionParams(request: ChatRequest, baseUrl: string): ChatCompletionCreateParamsStreaming {
+  const limit = usesMaxCompletionTokens(baseUrl)
+    ? { max_completion_tokens: request.maxOutputTokens }
+    : { max_tokens: request.maxOutputTokens };
+  return {
+    model: request.model.upstreamModel,
+    messages: request.messages.map(({ role, content }) => ({ role, content })),
+    ...limit,
+    stream: true,
+    stream_options: { include_usage: true },
+  };
+}
