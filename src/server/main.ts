@@ -11,6 +11,7 @@ import { PromptLibrary } from '../conversation/prompt-library.js';
 import { type Ids, randomIds } from '../ids.js';
 import { createProviderRegistry } from '../providers/registry.js';
 import { openStore } from '../store/open-store.js';
+import type { Store } from '../store/store.js';
 import { TelemetryService } from '../telemetry/telemetry-service.js';
 import { type AppDeps, createApp } from './app.js';
 
@@ -24,6 +25,8 @@ export interface BuildOptions {
   /** Milliseconds between demo tokens (tests use 0). */
   demoTokenDelayMs?: number;
   checkpointIntervalMs?: number;
+  /** An already-open store to use instead of opening `config.database` (tests). */
+  store?: Store;
 }
 
 /** The installation's access-token signing secret, created once and shared by every instance. */
@@ -33,7 +36,7 @@ export async function buildDeps(config: Config, options: BuildOptions = {}): Pro
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? randomIds;
   const log = options.log ?? (() => {});
-  const store = await openStore(config.database, { onProgress: log });
+  const store = options.store ?? (await openStore(config.database, { onProgress: log }));
   const secret = await store.putSettingIfAbsent(tokenSecretKey, ids.secret());
   const providers = await createProviderRegistry(config, { log, demoTokenDelayMs: options.demoTokenDelayMs });
   const auth = new AuthService({

@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { pythonJson } from '../../src/protocol/python-json.js';
+import { sseData, sseDone, ssePing } from '../../src/protocol/sse.js';
+import { isoTime } from '../../src/protocol/times.js';
+
+test('pythonJson writes Python json.dumps separators and ASCII-only escapes', () => {
+  assert.equal(pythonJson({ a: 1, b: [true, null, 'x'] }), '{"a": 1, "b": [true, null, "x"]}');
+  assert.equal(pythonJson({ text: 'Olá 明 😀' }), '{"text": "Ol\\u00e1 \\u660e \\ud83d\\ude00"}');
+  assert.equal(pythonJson({ text: 'line\nbreak "q" \\' }), '{"text": "line\\nbreak \\"q\\" \\\\"}');
+});
+
+test('pythonJson keeps float keys as floats', () => {
+  assert.equal(pythonJson({ weight: 1, create_time: 1701830474, update_time: null, count: 3 }), '{"weight": 1.0, "create_time": 1701830474.0, "update_time": null, "count": 3}');
+  assert.equal(pythonJson({ weight: 0 }), '{"weight": 0.0}');
+  assert.equal(pythonJson({ create_time: 1701830474.616844 }), '{"create_time": 1701830474.616844}');
+});
+
+test('pythonJson output is valid JSON that round-trips', () => {
+  const value = { a: 'Z\u0000\u202e\u200d', nested: { list: [1.5, -0, 'é'] } };
+  assert.deepEqual(JSON.parse(pythonJson(value)), { a: 'Z\u0000\u202e\u200d', nested: { list: [1.5, 0, 'é'] } });
+  assert.match(pythonJson(value), /^[\x20-\x7e]*$/);
+});
+
+test('SSE frames: one data line with one space, DONE, ping', () => {
+  assert.equal(sseData({ a: 1 }), 'data: {"a": 1}\n\n');
+  assert.equal(sseDone, 'data: [DONE]\n\n');
+  assert.equal(ssePing(new Date('2023-05-12T06:31:06.341Z')), 'event: ping\ndata: 2023-05-12 06:31:06.341000\n\n');
+});
+
+test('isoTime gives the Dec-2023 list format', () => {
+  assert.equal(isoTime(1702647564.683876), '2023-12-15T13:39:24.683876+00:00');
+  assert.equal(isoTime(1702647564), '2023-12-15T13:39:24.000000+00:00');
+});
