@@ -23,7 +23,7 @@ export function steppingClock(startSeconds = 1_701_830_474.616844, stepMs = 1): 
   };
 }
 
-/** Counter ids: `00000000-0000-4000-8000-000000000001`, `…002`, …; `int` always picks 0. */
+/** Counter ids: `00000000-0000-4000-8000-000000000001`, `…002`, …; `int` cycles through the counter. */
 export function counterIds(): Ids {
   let counter = 0;
   const next = () => ++counter;
@@ -31,6 +31,6 @@ export function counterIds(): Ids {
     uuid: () => `00000000-0000-4000-8000-${String(next()).padStart(12, '0')}`,
     hex: (chars) => String(next()).padStart(chars, '0').slice(-chars),
     secret: () => `secret-${next()}-${'x'.repeat(32)}`,
-    int: () => 0,
+    int: (maxExclusive) => next() % maxExclusive,
   };
 }

@@ -1,0 +1,129 @@
+/**
+ * Faults around one turn, with a scripted fake upstream: the client leaving mid-stream, the model
+ * failing before any text and mid-stream. Afterwards: the partial answer is kept and marked, the user
+ * message is never lost, nothing stays `in_progress`, and the tree invariants hold.
+ */
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, test } from 'node:test';
+import { forEachDatabase } from '../helpers/databases.js';
+import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.js';
+import { readSse } from '../helpers/sse.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { checkTreeInvariants } from '../helpers/tree-checker.js';
+import { userMessage } from '../helpers/turns.js';
+
+const longText = 'The quick brown fox jumps over the lazy dog. '.repeat(40);
+
+function newTurn(text: string, id: string) {
+  return { action: 'next', messages: [userMessage(text, id)], parent_message_id: 'aaa1625d-8249-4412-9825-004c3144a000', model: 'fake-model' };
+}
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await sleep(25);
+  }
+}
+
+forEachDatabase((kind) => {
+  let server: TestServer;
+  let upstream: FakeUpstream;
+
+  before(async () => {
+    upstream = await startFakeUpstream({ models: ['fake-model'] });
+    server = await startTestServer(kind, {
+      providers: [{ type: 'openai-compatible', id: 'fake', baseUrl: upstream.url, models: [{ id: 'fake-model' }] }],
+      checkpointIntervalMs: 50,
+    });
+  });
+  after(async () => {
+    await server.close();
+    await upstream.close();
+  });
+
+  async function conversationOf(userMessageId: string) {
+    const list = await server.deps.store.listConversations(server.alice.id, { offset: 0, limit: 100, archived: false });
+    for (const conversation of list.items) {
+      const messages = await server.deps.store.listMessages(server.alice.id, conversation.id);
+      const user = messages.find((message) => message.id === userMessageId);
+      if (user) return { conversation, messages, user };
+    }
+    return undefined;
+  }
+
+  test(`${kind}: the client leaving mid-stream keeps the partial answer, marked interrupted, and stops the upstream`, async () => {
+    upstream.script({ kind: 'reply', text: longText, tokenDelayMs: 10 });
+    const controller = new AbortController();
+    const response = await server.request('/backend-api/conversation', {
+      method: 'POST',
+      as: server.alice,
+      json: newTurn('Tell me something long', 'aaa10000-0000-4000-8000-00000000a001'),
+      signal: controller.signal,
+    });
+    assert.equal(response.status, 200);
+    const reader = response.body?.getReader();
+    let received = '';
+    while (received.split('data: ').length < 6) {
+      const chunk = await reader?.read();
+      if (!chunk || chunk.done) break;
+      received += new TextDecoder().decode(chunk.value);
+    }
+    controller.abort();
+    const found = await waitFor(async () => {
+      const state = await conversationOf('aaa10000-0000-4000-8000-00000000a001');
+      const answer = state?.messages.find((message) => message.parentId === 'aaa10000-0000-4000-8000-00000000a001');
+      return answer && answer.status !== 'in_progress' ? answer : undefined;
+    });
+    assert.equal(found.status, 'finished_partial_completion');
+    assert.deepEqual(found.metadata.finish_details, { type: 'interrupted' });
+    const text = String(found.parts[0]);
+    assert.ok(text.length > 0 && text.length < longText.length, `partial text kept (${text.length} chars)`);
+    await waitFor(async () => (upstream.lastChat()?.clientAborted ? true : undefined));
+    assert.deepEqual(await checkTreeInvariants(server.db.config, { acknowledged: [] }), []);
+  });
+
+  test(`${kind}: a model failure before any text is a 502 JSON error; the user message stays, no empty answer`, async () => {
+    upstream.script({ kind: 'status', status: 401, message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' });
+    const response = await server.request('/backend-api/conversation', { method: 'POST', as: server.alice, json: newTurn('Hello?', 'aaa20000-0000-4000-8000-00000000a002') });
+    assert.equal(response.status, 502);
+    assert.match(response.headers.get('content-type') ?? '', /^application\/json/);
+    const body = (await response.json()) as { detail: string };
+    assert.match(body.detail, /401/);
+    const state = await conversationOf('aaa20000-0000-4000-8000-00000000a002');
+    assert.ok(state, 'the user message was kept');
+    assert.equal(state.conversation.currentNode, 'aaa20000-0000-4000-8000-00000000a002');
+    assert.equal(state.messages.filter((message) => message.role === 'assistant').length, 0);
+
+    // Regenerating it once the model is back works.
+    upstream.script({ kind: 'reply', text: 'Back again.' });
+    const retry = await server.request('/backend-api/conversation', {
+      method: 'POST',
+      as: server.alice,
+      json: { action: 'variant', conversation_id: state.conversation.id, parent_message_id: state.user.parentId, messages: [userMessage('Hello?', 'aaa20000-0000-4000-8000-00000000a002')], model: 'fake-model' },
+    });
+    assert.equal(retry.status, 200);
+    const stream = await readSse(retry);
+    assert.ok(stream.raw.includes('Back again.'));
+  });
+
+  test(`${kind}: a failure mid-stream sends the partial answer, an error event and [DONE]`, async () => {
+    upstream.script({ kind: 'drop-after', chunks: 6, text: longText, tokenDelayMs: 1 });
+    const response = await server.request('/backend-api/conversation', { method: 'POST', as: server.alice, json: newTurn('Break please', 'aaa30000-0000-4000-8000-00000000a003') });
+    assert.equal(response.status, 200);
+    const stream = await readSse(response);
+    const last = stream.payloads.at(-1) as { message: null; error: string };
+    assert.equal(last.message, null);
+    assert.ok(last.error.length > 0);
+    const final = stream.payloads.at(-2) as { message: { status: string; metadata: Record<string, unknown> } };
+    assert.equal(final.message.status, 'finished_partial_completion');
+    assert.ok(stream.raw.endsWith('data: [DONE]\n\n'));
+    const state = await conversationOf('aaa30000-0000-4000-8000-00000000a003');
+    const answer = state?.messages.find((message) => message.role === 'assistant');
+    assert.equal(answer?.status, 'finished_partial_completion');
+    assert.deepEqual(await checkTreeInvariants(server.db.config), []);
+  });
+});
