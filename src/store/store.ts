@@ -8,6 +8,10 @@
  * - JSON columns (parts, metadata, properties…) are parsed/serialised here, never by callers.
  * - Messages keep insertion order (`listMessages` returns them in the order they were inserted),
  *   which is the order of the wire `mapping`.
+ * - Errors (src/store/store-errors.ts): a unique violation throws `DuplicateKeyError` (e.g. a taken
+ *   email: `table === 'users'`, `columns` includes `'email'`); a missing referenced row (e.g. a
+ *   message whose parent does not exist) throws `MissingReferenceError`; text containing U+0000 or an
+ *   unpaired surrogate in a plain text column throws `UnsupportedTextError` (JSON columns accept both).
  */
 
 export type Role = 'admin' | 'user';
@@ -29,6 +33,14 @@ export interface NewUser {
   passwordHash: string;
   role: Role;
   createTime: number;
+}
+
+/** Fields of a user that can change; absent fields are left as they are. */
+export interface UserPatch {
+  name?: string;
+  passwordHash?: string;
+  role?: Role;
+  disabled?: boolean;
 }
 
 export interface SessionRecord {
@@ -192,7 +204,11 @@ export interface AnalyticsEvent {
 }
 
 export interface Store {
-  /** Runs `work` in one transaction; nested calls reuse the outer transaction. */
+  /**
+   * Runs `work` in one transaction; nested calls reuse the outer transaction. While `work` runs,
+   * calls on this store from inside it (through `tx` or the store itself) join the transaction;
+   * other callers wait (SQLite) or run beside it (PostgreSQL). A throw rolls everything back.
+   */
   transaction<T>(work: (tx: Store) => Promise<T>): Promise<T>;
   /** Releases connections. */
   close(): Promise<void>;
@@ -208,14 +224,21 @@ export interface Store {
   /** Email comparison is case-insensitive. */
   getUserByEmail(email: string): Promise<UserRecord | undefined>;
   countUsers(): Promise<number>;
+  /** Every user, oldest first (CLI `backchat user list`). */
+  listUsers(): Promise<UserRecord[]>;
+  /** Changes name/password/role/disabled; false if there is no such user. */
+  updateUser(id: string, patch: UserPatch): Promise<boolean>;
 
   // sessions
   createSession(session: SessionRecord): Promise<void>;
   getSession(tokenHash: string): Promise<SessionRecord | undefined>;
   deleteSession(tokenHash: string): Promise<void>;
+  /** Deletes sessions with `expireTime <= now`; returns how many. */
+  deleteExpiredSessions(now: number): Promise<number>;
 
   // conversations (always scoped by owner)
   createConversation(conversation: NewConversation): Promise<ConversationRecord>;
+  /** Hidden and temporary conversations are returned too: the caller decides what they mean. */
   getConversation(ownerId: string, id: string): Promise<ConversationRecord | undefined>;
   /** Visible, non-temporary conversations, newest `update_time` first; `total` counts all matches. */
   listConversations(
@@ -231,7 +254,13 @@ export interface Store {
   purgeTemporaryConversations(before: number): Promise<number>;
 
   // messages (always scoped by owner)
-  insertMessage(ownerId: string, message: MessageRecord): Promise<void>;
+  /**
+   * Inserts into the owner's conversation; returns false (nothing written) when the owner has no such
+   * conversation. The parent must already exist in the same conversation (`MissingReferenceError`
+   * otherwise), a conversation has one root (parentId null), and (conversationId, id) is unique
+   * (`DuplicateKeyError`). Ids are stored verbatim and need only be unique within a conversation.
+   */
+  insertMessage(ownerId: string, message: MessageRecord): Promise<boolean>;
   getMessage(ownerId: string, conversationId: string, id: string): Promise<MessageRecord | undefined>;
   /** All messages of a conversation in insertion order. */
   listMessages(ownerId: string, conversationId: string): Promise<MessageRecord[]>;
@@ -239,12 +268,8 @@ export interface Store {
   pathToMessage(ownerId: string, conversationId: string, leafId: string): Promise<MessageRecord[]>;
   /** Child message ids of `parentId`, in insertion order. */
   listChildIds(ownerId: string, conversationId: string, parentId: string): Promise<string[]>;
-  updateMessage(
-    ownerId: string,
-    conversationId: string,
-    id: string,
-    patch: MessagePatch,
-  ): Promise<boolean>;
+  updateMessage(ownerId: string, conversationId: string, id: string, patch: MessagePatch): Promise<boolean>;
+  /** Deletes the message and its whole subtree (descendants). */
   deleteMessage(ownerId: string, conversationId: string, id: string): Promise<boolean>;
   /** Marks every `in_progress` message as interrupted (start-up recovery); returns how many. */
   interruptInProgressMessages(updateTime: number): Promise<number>;
@@ -255,8 +280,11 @@ export interface Store {
   listFeedback(userId: string): Promise<FeedbackRecord[]>;
 
   // prompt library
+  /** Enabled prompts, ordered by id. */
   listPrompts(): Promise<PromptRecord[]>;
+  /** Inserts or replaces (and re-enables) the prompt with this id. */
   upsertPrompt(prompt: PromptRecord): Promise<void>;
+  /** Disables the prompt (a tombstone, so re-seeding never brings it back); false if absent. */
   deletePrompt(id: string): Promise<boolean>;
 
   // telemetry

@@ -1,0 +1,153 @@
+/**
+ * Row types of the tables as Kysely sees them (snake_case, as stored). Only the store's query
+ * modules use these; everything else sees the records of store.ts.
+ *
+ * Conventions: times are float epoch seconds (REAL / double precision); JSON columns are TEXT;
+ * booleans are written as `boolean` (the SQLite dialect turns them into 0/1) and read back as
+ * `boolean | number` (see column-codecs.ts).
+ */
+import type { ColumnType, Generated } from 'kysely';
+
+/** A boolean column: written as boolean, read back as boolean (PostgreSQL) or 0/1 (SQLite). */
+export type BooleanColumn = ColumnType<boolean | number, boolean, boolean>;
+/** A boolean column with a database default. */
+export type DefaultedBooleanColumn = ColumnType<boolean | number, boolean | undefined, boolean>;
+/** A JSON value serialised as TEXT. */
+export type JsonColumn = string;
+
+export interface UsersTable {
+  id: string;
+  /** Always stored lowercased. */
+  email: string;
+  name: string;
+  password_hash: string;
+  role: string;
+  disabled: BooleanColumn;
+  create_time: number;
+}
+
+export interface SessionsTable {
+  token_hash: string;
+  user_id: string;
+  create_time: number;
+  expire_time: number;
+  user_agent: string | null;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+}
+
+export interface ConversationsTable {
+  id: string;
+  owner_id: string;
+  title: string | null;
+  create_time: number;
+  update_time: number;
+  current_node: string;
+  root_id: string;
+  is_archived: BooleanColumn;
+  is_visible: BooleanColumn;
+  is_temporary: BooleanColumn;
+  default_model: string | null;
+  timezone_offset_min: number;
+  conversation_mode: JsonColumn;
+  suggestions: JsonColumn;
+}
+
+export interface MessagesTable {
+  /** Insertion order; BIGINT on PostgreSQL (read back as a string there — only used for ordering). */
+  seq: Generated<number | string>;
+  conversation_id: string;
+  owner_id: string;
+  id: string;
+  parent_id: string | null;
+  role: string;
+  author_name: string | null;
+  content_type: string;
+  parts: JsonColumn;
+  status: string;
+  end_turn: ColumnType<boolean | number | null, boolean | null, boolean | null>;
+  weight: number;
+  metadata: JsonColumn;
+  recipient: string;
+  model_slug: string | null;
+  create_time: number | null;
+  update_time: number | null;
+}
+
+export interface MessageFeedbackTable {
+  id: string;
+  user_id: string;
+  conversation_id: string;
+  message_id: string;
+  rating: string;
+  text: string | null;
+  tags: JsonColumn;
+  create_time: number;
+}
+
+export interface PromptsTable {
+  id: string;
+  title: string;
+  description: string;
+  prompt: string;
+  category: string;
+  enabled: DefaultedBooleanColumn;
+}
+
+export interface LatencyReportsTable {
+  id: string;
+  user_id: string;
+  source: string;
+  model: string;
+  server_request_id: string | null;
+  conversation_id: string | null;
+  message_id: string | null;
+  count_tokens: number | null;
+  preflight_time_ms: number | null;
+  ts_first_token_ms: number | null;
+  ts_max_token_time_ms: number | null;
+  ts_mean_token_without_first_ms: number | null;
+  ts_median_token_without_first_ms: number | null;
+  ts_min_token_time_ms: number | null;
+  ts_p95_token_without_first_ms: number | null;
+  ts_p99_token_without_first_ms: number | null;
+  ts_std_dev_token_ms: number | null;
+  ts_total_request_ms: number | null;
+  create_time: number;
+}
+
+export interface AnalyticsEventsTable {
+  id: string;
+  user_id: string;
+  claimed_user_id: string | null;
+  anonymous_id: string | null;
+  type: string;
+  event: string | null;
+  message_id: string | null;
+  timestamp: string | null;
+  properties: JsonColumn;
+  context: JsonColumn;
+  receive_time: number;
+}
+
+export interface SchemaMigrationsTable {
+  name: string;
+  apply_time: number;
+}
+
+/** Every table of the schema, by name. */
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  settings: SettingsTable;
+  conversations: ConversationsTable;
+  messages: MessagesTable;
+  message_feedback: MessageFeedbackTable;
+  prompts: PromptsTable;
+  latency_reports: LatencyReportsTable;
+  analytics_events: AnalyticsEventsTable;
+  schema_migrations: SchemaMigrationsTable;
+}

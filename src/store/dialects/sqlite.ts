@@ -1,0 +1,76 @@
+/** The SQLite dialect (better-sqlite3): one connection, WAL, foreign keys on, booleans as 0/1. */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { SqliteDialect } from 'kysely';
+import { DatabaseConnectionError, DuplicateKeyError, MissingReferenceError } from '../store-errors.js';
+import { valueMappingPlugin } from '../value-mapping-plugin.js';
+import { errorCode, errorMessage, type StoreDialect } from './store-dialect.js';
+
+/** Applied to the connection when it opens (the driver keeps exactly one). */
+const pragmas = ['journal_mode = WAL', 'foreign_keys = ON', 'busy_timeout = 5000', 'synchronous = NORMAL'];
+
+function openDatabaseFile(file: string): BetterSqlite3.Database {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const database = new BetterSqlite3(file);
+  try {
+    for (const pragma of pragmas) database.pragma(pragma);
+  } catch (error) {
+    database.close();
+    throw error;
+  }
+  return database;
+}
+
+/** better-sqlite3 binds no booleans: write them as 0/1. */
+function booleanToInteger(value: unknown): unknown {
+  return typeof value === 'boolean' ? Number(value) : value;
+}
+
+/** "UNIQUE constraint failed: messages.conversation_id, messages.id" → table and columns. */
+function parseUniqueViolation(message: string): { table: string | undefined; columns: string[] } {
+  const names = (message.split(': ')[1] ?? '').split(', ').filter(Boolean);
+  const columns = names.map((name) => name.split('.')[1] ?? name);
+  return { table: names[0]?.split('.')[0], columns };
+}
+
+function translateError(error: unknown, file: string): unknown {
+  const code = errorCode(error);
+  if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+    const { table, columns } = parseUniqueViolation(errorMessage(error));
+    return new DuplicateKeyError(table, columns, { cause: error });
+  }
+  if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY') return new MissingReferenceError({ cause: error });
+  if (code?.startsWith('SQLITE_BUSY')) {
+    return new DatabaseConnectionError(`SQLite database ${file} stayed locked by another process for 5 s: try again`, {
+      cause: error,
+    });
+  }
+  return error;
+}
+
+function explainConnectError(file: string, error: unknown): DatabaseConnectionError {
+  const code = errorCode(error) ?? 'error';
+  const hint =
+    code === 'SQLITE_NOTADB'
+      ? 'the file is not a SQLite database: move it away or point DATABASE_URL elsewhere'
+      : 'check that the folder exists and is writable by this user, or set DATABASE_URL';
+  return new DatabaseConnectionError(`cannot open SQLite database ${file} (${code}: ${errorMessage(error)}): ${hint}`, {
+    cause: error,
+  });
+}
+
+/** The SQLite dialect for `file` (its folder is created on first connect). */
+export function sqliteDialect(file: string): StoreDialect {
+  return {
+    kind: 'sqlite',
+    description: `SQLite file ${file}`,
+    createKyselyDialect: () => new SqliteDialect({ database: async () => openDatabaseFile(file) }),
+    plugins: [valueMappingPlugin(booleanToInteger)],
+    autoIncrementKey: { type: 'integer', build: (column) => column.primaryKey().autoIncrement() },
+    booleanType: 'integer',
+    lockForMigration: async () => {},
+    translateError: (error) => translateError(error, file),
+    explainConnectError: (error) => explainConnectError(file, error),
+  };
+}

@@ -1,0 +1,225 @@
+/**
+ * The one implementation of `Store`, on Kysely, for SQLite and PostgreSQL alike. Each method
+ * delegates to the query module of its table; this class only picks the executor (the database, or
+ * the transaction the caller is inside) and owns transactions.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Kysely } from 'kysely';
+import * as analytics from './analytics-queries.js';
+import * as conversations from './conversation-queries.js';
+import type { Database } from './database-schema.js';
+import type { Executor } from './executor.js';
+import * as feedback from './feedback-queries.js';
+import * as latency from './latency-queries.js';
+import * as messages from './message-queries.js';
+import { interruptInProgressMessages } from './message-recovery.js';
+import * as prompts from './prompt-queries.js';
+import * as sessions from './session-queries.js';
+import * as settings from './setting-queries.js';
+import type {
+  AnalyticsEvent,
+  ConversationListQuery,
+  ConversationPatch,
+  ConversationRecord,
+  FeedbackRecord,
+  LatencyReport,
+  MessagePatch,
+  MessageRecord,
+  NewConversation,
+  NewUser,
+  PromptRecord,
+  SessionRecord,
+  Store,
+  UserPatch,
+  UserRecord,
+} from './store.js';
+import * as users from './user-queries.js';
+
+/** The transaction an async call chain is inside, per database. */
+interface TransactionScope {
+  database: Kysely<Database>;
+  transaction: Executor;
+  /** False once committed or rolled back: late async work must not use it. */
+  open: boolean;
+}
+
+const currentTransaction = new AsyncLocalStorage<TransactionScope>();
+
+/** `Store` on a Kysely database; see kysely-store.ts's header. */
+export class KyselyStore implements Store {
+  #closing: Promise<void> | undefined;
+
+  constructor(private readonly database: Kysely<Database>) {}
+
+  /** The transaction this call is inside (for this database), else the database. */
+  private get db(): Executor {
+    const scope = currentTransaction.getStore();
+    return scope?.open && scope.database === this.database ? scope.transaction : this.database;
+  }
+
+  async transaction<T>(work: (tx: Store) => Promise<T>): Promise<T> {
+    const scope = currentTransaction.getStore();
+    if (scope?.open && scope.database === this.database) return work(this);
+    return this.database.transaction().execute(async (transaction) => {
+      const inner: TransactionScope = { database: this.database, transaction, open: true };
+      try {
+        return await currentTransaction.run(inner, () => work(this));
+      } finally {
+        inner.open = false;
+      }
+    });
+  }
+
+  /** Idempotent: a second call waits for the first. */
+  close(): Promise<void> {
+    this.#closing ??= this.database.destroy();
+    return this.#closing;
+  }
+
+  getSetting(key: string): Promise<string | undefined> {
+    return settings.getSetting(this.db, key);
+  }
+
+  putSettingIfAbsent(key: string, value: string): Promise<string> {
+    return settings.putSettingIfAbsent(this.db, key, value);
+  }
+
+  createUser(user: NewUser): Promise<UserRecord> {
+    return users.createUser(this.db, user);
+  }
+
+  getUserById(id: string): Promise<UserRecord | undefined> {
+    return users.getUserById(this.db, id);
+  }
+
+  getUserByEmail(email: string): Promise<UserRecord | undefined> {
+    return users.getUserByEmail(this.db, email);
+  }
+
+  countUsers(): Promise<number> {
+    return users.countUsers(this.db);
+  }
+
+  listUsers(): Promise<UserRecord[]> {
+    return users.listUsers(this.db);
+  }
+
+  updateUser(id: string, patch: UserPatch): Promise<boolean> {
+    return users.updateUser(this.db, id, patch);
+  }
+
+  createSession(session: SessionRecord): Promise<void> {
+    return sessions.createSession(this.db, session);
+  }
+
+  getSession(tokenHash: string): Promise<SessionRecord | undefined> {
+    return sessions.getSession(this.db, tokenHash);
+  }
+
+  deleteSession(tokenHash: string): Promise<void> {
+    return sessions.deleteSession(this.db, tokenHash);
+  }
+
+  deleteExpiredSessions(now: number): Promise<number> {
+    return sessions.deleteExpiredSessions(this.db, now);
+  }
+
+  createConversation(conversation: NewConversation): Promise<ConversationRecord> {
+    return conversations.createConversation(this.db, conversation);
+  }
+
+  getConversation(ownerId: string, id: string): Promise<ConversationRecord | undefined> {
+    return conversations.getConversation(this.db, ownerId, id);
+  }
+
+  listConversations(
+    ownerId: string,
+    query: ConversationListQuery,
+  ): Promise<{ items: ConversationRecord[]; total: number }> {
+    return conversations.listConversations(this.db, ownerId, query);
+  }
+
+  updateConversation(ownerId: string, id: string, patch: ConversationPatch): Promise<boolean> {
+    return conversations.updateConversation(this.db, ownerId, id, patch);
+  }
+
+  setTitleIfUntitled(ownerId: string, id: string, title: string): Promise<boolean> {
+    return conversations.setTitleIfUntitled(this.db, ownerId, id, title);
+  }
+
+  hideAllConversations(ownerId: string, updateTime: number): Promise<number> {
+    return conversations.hideAllConversations(this.db, ownerId, updateTime);
+  }
+
+  purgeTemporaryConversations(before: number): Promise<number> {
+    return conversations.purgeTemporaryConversations(this.db, before);
+  }
+
+  insertMessage(ownerId: string, message: MessageRecord): Promise<boolean> {
+    return messages.insertMessage(this.db, ownerId, message);
+  }
+
+  getMessage(ownerId: string, conversationId: string, id: string): Promise<MessageRecord | undefined> {
+    return messages.getMessage(this.db, ownerId, conversationId, id);
+  }
+
+  listMessages(ownerId: string, conversationId: string): Promise<MessageRecord[]> {
+    return messages.listMessages(this.db, ownerId, conversationId);
+  }
+
+  pathToMessage(ownerId: string, conversationId: string, leafId: string): Promise<MessageRecord[]> {
+    return messages.pathToMessage(this.db, ownerId, conversationId, leafId);
+  }
+
+  listChildIds(ownerId: string, conversationId: string, parentId: string): Promise<string[]> {
+    return messages.listChildIds(this.db, ownerId, conversationId, parentId);
+  }
+
+  updateMessage(ownerId: string, conversationId: string, id: string, patch: MessagePatch): Promise<boolean> {
+    return messages.updateMessage(this.db, ownerId, conversationId, id, patch);
+  }
+
+  deleteMessage(ownerId: string, conversationId: string, id: string): Promise<boolean> {
+    return messages.deleteMessage(this.db, ownerId, conversationId, id);
+  }
+
+  interruptInProgressMessages(updateTime: number): Promise<number> {
+    return this.transaction(() => interruptInProgressMessages(this.db, updateTime));
+  }
+
+  upsertFeedback(record: FeedbackRecord): Promise<FeedbackRecord> {
+    return feedback.upsertFeedback(this.db, record);
+  }
+
+  listFeedback(userId: string): Promise<FeedbackRecord[]> {
+    return feedback.listFeedback(this.db, userId);
+  }
+
+  listPrompts(): Promise<PromptRecord[]> {
+    return prompts.listPrompts(this.db);
+  }
+
+  upsertPrompt(prompt: PromptRecord): Promise<void> {
+    return prompts.upsertPrompt(this.db, prompt);
+  }
+
+  deletePrompt(id: string): Promise<boolean> {
+    return prompts.deletePrompt(this.db, id);
+  }
+
+  insertLatencyReport(report: LatencyReport): Promise<void> {
+    return latency.insertLatencyReport(this.db, report);
+  }
+
+  listLatencyReports(userId: string): Promise<LatencyReport[]> {
+    return latency.listLatencyReports(this.db, userId);
+  }
+
+  insertAnalyticsEvents(events: AnalyticsEvent[]): Promise<void> {
+    return this.transaction(() => analytics.insertAnalyticsEvents(this.db, events));
+  }
+
+  listAnalyticsEvents(userId: string): Promise<AnalyticsEvent[]> {
+    return analytics.listAnalyticsEvents(this.db, userId);
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * Queries on `messages`. Every query is filtered by conversation and `owner_id`; a message row's
+ * owner_id always equals its conversation's (insertMessage checks it), so filtering on the message
+ * row alone is enough.
+ */
+import { type Selectable, sql } from 'kysely';
+import { readJson, readNullableBoolean, writeJson } from './column-codecs.js';
+import { conversationExists } from './conversation-queries.js';
+import type { MessagesTable } from './database-schema.js';
+import type { Executor } from './executor.js';
+import type { MessagePatch, MessageRecord, MessageRole, MessageStatus } from './store.js';
+
+/** Longest parent chain pathToMessage follows: a guard against cycles, far above any real chat. */
+export const maxPathDepth = 100_000;
+
+function toMessage(row: Selectable<MessagesTable>): MessageRecord {
+  return {
+    id: row.id,
+    conversationId: row.conversation_id,
+    parentId: row.parent_id,
+    role: row.role as MessageRole,
+    authorName: row.author_name,
+    contentType: row.content_type,
+    parts: readJson(row.parts),
+    status: row.status as MessageStatus,
+    endTurn: readNullableBoolean(row.end_turn),
+    weight: row.weight,
+    metadata: readJson(row.metadata),
+    recipient: row.recipient,
+    modelSlug: row.model_slug,
+    createTime: row.create_time,
+    updateTime: row.update_time,
+  };
+}
+
+function ownedMessages(db: Executor, ownerId: string, conversationId: string) {
+  return db.selectFrom('messages').where('owner_id', '=', ownerId).where('conversation_id', '=', conversationId);
+}
+
+/** Inserts a message into the owner's conversation; false (nothing written) if the owner has no such conversation. */
+export async function insertMessage(db: Executor, ownerId: string, message: MessageRecord): Promise<boolean> {
+  if (!(await conversationExists(db, ownerId, message.conversationId))) return false;
+  await db
+    .insertInto('messages')
+    .values({
+      conversation_id: message.conversationId,
+      owner_id: ownerId,
+      id: message.id,
+      parent_id: message.parentId,
+      role: message.role,
+      author_name: message.authorName,
+      content_type: message.contentType,
+      parts: writeJson(message.parts),
+      status: message.status,
+      end_turn: message.endTurn,
+      weight: message.weight,
+      metadata: writeJson(message.metadata),
+      recipient: message.recipient,
+      model_slug: message.modelSlug,
+      create_time: message.createTime,
+      update_time: message.updateTime,
+    })
+    .execute();
+  return true;
+}
+
+export async function getMessage(
+  db: Executor,
+  ownerId: string,
+  conversationId: string,
+  id: string,
+): Promise<MessageRecord | undefined> {
+  const row = await ownedMessages(db, ownerId, conversationId).selectAll().where('id', '=', id).executeTakeFirst();
+  return row && toMessage(row);
+}
+
+export async function listMessages(db: Executor, ownerId: string, conversationId: string): Promise<MessageRecord[]> {
+  const rows = await ownedMessages(db, ownerId, conversationId).selectAll().orderBy('seq').execute();
+  return rows.map(toMessage);
+}
+
+/** One recursive query from the leaf up to the root (depth-capped), returned root first. */
+export async function pathToMessage(
+  db: Executor,
+  ownerId: string,
+  conversationId: string,
+  leafId: string,
+): Promise<MessageRecord[]> {
+  const rows = await db
+    .withRecursive('path(seq, parent_id, depth)', (cte) =>
+      cte
+        .selectFrom('messages')
+        .select(['seq', 'parent_id', sql<number>`0`.as('depth')])
+        .where('owner_id', '=', ownerId)
+        .where('conversation_id', '=', conversationId)
+        .where('id', '=', leafId)
+        .unionAll(
+          cte
+            .selectFrom('messages')
+            .innerJoin('path', 'path.parent_id', 'messages.id')
+            .select(['messages.seq', 'messages.parent_id', sql<number>`path.depth + 1`.as('depth')])
+            .where('messages.owner_id', '=', ownerId)
+            .where('messages.conversation_id', '=', conversationId)
+            .where('path.depth', '<', maxPathDepth),
+        ),
+    )
+    .selectFrom('path')
+    .innerJoin('messages', 'messages.seq', 'path.seq')
+    .selectAll('messages')
+    .orderBy('path.depth', 'desc')
+    .execute();
+  return rows.map(toMessage);
+}
+
+export async function listChildIds(
+  db: Executor,
+  ownerId: string,
+  conversationId: string,
+  parentId: string,
+): Promise<string[]> {
+  const rows = await ownedMessages(db, ownerId, conversationId)
+    .select('id')
+    .where('parent_id', '=', parentId)
+    .orderBy('seq')
+    .execute();
+  return rows.map((row) => row.id);
+}
+
+export async function updateMessage(
+  db: Executor,
+  ownerId: string,
+  conversationId: string,
+  id: string,
+  patch: MessagePatch,
+): Promise<boolean> {
+  const values = {
+    parts: patch.parts === undefined ? undefined : writeJson(patch.parts),
+    status: patch.status,
+    end_turn: patch.endTurn,
+    metadata: patch.metadata === undefined ? undefined : writeJson(patch.metadata),
+    update_time: patch.updateTime,
+    create_time: patch.createTime,
+  };
+  if (Object.values(values).every((value) => value === undefined)) {
+    return (await getMessage(db, ownerId, conversationId, id)) !== undefined;
+  }
+  const result = await db
+    .updateTable('messages')
+    .set(values)
+    .where('owner_id', '=', ownerId)
+    .where('conversation_id', '=', conversationId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** Deletes the message and, by cascade, its whole subtree. */
+export async function deleteMessage(
+  db: Executor,
+  ownerId: string,
+  conversationId: string,
+  id: string,
+): Promise<boolean> {
+  const result = await db
+    .deleteFrom('messages')
+    .where('owner_id', '=', ownerId)
+    .where('conversation_id', '=', conversationId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
