@@ -4,11 +4,8 @@
  * Bad arguments print one line to stderr and exit with code 2; failures exit with code 1.
  */
 import { parseArgs } from 'node:util';
-import { type Config, ConfigError, type ConfigOverrides, loadConfig } from '../src/config.js';
+import { type Config, ConfigError, type ConfigOverrides, loadConfig, parsePort } from '../src/config.js';
 import { DomainError } from '../src/domain-errors.js';
-import { buildDeps, requestLogger, startServer } from '../src/server/main.js';
-import { openStore } from '../src/store/open-store.js';
-import { banner } from './banner.js';
 
 class UsageError extends Error {}
 class CommandError extends Error {}
@@ -25,7 +22,7 @@ function parse(args: string[], options: Record<string, { type: 'string' | 'boole
   try {
     return parseArgs({ args, options: { ...options, 'data-dir': { type: 'string' } }, strict: true }).values as Values;
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UsageError((error as Error).message.split('\n')[0] ?? 'bad arguments');
   }
 }
 
@@ -42,19 +39,35 @@ function required(values: Values, name: string): string {
 
 function overrides(values: Values): ConfigOverrides {
   const port = text(values, 'port');
-  if (port !== undefined && !/^\d+$/.test(port)) throw new UsageError(`--port must be a number, got "${port}"`);
   return {
     ...(text(values, 'host') && { host: text(values, 'host') }),
-    ...(port !== undefined && { port: Number(port) }),
+    ...(port !== undefined && { port: portFlag(port) }),
     ...(text(values, 'data-dir') && { dataDir: text(values, 'data-dir') }),
   };
+}
+
+function portFlag(value: string): number {
+  if (!/^\d+$/.test(value)) throw new UsageError(`--port must be a number, got "${value}"`);
+  try {
+    return parsePort(value, '--port');
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 }
 
 const progress = (message: string) => process.stderr.write(`${message}\n`);
 
 async function serve(args: string[]): Promise<void> {
-  const config = loadConfig(process.env, overrides(parse(args, { host: { type: 'string' }, port: { type: 'string' } })));
-  const server = await startServer(config, { log: progress, logger: process.env.BACKCHAT_LOG_REQUESTS ? requestLogger() : false });
+  const config = loadConfig(
+    process.env,
+    overrides(parse(args, { host: { type: 'string' }, port: { type: 'string' } })),
+  );
+  const { requestLogger, startServer } = await import('../src/server/main.js');
+  const { banner } = await import('./banner.js');
+  const server = await startServer(config, {
+    log: progress,
+    logger: process.env.BACKCHAT_LOG_REQUESTS ? requestLogger() : false,
+  });
   process.stdout.write(banner(config, server.url, server.deps.providers));
   let stopping = false;
   const stop = (signal: string) => {
@@ -75,12 +88,16 @@ async function serve(args: string[]): Promise<void> {
 
 async function migrate(args: string[]): Promise<void> {
   const config = loadConfig(process.env, overrides(parse(args, {})));
+  const { openStore } = await import('../src/store/open-store.js');
   const store = await openStore(config.database, { onProgress: progress });
   await store.close();
   progress('database is up to date');
 }
 
-async function withDeps<T>(config: Config, work: (deps: Awaited<ReturnType<typeof buildDeps>>) => Promise<T>): Promise<T> {
+type Deps = import('../src/server/app.js').AppDeps;
+
+async function withDeps<T>(config: Config, work: (deps: Deps) => Promise<T>): Promise<T> {
+  const { buildDeps } = await import('../src/server/main.js');
   const deps = await buildDeps({ ...config, detectOllama: false, providers: [] });
   try {
     return await work(deps);
@@ -90,11 +107,22 @@ async function withDeps<T>(config: Config, work: (deps: Awaited<ReturnType<typeo
 }
 
 async function userCreate(args: string[]): Promise<void> {
-  const options = { email: { type: 'string' }, password: { type: 'string' }, name: { type: 'string' }, admin: { type: 'boolean' } } as const;
+  const options = {
+    email: { type: 'string' },
+    password: { type: 'string' },
+    name: { type: 'string' },
+    admin: { type: 'boolean' },
+  } as const;
   const values = parse(args, options);
-  const input = { email: required(values, 'email'), password: required(values, 'password'), name: text(values, 'name') };
+  const input = {
+    email: required(values, 'email'),
+    password: required(values, 'password'),
+    name: text(values, 'name'),
+  };
   const config = loadConfig(process.env, overrides(values));
-  const user = await withDeps(config, (deps) => deps.auth.createUser({ ...input, role: values.admin ? 'admin' : 'user' }));
+  const user = await withDeps(config, (deps) =>
+    deps.auth.createUser({ ...input, role: values.admin ? 'admin' : 'user' }),
+  );
   process.stdout.write(`created ${user.role} ${user.email} (${user.id})\n`);
 }
 
@@ -104,7 +132,10 @@ async function tokenCreate(args: string[]): Promise<void> {
   const config = loadConfig(process.env, overrides(values));
   const token = await withDeps(config, async (deps) => {
     const user = await deps.store.getUserByEmail(email.toLowerCase());
-    if (!user) throw new CommandError(`no user with email ${email}: create one with "backchat user create --email ${email} --password …"`);
+    if (!user)
+      throw new CommandError(
+        `no user with email ${email}: create one with "backchat user create --email ${email} --password …"`,
+      );
     return deps.auth.issueAccessToken(user.id);
   });
   process.stdout.write(`${token.token}\n`);
@@ -123,13 +154,13 @@ function pickCommand(argv: string[]): { run: (args: string[]) => Promise<void>; 
   if (two) return { run: two, args: argv.slice(2) };
   const one = commands[first];
   if (one && !['user', 'token'].includes(first)) return { run: one, args: argv.slice(1) };
-  if (first === '' || first === '--help' || first === 'help') throw new UsageError('a command is required');
+  if (first === '') throw new UsageError('a command is required');
   throw new UsageError(`unknown command "${[first, second].filter(Boolean).join(' ')}"`);
 }
 
 async function main(argv: string[]): Promise<void> {
   try {
-    if (argv[0] === '--help' || argv[0] === '-h') {
+    if (argv.some((arg) => arg === '--help' || arg === '-h') || argv[0] === 'help') {
       process.stdout.write(`${usage}\n`);
       return;
     }

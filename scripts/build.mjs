@@ -41,12 +41,23 @@ function run(label, command, args, cwd = root) {
 
 const serverEntry = join(root, 'dist/cli/main.js');
 if (!ifStale || isStale(['src', 'cli', 'tsconfig.json', 'tsconfig.build.json', 'package.json'], serverEntry)) {
-  run('compiling the server', process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json']);
+  run('compiling the server', process.execPath, [
+    join(root, 'node_modules/typescript/bin/tsc'),
+    '-p',
+    'tsconfig.build.json',
+  ]);
   chmodSync(serverEntry, 0o755);
 }
 
 const webConfig = join(root, 'web/vite.config.ts');
 const webIndex = join(root, 'web-dist/index.html');
 if (existsSync(webConfig) && (!ifStale || isStale(['web', 'src/protocol'], webIndex))) {
-  run('building the web UI', process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', webConfig, '--logLevel', 'warn']);
+  run('building the web UI', process.execPath, [
+    join(root, 'node_modules/vite/bin/vite.js'),
+    'build',
+    '--config',
+    webConfig,
+    '--logLevel',
+    'warn',
+  ]);
 }

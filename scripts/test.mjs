@@ -28,20 +28,28 @@ if (files.length === 0) {
 const concurrency = process.env.BACKCHAT_TEST_CONCURRENCY ?? '2';
 const child = spawn(
   process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files.map((f) => relative(root, f))],
+  [
+    '--import',
+    'tsx',
+    '--test',
+    `--test-concurrency=${concurrency}`,
+    '--test-reporter=spec',
+    ...files.map((f) => relative(root, f)),
+  ],
   { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_ENV: 'test' } },
 );
 let passed = 0;
 let failed = 0;
-let tail = '';
+let output = '';
 child.stdout.on('data', (chunk) => {
   process.stdout.write(chunk);
-  tail = (tail + chunk.toString()).slice(-4000);
+  output += chunk.toString();
 });
+const lastCount = (label) => Number([...output.matchAll(new RegExp(`^ℹ ${label} (\\d+)$`, 'gm'))].at(-1)?.[1] ?? 0);
 child.on('close', (code) => {
-  passed = Number(/ℹ pass (\d+)/.exec(tail)?.[1] ?? 0);
-  failed = Number(/ℹ fail (\d+)/.exec(tail)?.[1] ?? 0);
-  const skipped = Number(/ℹ skipped (\d+)/.exec(tail)?.[1] ?? 0);
+  passed = lastCount('pass');
+  failed = lastCount('fail');
+  const skipped = lastCount('skipped');
   console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
   process.exit(code ?? 1);
 });

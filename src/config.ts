@@ -92,7 +92,7 @@ export interface ConfigOverrides {
 
 type Env = Record<string, string | undefined>;
 
-function parsePort(value: string, source: string): number {
+export function parsePort(value: string, source: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new ConfigError(`${source} must be a port number (0-65535), got "${value}"`);

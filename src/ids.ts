@@ -14,7 +14,10 @@ export interface Ids {
 
 export const randomIds: Ids = {
   uuid: () => randomUUID(),
-  hex: (chars) => randomBytes(Math.ceil(chars / 2)).toString('hex').slice(0, chars),
+  hex: (chars) =>
+    randomBytes(Math.ceil(chars / 2))
+      .toString('hex')
+      .slice(0, chars),
   secret: () => randomBytes(32).toString('base64url'),
   int: (maxExclusive) => randomInt(maxExclusive),
 };

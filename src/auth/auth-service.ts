@@ -54,11 +54,13 @@ export class AuthService {
 
   async createUser(input: NewUserInput): Promise<UserRecord> {
     const email = input.email.trim().toLowerCase();
-    if (!emailPattern.test(email) || email.length > 320) throw new InvalidRequestError(`"${input.email}" is not an email address`);
+    if (!emailPattern.test(email) || email.length > 320)
+      throw new InvalidRequestError(`"${input.email}" is not an email address`);
     if (input.password.length < minPasswordLength) {
       throw new InvalidRequestError(`The password must have at least ${minPasswordLength} characters`);
     }
-    if (await this.deps.store.getUserByEmail(email)) throw new ConflictError(`A user with email ${email} already exists`);
+    if (await this.deps.store.getUserByEmail(email))
+      throw new ConflictError(`A user with email ${email} already exists`);
     return this.deps.store.createUser({
       id: newUserId(this.deps.ids),
       email,
@@ -70,7 +72,11 @@ export class AuthService {
   }
 
   /** Checks the password and opens a session; the same error whether the email or the password is wrong. */
-  async login(email: string, password: string, userAgent: string | null): Promise<{ user: UserRecord; sessionToken: string; expiresAt: number }> {
+  async login(
+    email: string,
+    password: string,
+    userAgent: string | null,
+  ): Promise<{ user: UserRecord; sessionToken: string; expiresAt: number }> {
     const user = await this.deps.store.getUserByEmail(email.trim().toLowerCase());
     const valid = await verifyPassword(user?.passwordHash ?? (await decoyPasswordHash()), password);
     if (!user || !valid || user.disabled) throw new UnauthorizedError('credentials', 'Wrong email or password');

@@ -79,7 +79,12 @@ export class ConversationService {
       return { plan: planned, prompt: buildPrompt(planned.path, model) };
     });
     const runner = new TurnRunner(
-      { store: this.deps.store, clock: this.deps.clock, ids: this.deps.ids, checkpointIntervalMs: this.deps.checkpointIntervalMs ?? 1000 },
+      {
+        store: this.deps.store,
+        clock: this.deps.clock,
+        ids: this.deps.ids,
+        checkpointIntervalMs: this.deps.checkpointIntervalMs ?? 1000,
+      },
       { userId, plan, provider, prompt, ...context },
     );
     return { plan, events: (signal) => runner.events(signal), discard: () => this.discardAnswer(userId, plan) };
@@ -93,7 +98,10 @@ export class ConversationService {
     });
   }
 
-  async list(userId: string, query: { offset: number; limit: number; archived: boolean }): Promise<WireConversationList> {
+  async list(
+    userId: string,
+    query: { offset: number; limit: number; archived: boolean },
+  ): Promise<WireConversationList> {
     const limit = Math.min(query.limit, maxListLimit);
     const page = await this.deps.store.listConversations(userId, { ...query, limit });
     return {
@@ -108,7 +116,7 @@ export class ConversationService {
   /** A visible conversation of this user, or NotFoundError. */
   async visible(userId: string, id: string): Promise<ConversationRecord> {
     const conversation = await this.deps.store.getConversation(userId, id);
-    if (!conversation || !conversation.isVisible) throw conversationNotFound();
+    if (!conversation?.isVisible) throw conversationNotFound();
     return conversation;
   }
 
@@ -143,7 +151,11 @@ export class ConversationService {
     await this.deps.store.hideAllConversations(userId, this.now());
   }
 
-  generateTitle(userId: string, id: string, messageId: string | undefined): Promise<{ title: string } | { message: string }> {
+  generateTitle(
+    userId: string,
+    id: string,
+    messageId: string | undefined,
+  ): Promise<{ title: string } | { message: string }> {
     return this.titles.generate(userId, id, messageId);
   }
 

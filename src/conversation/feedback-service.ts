@@ -18,7 +18,10 @@ export class FeedbackService {
   constructor(private readonly deps: { store: Store; clock: Clock; ids: Ids }) {}
 
   async rate(userId: string, input: FeedbackInput): Promise<Record<string, unknown>> {
-    const message = await this.deps.store.getMessage(userId, input.conversation_id, input.message_id);
+    const conversation = await this.deps.store.getConversation(userId, input.conversation_id);
+    const message = conversation?.isVisible
+      ? await this.deps.store.getMessage(userId, input.conversation_id, input.message_id)
+      : undefined;
     if (!message || message.role === 'root') {
       throw new NotFoundError(`Message ${input.message_id} not found in conversation ${input.conversation_id}`);
     }

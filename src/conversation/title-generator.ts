@@ -27,12 +27,17 @@ function alreadyTitled(id: string, title: string): { message: string } {
 export class TitleGenerator {
   constructor(private readonly deps: TitleGeneratorDeps) {}
 
-  async generate(userId: string, id: string, messageId: string | undefined): Promise<{ title: string } | { message: string }> {
+  async generate(
+    userId: string,
+    id: string,
+    messageId: string | undefined,
+  ): Promise<{ title: string } | { message: string }> {
     const conversation = await this.deps.store.getConversation(userId, id);
-    if (!conversation || !conversation.isVisible) throw conversationNotFound();
+    if (!conversation?.isVisible) throw conversationNotFound();
     if (conversation.title !== null) return alreadyTitled(id, conversation.title);
     const path = await this.deps.store.pathToMessage(userId, id, messageId ?? conversation.currentNode);
-    if (path.length === 0) throw new NotFoundError(`Message ${messageId} not found in this conversation`, 'message_not_found');
+    if (path.length === 0)
+      throw new NotFoundError(`Message ${messageId} not found in this conversation`, 'message_not_found');
     const title = await this.askModel(conversation.defaultModel, path);
     if (await this.deps.store.setTitleIfUntitled(userId, id, title)) return { title };
     const current = await this.deps.store.getConversation(userId, id);
@@ -46,7 +51,11 @@ export class TitleGenerator {
     const { model, provider } = this.deps.providers.resolve(modelSlug);
     const signal = AbortSignal.timeout(titleTimeoutMs);
     let text = '';
-    const request = { model, messages: titlePrompt(userText, assistant ? messageText(assistant) : ''), maxOutputTokens: titleMaxTokens };
+    const request = {
+      model,
+      messages: titlePrompt(userText, assistant ? messageText(assistant) : ''),
+      maxOutputTokens: titleMaxTokens,
+    };
     for await (const part of provider.streamChat({ ...request, purpose: 'title' }, signal)) {
       if (part.type === 'text-delta') text += part.text;
     }

@@ -19,9 +19,14 @@ export function titlePrompt(userText: string, assistantText: string): ChatMessag
   ];
 }
 
+/** Characters a title column cannot hold (NUL, unpaired surrogates) and other control characters. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
+const unstorable = /[\u0000-\u001f\u007f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
 function capLength(text: string): string {
-  if (text.length <= maxTitleChars) return text;
-  const cut = text.slice(0, maxTitleChars);
+  const characters = Array.from(text);
+  if (characters.length <= maxTitleChars) return text;
+  const cut = characters.slice(0, maxTitleChars).join('');
   const lastSpace = cut.lastIndexOf(' ');
   return `${(lastSpace > 20 ? cut.slice(0, lastSpace) : cut).trimEnd()}…`;
 }
@@ -34,6 +39,7 @@ export function cleanTitle(raw: string): string {
     .find((candidate) => candidate.length > 0);
   if (!line) return '';
   const cleaned = line
+    .replace(unstorable, '')
     .replace(/^(#+\s*)?(title\s*:\s*)/i, '')
     .replace(/^[\s"'“”‘’`*_#]+|[\s"'“”‘’`*_]+$/g, '')
     .replace(/[.。!！]+$/u, '')
@@ -44,6 +50,6 @@ export function cleanTitle(raw: string): string {
 
 /** Used when the model gives nothing usable: the first words of the user's message. */
 export function fallbackTitle(userText: string): string {
-  const words = userText.replace(/\s+/g, ' ').trim().split(' ').slice(0, 6).join(' ');
+  const words = userText.replace(unstorable, ' ').replace(/\s+/g, ' ').trim().split(' ').slice(0, 6).join(' ');
   return capLength(words.replace(/[.?!,:;]+$/u, '')) || 'New chat';
 }

@@ -101,7 +101,7 @@ export class TurnPlanner {
       return { conversation: await this.createConversation(), isNew: true };
     }
     const conversation = await this.tx.getConversation(userId, conversationId);
-    if (!conversation || !conversation.isVisible) throw conversationNotFound();
+    if (!conversation?.isVisible) throw conversationNotFound();
     return { conversation, isNew: false };
   }
 
@@ -146,7 +146,12 @@ export class TurnPlanner {
       case 'variant':
         return this.existing(conversation, this.input.message?.id ?? null, 'user', 'variant');
       case 'continue':
-        return this.existing(conversation, this.input.parentMessageId ?? conversation.currentNode, 'assistant', 'continue');
+        return this.existing(
+          conversation,
+          this.input.parentMessageId ?? conversation.currentNode,
+          'assistant',
+          'continue',
+        );
     }
   }
 
@@ -160,7 +165,9 @@ export class TurnPlanner {
     const message = await this.tx.getMessage(this.input.userId, conversation.id, id);
     if (!message) throw messageNotFound(id);
     if (message.role !== role) {
-      throw new InvalidRequestError(`Message ${id} is a ${message.role} message; action "${action}" needs a ${role} message`);
+      throw new InvalidRequestError(
+        `Message ${id} is a ${message.role} message; action "${action}" needs a ${role} message`,
+      );
     }
     return message;
   }

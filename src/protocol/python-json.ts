@@ -9,7 +9,10 @@ const floatKeys = new Set(['weight', 'create_time', 'update_time']);
 
 function escapeString(value: string): string {
   // JSON.stringify handles quotes, backslashes, control characters and lone surrogates.
-  return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value).replace(
+    /[\u007f-\uffff]/g,
+    (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 function formatNumber(value: number, asFloat: boolean): string {

@@ -17,6 +17,18 @@ export function isClientId(value: string): boolean {
   return clientIdSchema.safeParse(value).success;
 }
 
+/** NUL and unpaired surrogates cannot be stored in PostgreSQL text columns: refuse them up front. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing NUL is the point
+const unstorable = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** A string bound for a plain text column (titles, names, feedback…). */
+export function storableText(max: number) {
+  return z
+    .string()
+    .max(max)
+    .refine((value) => !unstorable.test(value), 'must not contain NUL characters or unpaired surrogates');
+}
+
 /** `conversation_id` absent, null and "" all mean "new conversation" (§3.2). */
 const optionalIdSchema = z
   .union([clientIdSchema, z.literal(''), z.null()])
@@ -30,10 +42,7 @@ const maxTextChars = 400_000;
 
 const contentSchema = z.looseObject({
   content_type: z.literal('text', { error: 'only "text" content is supported' }),
-  parts: z
-    .array(z.string().max(maxTextChars), { error: 'must be an array of strings' })
-    .min(1)
-    .max(maxParts),
+  parts: z.array(z.string().max(maxTextChars), { error: 'must be an array of strings' }).min(1).max(maxParts),
 });
 
 const clientMessageSchema = z
@@ -67,7 +76,10 @@ export const conversationRequestSchema = z
     suggestions: z.array(z.string().max(4000)).max(16).optional().nullable(),
     history_and_training_disabled: z.boolean().optional().nullable(),
     arkose_token: z.string().max(20_000).optional().nullable(),
-    conversation_mode: z.looseObject({ kind: z.string().max(100) }).optional().nullable(),
+    conversation_mode: z
+      .looseObject({ kind: z.string().max(100) })
+      .optional()
+      .nullable(),
     force_paragen: z.boolean().optional().nullable(),
     force_rate_limit: z.boolean().optional().nullable(),
   })
@@ -77,7 +89,11 @@ export const conversationRequestSchema = z
       context.addIssue({ code: 'custom', path: ['messages'], message: 'must be empty for action "continue"' });
     }
     if (body.action !== 'continue' && count !== 1) {
-      context.addIssue({ code: 'custom', path: ['messages'], message: `needs exactly one message for action "${body.action}"` });
+      context.addIssue({
+        code: 'custom',
+        path: ['messages'],
+        message: `needs exactly one message for action "${body.action}"`,
+      });
     }
   });
 
@@ -85,7 +101,7 @@ export type ConversationRequest = z.infer<typeof conversationRequestSchema>;
 
 export const conversationPatchSchema = z
   .looseObject({
-    title: z.string().trim().min(1, 'must not be empty').max(200).optional(),
+    title: storableText(200).pipe(z.string().trim().min(1, 'must not be empty')).optional(),
     is_visible: z.boolean().optional(),
     is_archived: z.boolean().optional(),
     /** backchat extension: the branch the user is looking at (sibling switching in the web UI). */
@@ -124,15 +140,15 @@ export const messageFeedbackSchema = z.looseObject({
     .string()
     .transform((rating) => rating.charAt(0).toLowerCase() + rating.slice(1))
     .pipe(z.enum(['thumbsUp', 'thumbsDown'], { error: 'rating must be "thumbsUp" or "thumbsDown"' })),
-  text: z.string().max(10_000).optional().nullable(),
-  tags: z.array(z.string().max(100)).max(20).optional().nullable(),
+  text: storableText(10_000).optional().nullable(),
+  tags: z.array(storableText(100)).max(20).optional().nullable(),
 });
 
 const optionalMs = z.number().finite().min(0).max(86_400_000).optional().nullable();
 
 export const latencyReportSchema = z.looseObject({
-  server_request_id: z.string().max(200).optional().nullable(),
-  model: z.string().max(200).optional().nullable(),
+  server_request_id: storableText(200).optional().nullable(),
+  model: storableText(200).optional().nullable(),
   preflight_time_ms: optionalMs,
   count_tokens: z.number().int().min(0).max(10_000_000).optional().nullable(),
   ts_first_token_ms: optionalMs,
@@ -149,18 +165,24 @@ export const latencyReportSchema = z.looseObject({
 export type LatencyReportBody = z.infer<typeof latencyReportSchema>;
 
 export const loginSchema = z.looseObject({
-  email: z.string().trim().min(3).max(320),
+  email: storableText(320).pipe(z.string().trim().min(3)),
   password: z.string().min(1).max(1000),
 });
 
 /** Segment analytics.js event (seed step 2); `type` names the call (track, page, identify…). */
 export const analyticsEventSchema = z.looseObject({
   type: z.enum(['track', 'page', 'identify', 'screen', 'group', 'alias']),
-  event: z.string().max(500).optional().nullable(),
-  userId: z.union([z.string().max(500), z.number()]).optional().nullable(),
-  anonymousId: z.union([z.string().max(500), z.number()]).optional().nullable(),
-  messageId: z.string().max(500).optional().nullable(),
-  timestamp: z.string().max(100).optional().nullable(),
+  event: storableText(500).optional().nullable(),
+  userId: z
+    .union([storableText(500), z.number()])
+    .optional()
+    .nullable(),
+  anonymousId: z
+    .union([storableText(500), z.number()])
+    .optional()
+    .nullable(),
+  messageId: storableText(500).optional().nullable(),
+  timestamp: storableText(100).optional().nullable(),
   properties: z.record(z.string(), z.unknown()).optional().nullable(),
   traits: z.record(z.string(), z.unknown()).optional().nullable(),
   context: z.record(z.string(), z.unknown()).optional().nullable(),

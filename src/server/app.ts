@@ -3,7 +3,7 @@
  * and the single error mapping. It never listens; `main.ts` (and tests) do.
  */
 import cookie from '@fastify/cookie';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { AuthService } from '../auth/auth-service.js';
 import type { Clock } from '../clock.js';
@@ -12,13 +12,13 @@ import type { ConversationService } from '../conversation/conversation-service.j
 import type { FeedbackService } from '../conversation/feedback-service.js';
 import type { PromptLibrary } from '../conversation/prompt-library.js';
 import type { Ids } from '../ids.js';
-import { notFoundRouteBody } from '../protocol/error-bodies.js';
+import { detailBody, notFoundRouteBody } from '../protocol/error-bodies.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { Store } from '../store/store.js';
 import type { TelemetryService } from '../telemetry/telemetry-service.js';
 import { internalErrorReply, toErrorReply } from './errors.js';
-import { parseJsonBody } from './json-body.js';
-import { registerRoutes, type RouteSpec } from './route-table.js';
+import { decodeUtf8, parseJsonBody } from './json-body.js';
+import { type RouteSpec, registerRoutes } from './route-table.js';
 import { accountRoutes } from './routes/account-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
 import { catalogRoutes } from './routes/catalog-routes.js';
@@ -57,18 +57,31 @@ export function listRoutes(deps: AppDeps): RouteSpec[] {
 
 function installJsonParser(app: FastifyInstance): void {
   app.removeContentTypeParser(['application/json']);
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    const charset = /charset=([^;]+)/i.exec(request.headers['content-type'] ?? '')?.[1]?.trim().toLowerCase();
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    const charset = /charset=([^;]+)/i
+      .exec(request.headers['content-type'] ?? '')?.[1]
+      ?.trim()
+      .toLowerCase();
     if (charset && charset !== 'utf-8' && charset !== 'utf8') {
       done(Object.assign(new Error('Content-Type charset must be utf-8'), { statusCode: 415 }));
       return;
     }
     try {
-      done(null, parseJsonBody(String(body)));
+      done(null, parseJsonBody(decodeUtf8(body as Buffer)));
     } catch (error) {
       done(error as Error);
     }
   });
+}
+
+/** Frame-level URL errors (a path parameter too long, bad percent-encoding) in the `{"detail"}` shape. */
+function frameworkErrors(error: Error, _request: FastifyRequest, reply: FastifyReply): void {
+  const tooLong = (error as { code?: string }).code === 'FST_ERR_MAX_PARAM_LENGTH';
+  const message = tooLong ? 'A path parameter is too long' : 'The URL is malformed';
+  reply
+    .code(400)
+    .type('application/json; charset=utf-8')
+    .send(detailBody(message));
 }
 
 function installErrorHandling(app: FastifyInstance): void {
@@ -93,6 +106,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     requestIdHeader: false,
     genReqId: () => deps.ids.uuid(),
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
+    frameworkErrors,
   });
   await app.register(cookie);
   installJsonParser(app);

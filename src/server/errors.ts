@@ -13,6 +13,7 @@ import {
   missingTokenBody,
 } from '../protocol/error-bodies.js';
 import { describeZodError } from '../protocol/requests.js';
+import { DatabaseConnectionError, DuplicateKeyError, UnsupportedTextError } from '../store/store-errors.js';
 
 export interface ErrorReply {
   status: number;
@@ -54,11 +55,26 @@ export function toErrorReply(error: unknown): ErrorReply | undefined {
   }
   if (error instanceof DomainError) return { status: error.status, body: detailBody(error.message) };
   if (error instanceof ZodError) return { status: 400, body: detailBody(describeZodError(error)) };
+  const stored = storeErrorReply(error);
+  if (stored) return stored;
   const framework = error as FrameworkError;
   const known = framework.code ? frameworkMessages[framework.code] : undefined;
   if (known) return { status: known.status, body: detailBody(known.message) };
   if (framework.statusCode && framework.statusCode >= 400 && framework.statusCode < 500) {
     return { status: framework.statusCode, body: detailBody(framework.message ?? 'Bad request') };
+  }
+  return undefined;
+}
+
+/** Store errors that reach a route: a refusal of the input, a race on a unique key, a database outage. */
+function storeErrorReply(error: unknown): ErrorReply | undefined {
+  if (error instanceof UnsupportedTextError) {
+    return { status: 400, body: detailBody('Text must not contain NUL characters or unpaired surrogates') };
+  }
+  if (error instanceof DuplicateKeyError)
+    return { status: 409, body: detailBody('That already exists; retry with a new id') };
+  if (error instanceof DatabaseConnectionError) {
+    return { status: 503, body: detailBody('The database is unavailable right now; try again in a moment') };
   }
   return undefined;
 }

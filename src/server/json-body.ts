@@ -55,7 +55,8 @@ export function checkJsonStructure(text: string, maxDepth = maxJsonDepth): void 
       continue;
     }
     if (char === '{' || char === '[') {
-      if (stack.length >= maxDepth) throw new InvalidRequestError(`Request body is nested deeper than ${maxDepth} levels`);
+      if (stack.length >= maxDepth)
+        throw new InvalidRequestError(`Request body is nested deeper than ${maxDepth} levels`);
       stack.push({ kind: char === '{' ? 'object' : 'array', keys: new Set(), expectKey: char === '{' });
     } else if (char === '}' || char === ']') {
       stack.pop();
@@ -80,9 +81,21 @@ function rejectConstructorPrototype(value: unknown): void {
   }
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Decodes a body as UTF-8, refusing invalid or overlong byte sequences instead of replacing them. */
+export function decodeUtf8(body: Buffer): string {
+  try {
+    return utf8.decode(body);
+  } catch {
+    throw new InvalidRequestError('Request body is not valid UTF-8');
+  }
+}
+
 /** Parses a request body strictly; every failure is an InvalidRequestError naming the problem. */
 export function parseJsonBody(text: string): unknown {
-  if (text.charCodeAt(0) === 0xfeff) throw new InvalidRequestError('Request body must not start with a byte order mark');
+  if (text.charCodeAt(0) === 0xfeff)
+    throw new InvalidRequestError('Request body must not start with a byte order mark');
   if (text.trim() === '') throw new InvalidRequestError('Request body is empty; send a JSON object');
   checkJsonStructure(text);
   let value: unknown;

@@ -54,7 +54,13 @@ export async function buildDeps(config: Config, options: BuildOptions = {}): Pro
     ids,
     providers,
     auth,
-    conversations: new ConversationService({ store, providers, clock, ids, checkpointIntervalMs: options.checkpointIntervalMs }),
+    conversations: new ConversationService({
+      store,
+      providers,
+      clock,
+      ids,
+      checkpointIntervalMs: options.checkpointIntervalMs,
+    }),
     feedback: new FeedbackService({ store, clock, ids }),
     prompts: new PromptLibrary({ store, ids }),
     telemetry: new TelemetryService({ store, clock, ids, enabled: config.telemetryEnabled }),
@@ -78,17 +84,25 @@ async function housekeeping(deps: AppDeps, config: Config, log: (message: string
 }
 
 export async function startServer(config: Config, options: BuildOptions = {}): Promise<RunningServer> {
-  const log = options.log ?? (() => {});
   const deps = await buildDeps(config, options);
+  try {
+    return await listen(deps, config, options.log ?? (() => {}));
+  } catch (error) {
+    if (!options.store) await deps.store.close();
+    throw error;
+  }
+}
+
+async function listen(deps: AppDeps, config: Config, log: (message: string) => void): Promise<RunningServer> {
   const interrupted = await deps.store.interruptInProgressMessages(epochSeconds(deps.clock.now()));
   if (interrupted > 0) log(`marked ${interrupted} answer(s) left unfinished by the last run as interrupted`);
   await housekeeping(deps, config, log);
+  const app = await createApp(deps);
+  const address = await app.listen({ host: config.host, port: config.port });
   const timer = setInterval(() => {
     housekeeping(deps, config, log).catch((error: Error) => log(`housekeeping failed: ${error.message}`));
   }, housekeepingIntervalMs);
   timer.unref();
-  const app = await createApp(deps);
-  const address = await app.listen({ host: config.host, port: config.port });
   return {
     app,
     deps,

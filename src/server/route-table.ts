@@ -41,7 +41,10 @@ export function routeUrls(route: RouteSpec): string[] {
   return route.mount === 'api' ? apiPrefixes.map((prefix) => `${prefix}${route.path}`) : [route.path];
 }
 
-export function credentialsOf(request: FastifyRequest): { authorization: string | undefined; sessionToken: string | undefined } {
+export function credentialsOf(request: FastifyRequest): {
+  authorization: string | undefined;
+  sessionToken: string | undefined;
+} {
   return { authorization: request.headers.authorization, sessionToken: request.cookies[sessionCookie] };
 }
 

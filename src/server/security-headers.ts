@@ -22,11 +22,16 @@ const commonHeaders: Record<string, string> = {
   'cross-origin-resource-policy': 'same-origin',
 };
 
-export async function securityHeaders(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
+export async function securityHeaders(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  payload: unknown,
+): Promise<unknown> {
   reply.headers(commonHeaders);
   const type = String(reply.getHeader('content-type') ?? '');
   if (type.startsWith('text/html')) reply.header('content-security-policy', contentSecurityPolicy);
-  if (type.startsWith('application/json') && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+  if (type.startsWith('application/json') && !reply.hasHeader('cache-control'))
+    reply.header('cache-control', 'no-store');
   void request;
   return payload;
 }

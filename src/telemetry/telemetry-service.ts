@@ -7,7 +7,12 @@ import type { Clock } from '../clock.js';
 import { epochSeconds } from '../clock.js';
 import { InvalidRequestError } from '../domain-errors.js';
 import type { Ids } from '../ids.js';
-import { analyticsBatchSchema, analyticsEventSchema, describeZodError, type LatencyReportBody } from '../protocol/requests.js';
+import {
+  analyticsBatchSchema,
+  analyticsEventSchema,
+  describeZodError,
+  type LatencyReportBody,
+} from '../protocol/requests.js';
 import type { AnalyticsEvent, Store } from '../store/store.js';
 
 /** Segment's HTTP API limits: 32 KB per event, 500 KB per batch (the route enforces the batch size). */

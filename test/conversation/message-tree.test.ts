@@ -48,7 +48,10 @@ test('childrenIndex keeps insertion order and gives leaves empty arrays', () => 
 });
 
 test('pathTo walks from the root to a leaf', () => {
-  assert.deepEqual(pathTo(tree, 'a2b').map((m) => m.id), ['root', 'sys', 'u1', 'a1', 'u2', 'a2b']);
+  assert.deepEqual(
+    pathTo(tree, 'a2b').map((m) => m.id),
+    ['root', 'sys', 'u1', 'a1', 'u2', 'a2b'],
+  );
   assert.deepEqual(pathTo(tree, 'missing'), []);
 });
 
@@ -61,7 +64,10 @@ test('newestLeaf follows the newest child', () => {
 
 test('mapping: insertion order, explicit null parent on the root, message null on the root', () => {
   const mapping = toWireMapping(tree);
-  assert.deepEqual(Object.keys(mapping), tree.map((m) => m.id));
+  assert.deepEqual(
+    Object.keys(mapping),
+    tree.map((m) => m.id),
+  );
   assert.deepEqual(mapping.root, { id: 'root', message: null, parent: null, children: ['sys'] });
   assert.equal(mapping.sys?.message?.author.role, 'system');
   assert.equal(mapping.sys?.message?.weight, 0);
@@ -87,7 +93,13 @@ test('prompt: root and empty system dropped, continuation chain merged', () => {
 
 test('prompt is trimmed to the context window, newest turns kept', () => {
   const long = 'word '.repeat(15);
-  const path = [node('r', null, 'root'), node('s', 'r', 'system'), node('u1', 's', 'user', long), node('a1', 'u1', 'assistant', long), node('u2', 'a1', 'user', 'short question')];
+  const path = [
+    node('r', null, 'root'),
+    node('s', 'r', 'system'),
+    node('u1', 's', 'user', long),
+    node('a1', 'u1', 'assistant', long),
+    node('u2', 'a1', 'user', 'short question'),
+  ];
   const prompt = buildPrompt(path, model);
   assert.deepEqual(prompt, [{ role: 'user', content: 'short question' }]);
   assert.throws(() => buildPrompt([node('u', null, 'user', 'x '.repeat(100))], model), /too long/);

@@ -71,7 +71,11 @@ export async function startTestServer(kind: DatabaseKind, options: TestServerOpt
     const headers = new Headers(rest.headers);
     if (as) headers.set('authorization', `Bearer ${as.token}`);
     if (json !== undefined) headers.set('content-type', 'application/json');
-    return fetch(`${server.url}${path}`, { ...rest, headers, ...(json !== undefined && { body: JSON.stringify(json) }) });
+    return fetch(`${server.url}${path}`, {
+      ...rest,
+      headers,
+      ...(json !== undefined && { body: JSON.stringify(json) }),
+    });
   };
   return {
     url: server.url,

@@ -22,12 +22,26 @@ export interface TurnResult {
 }
 
 export function userMessage(text: string, id?: string) {
-  return { ...(id && { id }), author: { role: 'user' }, content: { content_type: 'text', parts: [text] }, metadata: {} };
+  return {
+    ...(id && { id }),
+    author: { role: 'user' },
+    content: { content_type: 'text', parts: [text] },
+    metadata: {},
+  };
 }
 
-export async function sendTurn(server: TestServer, as: TestUser, body: unknown, path = '/backend-api/conversation'): Promise<TurnResult> {
+export async function sendTurn(
+  server: TestServer,
+  as: TestUser,
+  body: unknown,
+  path = '/backend-api/conversation',
+): Promise<TurnResult> {
   const response = await server.request(path, { method: 'POST', as, json: body });
-  assert.equal(response.status, 200, `turn failed: ${response.status} ${response.status === 200 ? '' : await response.clone().text()}`);
+  assert.equal(
+    response.status,
+    200,
+    `turn failed: ${response.status} ${response.status === 200 ? '' : await response.clone().text()}`,
+  );
   const stream = await readSse(response);
   const messageEvents = stream.payloads.filter((payload) => payload.message) as unknown as TurnResult['messageEvents'];
   const last = messageEvents.at(-1);

@@ -44,8 +44,15 @@ forEachDatabase((kind) => {
     const cookie = sessionCookieOf(response);
 
     // A junk bearer (an unfilled template) must not hide the valid cookie session (§2).
-    const session = await server.request('/api/auth/session', { headers: { cookie, authorization: 'Bearer %(value)s' } });
-    const body = (await session.json()) as { user: { id: string; email: string }; accessToken: string; expires: string; authProvider: string };
+    const session = await server.request('/api/auth/session', {
+      headers: { cookie, authorization: 'Bearer %(value)s' },
+    });
+    const body = (await session.json()) as {
+      user: { id: string; email: string };
+      accessToken: string;
+      expires: string;
+      authProvider: string;
+    };
     assert.equal(body.user.id, server.alice.id);
     assert.equal(body.user.email, server.alice.email);
     assert.match(body.expires, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
@@ -56,7 +63,9 @@ forEachDatabase((kind) => {
 
     const viaCookie = await server.request('/backend-api/conversations', { headers: { cookie } });
     assert.equal(viaCookie.status, 200);
-    const badBearerGoodCookie = await server.request('/backend-api/conversations', { headers: { cookie, authorization: 'Bearer nonsense' } });
+    const badBearerGoodCookie = await server.request('/backend-api/conversations', {
+      headers: { cookie, authorization: 'Bearer nonsense' },
+    });
     assert.equal(badBearerGoodCookie.status, 200);
 
     const logout = await server.request('/api/auth/logout', { method: 'POST', headers: { cookie } });
@@ -81,12 +90,18 @@ forEachDatabase((kind) => {
   test(`${kind}: the 401 bodies clients parse`, async () => {
     const missing = await server.request('/backend-api/conversations');
     assert.deepEqual(await missing.json(), { detail: { message: 'Unauthorized - Access token is missing' } });
-    const invalid = await server.request('/backend-api/conversations', { headers: { authorization: 'Bearer abc.def.ghi' } });
-    assert.deepEqual(await invalid.json(), { detail: 'Could not parse your authentication token. Please try signing in again.' });
+    const invalid = await server.request('/backend-api/conversations', {
+      headers: { authorization: 'Bearer abc.def.ghi' },
+    });
+    assert.deepEqual(await invalid.json(), {
+      detail: 'Could not parse your authentication token. Please try signing in again.',
+    });
     const past = Date.now() / 1000 - 10;
     const secret = (await server.deps.store.getSetting('access_token_secret')) ?? '';
     const expired = await new AccessTokens(secret, randomIds).sign(server.alice.id, past - 100, past);
-    const response = await server.request('/backend-api/conversations', { headers: { authorization: `Bearer ${expired}` } });
+    const response = await server.request('/backend-api/conversations', {
+      headers: { authorization: `Bearer ${expired}` },
+    });
     assert.equal(response.status, 401);
     assert.deepEqual(await response.json(), {
       detail: {

@@ -19,7 +19,11 @@ before(async () => {
 after(() => server.close());
 
 test('the seed first turn streams exactly the recorded transcript', async () => {
-  const response = await server.request('/backend-api/conversation', { method: 'POST', as: server.alice, json: seedFirstTurn });
+  const response = await server.request('/backend-api/conversation', {
+    method: 'POST',
+    as: server.alice,
+    json: seedFirstTurn,
+  });
   assert.equal(response.status, 200);
   assert.equal(response.headers.get('content-type'), 'text/event-stream; charset=utf-8');
   const transcript = await response.text();
@@ -37,7 +41,23 @@ test('the transcript has the Dec-2023 frame structure', () => {
   const messages = events.filter((event) => 'message' in event);
   assert.deepEqual(Object.keys(messages[0] ?? {}), ['message', 'conversation_id', 'error']);
   const first = messages[0]?.message as Record<string, unknown>;
-  assert.deepEqual(Object.keys(first), ['id', 'author', 'create_time', 'update_time', 'content', 'status', 'end_turn', 'weight', 'metadata', 'recipient']);
+  assert.deepEqual(Object.keys(first), [
+    'id',
+    'author',
+    'create_time',
+    'update_time',
+    'content',
+    'status',
+    'end_turn',
+    'weight',
+    'metadata',
+    'recipient',
+  ]);
   assert.match(transcript, /"weight": 1\.0/);
-  assert.deepEqual(Object.keys(events.at(-1) ?? {}), ['conversation_id', 'message_id', 'is_completion', 'moderation_response']);
+  assert.deepEqual(Object.keys(events.at(-1) ?? {}), [
+    'conversation_id',
+    'message_id',
+    'is_completion',
+    'moderation_response',
+  ]);
 });

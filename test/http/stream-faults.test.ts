@@ -4,8 +4,8 @@
  * message is never lost, nothing stays `in_progress`, and the tree invariants hold.
  */
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { forEachDatabase } from '../helpers/databases.js';
 import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.js';
 import { readSse } from '../helpers/sse.js';
@@ -16,7 +16,12 @@ import { userMessage } from '../helpers/turns.js';
 const longText = 'The quick brown fox jumps over the lazy dog. '.repeat(40);
 
 function newTurn(text: string, id: string) {
-  return { action: 'next', messages: [userMessage(text, id)], parent_message_id: 'aaa1625d-8249-4412-9825-004c3144a000', model: 'fake-model' };
+  return {
+    action: 'next',
+    messages: [userMessage(text, id)],
+    parent_message_id: 'aaa1625d-8249-4412-9825-004c3144a000',
+    model: 'fake-model',
+  };
 }
 
 async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
@@ -87,8 +92,18 @@ forEachDatabase((kind) => {
   });
 
   test(`${kind}: a model failure before any text is a 502 JSON error; the user message stays, no empty answer`, async () => {
-    upstream.script({ kind: 'status', status: 401, message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' });
-    const response = await server.request('/backend-api/conversation', { method: 'POST', as: server.alice, json: newTurn('Hello?', 'aaa20000-0000-4000-8000-00000000a002') });
+    upstream.script({
+      kind: 'status',
+      status: 401,
+      message: 'Incorrect API key provided',
+      type: 'invalid_request_error',
+      code: 'invalid_api_key',
+    });
+    const response = await server.request('/backend-api/conversation', {
+      method: 'POST',
+      as: server.alice,
+      json: newTurn('Hello?', 'aaa20000-0000-4000-8000-00000000a002'),
+    });
     assert.equal(response.status, 502);
     assert.match(response.headers.get('content-type') ?? '', /^application\/json/);
     const body = (await response.json()) as { detail: string };
@@ -103,7 +118,13 @@ forEachDatabase((kind) => {
     const retry = await server.request('/backend-api/conversation', {
       method: 'POST',
       as: server.alice,
-      json: { action: 'variant', conversation_id: state.conversation.id, parent_message_id: state.user.parentId, messages: [userMessage('Hello?', 'aaa20000-0000-4000-8000-00000000a002')], model: 'fake-model' },
+      json: {
+        action: 'variant',
+        conversation_id: state.conversation.id,
+        parent_message_id: state.user.parentId,
+        messages: [userMessage('Hello?', 'aaa20000-0000-4000-8000-00000000a002')],
+        model: 'fake-model',
+      },
     });
     assert.equal(retry.status, 200);
     const stream = await readSse(retry);
@@ -112,7 +133,11 @@ forEachDatabase((kind) => {
 
   test(`${kind}: a failure mid-stream sends the partial answer, an error event and [DONE]`, async () => {
     upstream.script({ kind: 'drop-after', chunks: 6, text: longText, tokenDelayMs: 1 });
-    const response = await server.request('/backend-api/conversation', { method: 'POST', as: server.alice, json: newTurn('Break please', 'aaa30000-0000-4000-8000-00000000a003') });
+    const response = await server.request('/backend-api/conversation', {
+      method: 'POST',
+      as: server.alice,
+      json: newTurn('Break please', 'aaa30000-0000-4000-8000-00000000a003'),
+    });
     assert.equal(response.status, 200);
     const stream = await readSse(response);
     const last = stream.payloads.at(-1) as { message: null; error: string };

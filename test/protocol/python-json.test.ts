@@ -11,7 +11,10 @@ test('pythonJson writes Python json.dumps separators and ASCII-only escapes', ()
 });
 
 test('pythonJson keeps float keys as floats', () => {
-  assert.equal(pythonJson({ weight: 1, create_time: 1701830474, update_time: null, count: 3 }), '{"weight": 1.0, "create_time": 1701830474.0, "update_time": null, "count": 3}');
+  assert.equal(
+    pythonJson({ weight: 1, create_time: 1701830474, update_time: null, count: 3 }),
+    '{"weight": 1.0, "create_time": 1701830474.0, "update_time": null, "count": 3}',
+  );
   assert.equal(pythonJson({ weight: 0 }), '{"weight": 0.0}');
   assert.equal(pythonJson({ create_time: 1701830474.616844 }), '{"create_time": 1701830474.616844}');
 });

@@ -4,7 +4,10 @@ import { InvalidRequestError } from '../../src/domain-errors.js';
 import { checkJsonStructure, parseJsonBody } from '../../src/server/json-body.js';
 
 function rejects(text: string, pattern: RegExp): void {
-  assert.throws(() => parseJsonBody(text), (error: unknown) => error instanceof InvalidRequestError && pattern.test(error.message));
+  assert.throws(
+    () => parseJsonBody(text),
+    (error: unknown) => error instanceof InvalidRequestError && pattern.test(error.message),
+  );
 }
 
 test('accepts ordinary bodies, including keys that look like structure inside strings', () => {

@@ -1,7 +1,7 @@
 /** Sign-in for people: login → HttpOnly session cookie; `/api/auth/session` → the NextAuth-shaped session (§2). */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AuthService } from '../../auth/auth-service.js';
 import { sessionView } from '../../auth/account-views.js';
+import type { AuthService } from '../../auth/auth-service.js';
 import { loginSchema } from '../../protocol/requests.js';
 import { type RouteSpec, sessionCookie } from '../route-table.js';
 import { parseWith } from './conversation-routes.js';

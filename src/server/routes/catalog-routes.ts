@@ -5,7 +5,7 @@ import type { WireModel } from '../../protocol/wire-types.js';
 import type { ModelInfo } from '../../providers/model-provider.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
 import type { RouteSpec } from '../route-table.js';
-import { parseWith } from './conversation-routes.js';
+import { parseQuery } from './conversation-routes.js';
 
 export interface CatalogRouteDeps {
   providers: ProviderRegistry;
@@ -57,7 +57,7 @@ export function catalogRoutes(deps: CatalogRouteDeps): RouteSpec[] {
       mount: 'api',
       auth: 'user',
       handler: async (request) => {
-        const query = parseWith(promptLibraryQuerySchema, request.query);
+        const query = parseQuery(promptLibraryQuerySchema, request.query);
         return deps.prompts.sample(query.limit, query.offset);
       },
     },

@@ -1,6 +1,6 @@
 /** Conversation routes (PROTOCOL.md §3–§10, §14): thin — parse, call the service, format. */
 import type { FastifyRequest } from 'fastify';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { ConversationService } from '../../conversation/conversation-service.js';
 import type { FeedbackService } from '../../conversation/feedback-service.js';
 import { InvalidRequestError } from '../../domain-errors.js';
@@ -31,11 +31,19 @@ export function pathId(request: FastifyRequest, name = 'id'): string {
   return parsed.data;
 }
 
-/** Parses with `schema`; a failure is a 400 naming the field. */
+/** Parses with `schema` (a missing body counts as `{}`); a failure is a 400 naming the field. */
 export function parseWith<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
-  const parsed = schema.safeParse(value ?? {});
+  const parsed = schema.safeParse(value === undefined ? {} : value);
   if (!parsed.success) throw new InvalidRequestError(describeZodError(parsed.error));
   return parsed.data;
+}
+
+/** Query strings: like parseWith, and `key[]=…`-style parameters are refused by name. */
+export function parseQuery<T extends z.ZodType>(schema: T, query: unknown): z.output<T> {
+  const bracketed = Object.keys(query ?? {}).find((key) => key.includes('['));
+  if (bracketed !== undefined)
+    throw new InvalidRequestError(`${bracketed.split('[')[0]}: array-style query parameters are not supported`);
+  return parseWith(schema, query);
 }
 
 export function conversationRoutes(deps: ConversationRouteDeps): RouteSpec[] {
@@ -50,15 +58,25 @@ export function conversationRoutes(deps: ConversationRouteDeps): RouteSpec[] {
     return success;
   };
   return [
-    { method: 'POST', path: '/conversation', mount: 'api', auth: 'user', handler: (request, reply, user) => stream.handle(request, reply, user) },
+    {
+      method: 'POST',
+      path: '/conversation',
+      mount: 'api',
+      auth: 'user',
+      handler: (request, reply, user) => stream.handle(request, reply, user),
+    },
     {
       method: 'GET',
       path: '/conversations',
       mount: 'api',
       auth: 'user',
       handler: async (request, _reply, user) => {
-        const query = parseWith(conversationListQuerySchema, request.query);
-        return conversations.list(user.id, { offset: query.offset, limit: query.limit, archived: query.is_archived === 'true' });
+        const query = parseQuery(conversationListQuerySchema, request.query);
+        return conversations.list(user.id, {
+          offset: query.offset,
+          limit: query.limit,
+          archived: query.is_archived === 'true',
+        });
       },
     },
     {
@@ -71,7 +89,13 @@ export function conversationRoutes(deps: ConversationRouteDeps): RouteSpec[] {
         return hideAll(user.id);
       },
     },
-    { method: 'DELETE', path: '/conversations', mount: 'api', auth: 'user', handler: (_request, _reply, user) => hideAll(user.id) },
+    {
+      method: 'DELETE',
+      path: '/conversations',
+      mount: 'api',
+      auth: 'user',
+      handler: (_request, _reply, user) => hideAll(user.id),
+    },
     {
       method: 'GET',
       path: '/conversation/:id',
@@ -90,7 +114,13 @@ export function conversationRoutes(deps: ConversationRouteDeps): RouteSpec[] {
         return success;
       },
     },
-    { method: 'DELETE', path: '/conversation/:id', mount: 'api', auth: 'user', handler: (request, _reply, user) => hide(request, user.id) },
+    {
+      method: 'DELETE',
+      path: '/conversation/:id',
+      mount: 'api',
+      auth: 'user',
+      handler: (request, _reply, user) => hide(request, user.id),
+    },
     {
       method: 'POST',
       path: '/conversation/gen_title/:id',

@@ -121,7 +121,12 @@ export class ConversationStream {
     }
   }
 
-  private async relay(turn: StartedTurn, writer: SseWriter, events: AsyncGenerator<TurnEvent>, first: Promise<Next>): Promise<void> {
+  private async relay(
+    turn: StartedTurn,
+    writer: SseWriter,
+    events: AsyncGenerator<TurnEvent>,
+    first: Promise<Next>,
+  ): Promise<void> {
     const conversationId = turn.plan.conversation.id;
     for (let next = await first; !next.done; next = await events.next()) {
       const event = next.value;

@@ -1,0 +1,178 @@
+/**
+ * Benchmarks, each run side by side with its baseline in the same process and reported as a ratio
+ * (never asserted inside `npm test`). Usage: `npm run bench` (add `-- --quick` for a short run).
+ *
+ * - stream: one full conversation turn over HTTP (auth, validation, transaction, demo model at 0 ms
+ *   per token, SSE relay, final persistence) vs a bare node:http server writing the same SSE bytes.
+ * - open: GET /backend-api/conversation/:id of a 2,000-message conversation vs reading the same rows
+ *   from the store and JSON.stringify-ing them.
+ * - list: GET /backend-api/conversations (28 of 1,000) vs the same store query alone.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { startTestServer, type TestServer } from '../test/helpers/test-server.js';
+
+const quick = process.argv.includes('--quick');
+const rounds = quick ? 30 : 200;
+
+interface Result {
+  name: string;
+  subjectMs: number;
+  baselineMs: number;
+}
+
+async function timeMany(count: number, work: (index: number) => Promise<unknown>): Promise<number> {
+  for (let index = 0; index < Math.min(5, count); index++) await work(index); // warm-up
+  const start = performance.now();
+  for (let index = 0; index < count; index++) await work(index);
+  return (performance.now() - start) / count;
+}
+
+function turnBody(text: string) {
+  return {
+    action: 'next',
+    messages: [{ id: crypto.randomUUID(), author: { role: 'user' }, content: { content_type: 'text', parts: [text] } }],
+    parent_message_id: crypto.randomUUID(),
+    model: 'text-davinci-002-render-sha',
+  };
+}
+
+async function baselineSse(transcript: string): Promise<{ url: string; close(): Promise<void> }> {
+  const frames = transcript.split(/(?<=\n\n)/);
+  const server = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8' });
+      for (const frame of frames) response.write(frame);
+      response.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+async function streamBench(server: TestServer): Promise<Result> {
+  const sample = await server.request('/backend-api/conversation', {
+    method: 'POST',
+    as: server.alice,
+    json: turnBody('Benchmark me'),
+  });
+  const baseline = await baselineSse(await sample.text());
+  const post = (url: string, auth: boolean) =>
+    fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(auth && { authorization: `Bearer ${server.alice.token}` }) },
+      body: JSON.stringify(turnBody('Benchmark me')),
+    }).then((response) => response.text());
+  const subjectMs = await timeMany(rounds, () => post(`${server.url}/backend-api/conversation`, true));
+  const baselineMs = await timeMany(rounds, () => post(baseline.url, false));
+  await baseline.close();
+  return { name: 'stream one turn (demo, 0 ms/token)', subjectMs, baselineMs };
+}
+
+async function seedLongConversation(server: TestServer, messages: number): Promise<string> {
+  const first = await server.request('/backend-api/conversation', {
+    method: 'POST',
+    as: server.bob,
+    json: turnBody('start'),
+  });
+  const text = await first.text();
+  const conversationId = /"conversation_id": "([^"]+)"/.exec(text)?.[1] ?? '';
+  const store = server.deps.store;
+  let parent = (await store.getConversation(server.bob.id, conversationId))?.currentNode ?? '';
+  const now = Date.now() / 1000;
+  for (let index = 0; index < messages; index++) {
+    const id = crypto.randomUUID();
+    const role = index % 2 === 0 ? 'user' : 'assistant';
+    const parts = [`Message ${index}: ${'lorem ipsum dolor sit amet '.repeat(20)}`];
+    await store.insertMessage(server.bob.id, {
+      id,
+      conversationId,
+      parentId: parent,
+      role,
+      authorName: null,
+      contentType: 'text',
+      parts,
+      status: 'finished_successfully',
+      endTurn: role === 'assistant' ? true : null,
+      weight: 1,
+      metadata: {},
+      recipient: 'all',
+      modelSlug: 'demo',
+      createTime: now,
+      updateTime: null,
+    });
+    parent = id;
+  }
+  await store.updateConversation(server.bob.id, conversationId, { currentNode: parent });
+  return conversationId;
+}
+
+async function openBench(server: TestServer): Promise<Result> {
+  const id = await seedLongConversation(server, 2000);
+  const subjectMs = await timeMany(quick ? 10 : 50, () =>
+    server.request(`/backend-api/conversation/${id}`, { as: server.bob }).then((response) => response.text()),
+  );
+  const baselineMs = await timeMany(quick ? 10 : 50, async () =>
+    JSON.stringify(await server.deps.store.listMessages(server.bob.id, id)),
+  );
+  return { name: 'open a 2,000-message conversation', subjectMs, baselineMs };
+}
+
+async function listBench(server: TestServer): Promise<Result> {
+  const user = await server.deps.auth.createUser({ email: 'bench@example.com', password: 'bench-password-1' });
+  const token = (await server.deps.auth.issueAccessToken(user.id)).token;
+  const now = Date.now() / 1000;
+  for (let index = 0; index < 1000; index++) {
+    await server.deps.store.createConversation({
+      id: crypto.randomUUID(),
+      ownerId: user.id,
+      title: `Conversation ${index}`,
+      createTime: now + index,
+      rootId: crypto.randomUUID(),
+      currentNode: crypto.randomUUID(),
+      isTemporary: false,
+      defaultModel: 'demo',
+      timezoneOffsetMin: 0,
+      conversationMode: { kind: 'primary_assistant' },
+      suggestions: [],
+    });
+  }
+  const query = { offset: 0, limit: 28, archived: false };
+  const subjectMs = await timeMany(rounds, () =>
+    fetch(`${server.url}/backend-api/conversations?offset=0&limit=28&order=updated`, {
+      headers: { authorization: `Bearer ${token}` },
+    }).then((r) => r.text()),
+  );
+  const baselineMs = await timeMany(rounds, () => server.deps.store.listConversations(user.id, query));
+  return { name: 'list 28 of 1,000 conversations', subjectMs, baselineMs };
+}
+
+async function main(): Promise<void> {
+  const results: Array<Result & { database: string }> = [];
+  for (const kind of ['sqlite', 'postgres'] as const) {
+    process.stderr.write(`bench: ${kind}…\n`);
+    const server = await startTestServer(kind);
+    try {
+      for (const bench of [streamBench, openBench, listBench]) {
+        process.stderr.write(`  ${bench.name}…\n`);
+        results.push({ ...(await bench(server)), database: kind });
+      }
+    } finally {
+      await server.close();
+    }
+  }
+  console.log('| database | benchmark | backchat (ms/op) | baseline (ms/op) | ratio |');
+  console.log('|---|---|---|---|---|');
+  for (const result of results) {
+    const ratio = result.subjectMs / result.baselineMs;
+    console.log(
+      `| ${result.database} | ${result.name} | ${result.subjectMs.toFixed(2)} | ${result.baselineMs.toFixed(2)} | ${ratio.toFixed(2)}× |`,
+    );
+  }
+  console.log(`\nrss after all runs: ${(process.memoryUsage().rss / 1024 / 1024).toFixed(0)} MiB (rounds: ${rounds})`);
+}
+
+await main();
