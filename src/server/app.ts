@@ -78,10 +78,7 @@ function installJsonParser(app: FastifyInstance): void {
 function frameworkErrors(error: Error, _request: FastifyRequest, reply: FastifyReply): void {
   const tooLong = (error as { code?: string }).code === 'FST_ERR_MAX_PARAM_LENGTH';
   const message = tooLong ? 'A path parameter is too long' : 'The URL is malformed';
-  reply
-    .code(400)
-    .type('application/json; charset=utf-8')
-    .send(detailBody(message));
+  reply.code(400).type('application/json; charset=utf-8').send(detailBody(message));
 }
 
 function installErrorHandling(app: FastifyInstance): void {
