@@ -32,6 +32,5 @@ export async function securityHeaders(
   if (type.startsWith('text/html')) reply.header('content-security-policy', contentSecurityPolicy);
   if (type.startsWith('application/json') && !reply.hasHeader('cache-control'))
     reply.header('cache-control', 'no-store');
-  void request;
   return payload;
 }

@@ -100,11 +100,12 @@ export class ConversationStream {
     const startMs = this.deps.clock.monotonicMs();
     const body = conversationRequestSchema.parse(request.body);
     const requestId = String(request.id);
-    const turn = await this.deps.conversations.startTurn(user.id, body, { startMs, requestId });
     const abort = new AbortController();
     reply.raw.on('close', () => {
       if (!reply.raw.writableFinished) abort.abort();
     });
+    const turn = await this.deps.conversations.startTurn(user.id, body, { startMs, requestId });
+    if (reply.raw.destroyed) abort.abort();
     const events = turn.events(abort.signal);
     const firstEvent = events.next();
     const first = await raceTimeout(firstEvent, firstEventWaitMs);
@@ -117,6 +118,8 @@ export class ConversationStream {
     try {
       await this.relay(turn, writer, events, firstEvent);
     } finally {
+      // Runs the runner's own clean-up if relaying stopped early, so nothing stays in_progress.
+      await events.return(undefined);
       writer.end();
     }
   }
