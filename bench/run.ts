@@ -2,11 +2,13 @@
  * Benchmarks, each run side by side with its baseline in the same process and reported as a ratio
  * (never asserted inside `npm test`). Usage: `npm run bench` (add `-- --quick` for a short run).
  *
- * - stream: one full conversation turn over HTTP (auth, validation, transaction, demo model at 0 ms
- *   per token, SSE relay, final persistence) vs a bare node:http server writing the same SSE bytes.
- * - open: GET /backend-api/conversation/:id of a 2,000-message conversation vs reading the same rows
- *   from the store and JSON.stringify-ing them.
- * - list: GET /backend-api/conversations (28 of 1,000) vs the same store query alone.
+ * Every baseline is a bare node:http server on the same loopback, fetched the same way, so the ratio
+ * is what backchat's layers cost on top of the unavoidable work:
+ * - stream: one full conversation turn (auth, validation, transaction, demo model at 0 ms per token,
+ *   SSE relay, final persistence) vs a server writing the same SSE bytes.
+ * - open: GET /backend-api/conversation/:id of a 2,000-message conversation vs a server that reads the
+ *   same rows from the store and sends JSON.stringify of them.
+ * - list: GET /backend-api/conversations (28 of 1,000) vs a server sending the same store query's rows.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -38,13 +40,19 @@ function turnBody(text: string) {
   };
 }
 
-async function baselineSse(transcript: string): Promise<{ url: string; close(): Promise<void> }> {
-  const frames = transcript.split(/(?<=\n\n)/);
+interface Baseline {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** A bare HTTP server whose every response is the chunks `respond` produces. */
+async function baselineServer(contentType: string, respond: () => Promise<string[]>): Promise<Baseline> {
   const server = createServer((request, response) => {
     request.resume();
-    request.on('end', () => {
-      response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8' });
-      for (const frame of frames) response.write(frame);
+    request.on('end', async () => {
+      const chunks = await respond();
+      response.writeHead(200, { 'content-type': contentType });
+      for (const chunk of chunks) response.write(chunk);
       response.end();
     });
   });
@@ -59,7 +67,8 @@ async function streamBench(server: TestServer): Promise<Result> {
     as: server.alice,
     json: turnBody('Benchmark me'),
   });
-  const baseline = await baselineSse(await sample.text());
+  const frames = (await sample.text()).split(/(?<=\n\n)/);
+  const baseline = await baselineServer('text/event-stream; charset=utf-8', async () => frames);
   const post = (url: string, auth: boolean) =>
     fetch(url, {
       method: 'POST',
@@ -146,7 +155,11 @@ async function listBench(server: TestServer): Promise<Result> {
       headers: { authorization: `Bearer ${token}` },
     }).then((r) => r.text()),
   );
-  const baselineMs = await timeMany(rounds, () => server.deps.store.listConversations(user.id, query));
+  const baseline = await baselineServer('application/json', async () => [
+    JSON.stringify(await server.deps.store.listConversations(user.id, query)),
+  ]);
+  const baselineMs = await timeMany(rounds, () => fetch(baseline.url).then((response) => response.text()));
+  await baseline.close();
   return { name: 'list 28 of 1,000 conversations', subjectMs, baselineMs };
 }
 
