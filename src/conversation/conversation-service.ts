@@ -156,7 +156,7 @@ export class ConversationService {
     id: string,
     messageId: string | undefined,
   ): Promise<{ title: string } | { message: string }> {
-    return this.titles.generate(userId, id, messageId);
+    return this.visible(userId, id).then((conversation) => this.titles.generate(userId, conversation, messageId));
   }
 
   /** Deletes temporary conversations older than `retentionHours`; returns how many. */

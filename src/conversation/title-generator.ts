@@ -5,10 +5,9 @@
 import type { Clock } from '../clock.js';
 import { NotFoundError } from '../domain-errors.js';
 import type { ProviderRegistry } from '../providers/registry.js';
-import type { MessageRecord, Store } from '../store/store.js';
+import type { ConversationRecord, MessageRecord, Store } from '../store/store.js';
 import { messageText } from './prompt-builder.js';
 import { cleanTitle, fallbackTitle, titlePrompt } from './title.js';
-import { conversationNotFound } from './turn-planner.js';
 
 export interface TitleGeneratorDeps {
   store: Store;
@@ -27,13 +26,13 @@ function alreadyTitled(id: string, title: string): { message: string } {
 export class TitleGenerator {
   constructor(private readonly deps: TitleGeneratorDeps) {}
 
+  /** `conversation` must be a visible conversation of `userId`. */
   async generate(
     userId: string,
-    id: string,
+    conversation: ConversationRecord,
     messageId: string | undefined,
   ): Promise<{ title: string } | { message: string }> {
-    const conversation = await this.deps.store.getConversation(userId, id);
-    if (!conversation?.isVisible) throw conversationNotFound();
+    const id = conversation.id;
     if (conversation.title !== null) return alreadyTitled(id, conversation.title);
     const path = await this.deps.store.pathToMessage(userId, id, messageId ?? conversation.currentNode);
     if (path.length === 0)

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sessionView } from '../../auth/account-views.js';
 import type { AuthService } from '../../auth/auth-service.js';
 import { loginSchema } from '../../protocol/requests.js';
+import type { UserRecord } from '../../store/store.js';
 import { type RouteSpec, sessionCookie } from '../route-table.js';
 import { parseWith } from './conversation-routes.js';
 
@@ -27,6 +28,11 @@ function setSessionCookie(request: FastifyRequest, reply: FastifyReply, token: s
 
 export function authRoutes(deps: AuthRouteDeps): RouteSpec[] {
   const { auth } = deps;
+  /** The NextAuth-shaped session with a fresh access token that expires with the session at the latest. */
+  const sessionResponse = async (user: UserRecord, expiresAt: number) => {
+    const token = await auth.issueAccessToken(user.id, expiresAt);
+    return sessionView(user, token.token, token.expiresAt);
+  };
   return [
     {
       // A cookie route: it ignores Authorization entirely, so a junk bearer cannot hide a valid session (§2).
@@ -37,8 +43,7 @@ export function authRoutes(deps: AuthRouteDeps): RouteSpec[] {
       handler: async (request) => {
         const session = await auth.sessionUser(request.cookies[sessionCookie]);
         if (!session) return {};
-        const token = await auth.issueAccessToken(session.user.id, session.expiresAt);
-        return sessionView(session.user, token.token, token.expiresAt);
+        return sessionResponse(session.user, session.expiresAt);
       },
     },
     {
@@ -50,8 +55,7 @@ export function authRoutes(deps: AuthRouteDeps): RouteSpec[] {
         const body = parseWith(loginSchema, request.body);
         const login = await auth.login(body.email, body.password, request.headers['user-agent'] ?? null);
         setSessionCookie(request, reply, login.sessionToken, deps.config.sessionTtlHours * 3600);
-        const token = await auth.issueAccessToken(login.user.id, login.expiresAt);
-        return sessionView(login.user, token.token, token.expiresAt);
+        return sessionResponse(login.user, login.expiresAt);
       },
     },
     {
