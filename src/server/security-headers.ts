@@ -23,7 +23,7 @@ const commonHeaders: Record<string, string> = {
 };
 
 export async function securityHeaders(
-  request: FastifyRequest,
+  _request: FastifyRequest,
   reply: FastifyReply,
   payload: unknown,
 ): Promise<unknown> {
