@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { epochSeconds } from '../clock.js';
-import { ConflictError, InvalidRequestError, UnauthorizedError } from '../domain-errors.js';
+import { ConflictError, ForbiddenError, InvalidRequestError, UnauthorizedError } from '../domain-errors.js';
 import { type Ids, newUserId } from '../ids.js';
 import type { Role, Store, UserRecord } from '../store/store.js';
 import type { AccessTokens } from './access-token.js';
@@ -69,6 +69,23 @@ export class AuthService {
       role: input.role ?? 'user',
       createTime: this.now(),
     });
+  }
+
+  /** True until the first account exists: the web UI then offers "create the admin account". */
+  async needsSetup(): Promise<boolean> {
+    return (await this.deps.store.countUsers()) === 0;
+  }
+
+  /**
+   * Creates the first account, as admin, on a fresh installation. Only one request can ever win:
+   * the claim is a settings row inserted once, so two racing set-ups cannot both make an admin.
+   */
+  async setupFirstAdmin(input: Omit<NewUserInput, 'role'>): Promise<UserRecord> {
+    const claim = this.deps.ids.uuid();
+    const closed = new ForbiddenError('This server already has an account; sign in instead');
+    if (!(await this.needsSetup())) throw closed;
+    if ((await this.deps.store.putSettingIfAbsent('first_admin_claim', claim)) !== claim) throw closed;
+    return this.createUser({ ...input, role: 'admin' });
   }
 
   /** Checks the password and opens a session; the same error whether the email or the password is wrong. */

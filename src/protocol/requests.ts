@@ -169,6 +169,12 @@ export const loginSchema = z.looseObject({
   password: z.string().min(1).max(1000),
 });
 
+export const setupSchema = z.looseObject({
+  name: storableText(200).optional().nullable(),
+  email: storableText(320).pipe(z.string().trim().min(3)),
+  password: z.string().min(1).max(1000),
+});
+
 /** Segment analytics.js event (seed step 2); `type` names the call (track, page, identify…). */
 export const analyticsEventSchema = z.looseObject({
   type: z.enum(['track', 'page', 'identify', 'screen', 'group', 'alias']),

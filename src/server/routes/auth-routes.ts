@@ -2,7 +2,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sessionView } from '../../auth/account-views.js';
 import type { AuthService } from '../../auth/auth-service.js';
-import { loginSchema } from '../../protocol/requests.js';
+import { loginSchema, setupSchema } from '../../protocol/requests.js';
 import type { UserRecord } from '../../store/store.js';
 import { type RouteSpec, sessionCookie } from '../route-table.js';
 import { parseWith } from './conversation-routes.js';
@@ -53,6 +53,27 @@ export function authRoutes(deps: AuthRouteDeps): RouteSpec[] {
       auth: 'none',
       handler: async (request, reply) => {
         const body = parseWith(loginSchema, request.body);
+        const login = await auth.login(body.email, body.password, request.headers['user-agent'] ?? null);
+        setSessionCookie(request, reply, login.sessionToken, deps.config.sessionTtlHours * 3600);
+        return sessionResponse(login.user, login.expiresAt);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/auth/setup',
+      mount: 'absolute',
+      auth: 'none',
+      handler: async () => ({ needs_setup: await auth.needsSetup() }),
+    },
+    {
+      // First run only: creates the admin account and signs it in.
+      method: 'POST',
+      path: '/api/auth/setup',
+      mount: 'absolute',
+      auth: 'none',
+      handler: async (request, reply) => {
+        const body = parseWith(setupSchema, request.body);
+        await auth.setupFirstAdmin({ email: body.email, password: body.password, name: body.name ?? undefined });
         const login = await auth.login(body.email, body.password, request.headers['user-agent'] ?? null);
         setSessionCookie(request, reply, login.sessionToken, deps.config.sessionTtlHours * 3600);
         return sessionResponse(login.user, login.expiresAt);
