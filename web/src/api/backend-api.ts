@@ -1,0 +1,80 @@
+/** backend-api calls other than the conversation stream (PROTOCOL.md §6–§14, §19). */
+import type {
+  WireConversation,
+  WireConversationList,
+  WireModel,
+  WirePromptItem,
+} from '../../../src/protocol/wire-types';
+import { request, requestJson } from './http-client';
+
+/** One page of the sidebar (and of the archived list). */
+export const conversationPageSize = 28;
+
+export function listConversations(offset: number, archived = false): Promise<WireConversationList> {
+  const archivedQuery = archived ? '&is_archived=true' : '';
+  return requestJson(
+    `/backend-api/conversations?offset=${offset}&limit=${conversationPageSize}&order=updated${archivedQuery}`,
+  );
+}
+
+export function getConversation(id: string, signal?: AbortSignal): Promise<WireConversation> {
+  return requestJson(`/backend-api/conversation/${encodeURIComponent(id)}`, signal ? { signal } : {});
+}
+
+export type ConversationPatch =
+  | { title: string }
+  | { is_visible: false }
+  | { is_archived: boolean }
+  | { current_node: string };
+
+export async function patchConversation(id: string, patch: ConversationPatch): Promise<void> {
+  await request(`/backend-api/conversation/${encodeURIComponent(id)}`, { method: 'PATCH', json: patch });
+}
+
+/** Hides every conversation of the user ("Delete all chats"). */
+export async function hideAllConversations(): Promise<void> {
+  await request('/backend-api/conversations', { method: 'PATCH', json: { is_visible: false } });
+}
+
+export async function generateTitle(conversationId: string, messageId: string): Promise<string | null> {
+  const body = await requestJson<{ title?: unknown }>(
+    `/backend-api/conversation/gen_title/${encodeURIComponent(conversationId)}`,
+    { json: { message_id: messageId } },
+  );
+  return typeof body?.title === 'string' ? body.title : null;
+}
+
+export type Rating = 'thumbsUp' | 'thumbsDown';
+
+export async function sendFeedback(conversationId: string, messageId: string, rating: Rating): Promise<void> {
+  await request('/backend-api/conversation/message_feedback', {
+    json: { message_id: messageId, conversation_id: conversationId, rating },
+  });
+}
+
+export async function listModels(): Promise<WireModel[]> {
+  const body = await requestJson<{ models?: WireModel[] }>('/backend-api/models');
+  return body?.models ?? [];
+}
+
+export async function starterPrompts(): Promise<WirePromptItem[]> {
+  const body = await requestJson<{ items?: WirePromptItem[] }>('/backend-api/prompt_library/?limit=4&offset=0');
+  return body?.items ?? [];
+}
+
+/** The seed's "fetches user data" call made before each send. */
+export async function checkAccount(): Promise<void> {
+  await request('/backend-api/accounts/check/v4-2023-04-27');
+}
+
+/** The server's analytics switch (`settings.analytics_enabled`); true when the server does not say. */
+export async function serverAnalyticsEnabled(): Promise<boolean> {
+  const body = await requestJson<{ settings?: { analytics_enabled?: unknown } }>('/backend-api/settings/user');
+  return body?.settings?.analytics_enabled !== false;
+}
+
+export async function reportLatency(report: Record<string, unknown>): Promise<void> {
+  await request('/backend-api/lat/r', { json: report });
+}
+
+export type { WireConversation, WireConversationList, WireModel, WirePromptItem };

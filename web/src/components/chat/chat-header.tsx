@@ -1,0 +1,72 @@
+/**
+ * The bar above the chat: sidebar and new-chat buttons (when the sidebar is closed or on mobile),
+ * the model picker, and on a new chat the "Temporary chat" switch.
+ */
+
+import { useSyncExternalStore } from 'react';
+import { useServices } from '../../state/app-services';
+import { ModelPicker } from '../new-chat/model-picker';
+import { MenuIcon, NewChatIcon, SidebarIcon } from '../ui/icons';
+import { Switch } from '../ui/switch';
+
+interface ChatHeaderProps {
+  mobile: boolean;
+  sidebarOpen: boolean;
+  onOpenSidebar: () => void;
+  onNewChat: () => void;
+  /** Shown only on a new chat; null hides the switch. */
+  temporary: { value: boolean; set: (value: boolean) => void } | null;
+  title: string | null;
+}
+
+export function ChatHeader({ mobile, sidebarOpen, onOpenSidebar, onNewChat, temporary, title }: ChatHeaderProps) {
+  const { models } = useServices();
+  const modelView = useSyncExternalStore(models.subscribe, models.getView);
+  const showSidebarButtons = mobile || !sidebarOpen;
+  return (
+    <header className="chat-header">
+      <div className="chat-header-start">
+        {showSidebarButtons && (
+          <button
+            type="button"
+            className="icon-button"
+            aria-label="Open sidebar"
+            data-tooltip="Open sidebar"
+            onClick={onOpenSidebar}
+          >
+            {mobile ? <MenuIcon /> : <SidebarIcon />}
+          </button>
+        )}
+        {showSidebarButtons && !mobile && (
+          <button
+            type="button"
+            className="icon-button"
+            aria-label="New chat"
+            data-tooltip="New chat"
+            onClick={onNewChat}
+          >
+            <NewChatIcon />
+          </button>
+        )}
+        <ModelPicker models={models} slug={modelView.selected} />
+      </div>
+      {mobile && title && <span className="chat-header-title">{title}</span>}
+      <div className="chat-header-end">
+        {temporary && (
+          <Switch
+            className="temporary-switch"
+            label="Temporary chat"
+            showLabel={!mobile}
+            checked={temporary.value}
+            onChange={temporary.set}
+          />
+        )}
+        {mobile && (
+          <button type="button" className="icon-button" aria-label="New chat" onClick={onNewChat}>
+            <NewChatIcon />
+          </button>
+        )}
+      </div>
+    </header>
+  );
+}

@@ -1,0 +1,44 @@
+/** The model menu of the header (`/backend-api/models`); the demo model carries a "Demo" badge. */
+import { useSyncExternalStore } from 'react';
+import type { WireModel } from '../../../../src/protocol/wire-types';
+import { isDemoModel, type ModelStore } from '../../state/model-store';
+import { CheckIcon, ChevronDownIcon } from '../ui/icons';
+import { Menu } from '../ui/menu';
+
+function DemoBadge() {
+  return <span className="badge badge-demo">Demo</span>;
+}
+
+function modelTitle(model: WireModel | undefined, slug: string | null): string {
+  return model?.title ?? slug ?? 'Model';
+}
+
+export function ModelPicker({ models, slug }: { models: ModelStore; slug: string | null }) {
+  const view = useSyncExternalStore(models.subscribe, models.getView);
+  const current = models.find(slug);
+  return (
+    <Menu
+      className="model-menu"
+      trigger={(props) => (
+        <button type="button" className="model-picker" aria-label="Model" {...props}>
+          <span className="model-picker-title">{modelTitle(current, slug)}</span>
+          {current && isDemoModel(current) && <DemoBadge />}
+          <ChevronDownIcon size={16} />
+        </button>
+      )}
+      header={<div className="menu-heading">Model</div>}
+      items={view.models.map((model) => ({
+        label: model.title,
+        description: model.description,
+        checked: model.slug === slug,
+        trailing: (
+          <span className="menu-item-trailing">
+            {isDemoModel(model) && <DemoBadge />}
+            {model.slug === slug && <CheckIcon size={16} />}
+          </span>
+        ),
+        onSelect: () => models.select(model.slug),
+      }))}
+    />
+  );
+}

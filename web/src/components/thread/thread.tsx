@@ -1,0 +1,86 @@
+/**
+ * The conversation: the current branch's messages (each a memoised row), a failed turn's error with
+ * Retry, "Continue generating", and scrolling that follows a streaming answer. Renders only the
+ * current branch; rows far from the viewport skip layout and paint (`content-visibility: auto`).
+ */
+import { useEffect, useReducer, useRef } from 'react';
+import { memoDisabled } from '../../bench/render-counter';
+import { useStickToBottom } from '../../hooks/use-stick-to-bottom';
+import { useThreadView } from '../../hooks/use-thread';
+import { useServices } from '../../state/app-services';
+import type { ThreadStore, ThreadView } from '../../state/thread-store';
+import { AlertIcon, ArrowDownIcon } from '../ui/icons';
+import { handleCodeCopyClick } from './code-copy';
+import { MessageRow } from './message-row';
+
+/** Bench baseline only: re-render the whole thread whenever any message changes. */
+function useNaiveRerender(store: ThreadStore, keys: readonly string[]): void {
+  const [, force] = useReducer((count: number) => count + 1, 0);
+  useEffect(() => {
+    if (!memoDisabled) return;
+    const unsubscribe = keys.map((key) => store.subscribeItem(key, force));
+    return () => {
+      for (const stop of unsubscribe) stop();
+    };
+  }, [store, keys]);
+}
+
+function ThreadFooter({ store, view }: { store: ThreadStore; view: ThreadView }) {
+  const { controller } = useServices();
+  return (
+    <>
+      {view.threadError && (
+        <div className="thread-error" role="alert">
+          <AlertIcon size={18} />
+          <span className="thread-error-text">{view.threadError.text}</span>
+          {view.threadError.retry && (
+            <button type="button" className="button button-secondary small" onClick={view.threadError.retry}>
+              Retry
+            </button>
+          )}
+        </div>
+      )}
+      {view.canContinue && !view.busy && (
+        <div className="continue-row">
+          <button type="button" className="button button-secondary" onClick={() => controller.continueAnswer(store)}>
+            Continue generating
+          </button>
+        </div>
+      )}
+    </>
+  );
+}
+
+export function Thread({ store }: { store: ThreadStore }) {
+  const view = useThreadView(store);
+  useNaiveRerender(store, view.keys);
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const contentRef = useRef<HTMLDivElement>(null);
+  const { atBottom, scrollToBottom } = useStickToBottom(
+    scrollRef,
+    contentRef,
+    `${store.getView().conversationId}:${view.keys.length}`,
+  );
+  return (
+    <div className="thread-scroll" ref={scrollRef}>
+      {/* biome-ignore lint/a11y/noStaticElementInteractions: delegated handler for the code blocks' own copy buttons */}
+      {/* biome-ignore lint/a11y/useKeyWithClickEvents: the copy buttons are real buttons; Enter/Space click them */}
+      <div className="thread" ref={contentRef} data-busy={view.busy || undefined} onClick={handleCodeCopyClick}>
+        {view.keys.map((key) => (
+          <MessageRow key={key} store={store} itemKey={key} />
+        ))}
+        <ThreadFooter store={store} view={view} />
+      </div>
+      {!atBottom && (
+        <button
+          type="button"
+          className="scroll-to-bottom"
+          aria-label="Scroll to bottom"
+          onClick={() => scrollToBottom(true)}
+        >
+          <ArrowDownIcon size={18} />
+        </button>
+      )}
+    </div>
+  );
+}

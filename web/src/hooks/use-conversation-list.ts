@@ -1,0 +1,7 @@
+/** The sidebar (or archived) conversation list view. */
+import { useSyncExternalStore } from 'react';
+import type { ConversationListStore, ConversationListView } from '../state/conversation-list-store';
+
+export function useConversationList(store: ConversationListStore): ConversationListView {
+  return useSyncExternalStore(store.subscribe, store.getView);
+}

@@ -1,0 +1,7 @@
+/** The current client-side route. */
+import { useSyncExternalStore } from 'react';
+import { currentRoute, type Route, subscribeRoute } from '../state/router';
+
+export function useRoute(): Route {
+  return useSyncExternalStore(subscribeRoute, currentRoute);
+}

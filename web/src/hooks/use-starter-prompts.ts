@@ -1,0 +1,43 @@
+/**
+ * The new-chat screen's four random starter prompts (`prompt_library`, seed step 1), and the
+ * "Show Starter Prompts" analytics event once they are shown (seed step 2) when analytics is on.
+ */
+import { useEffect, useState } from 'react';
+import type { WirePromptItem } from '../../../src/protocol/wire-types';
+import { sendAnalyticsBatch, starterPromptsEvent } from '../api/analytics';
+import { starterPrompts } from '../api/backend-api';
+import { settingsStore } from '../state/settings-store';
+
+export interface StarterPromptsOptions {
+  userId: string;
+  /** Resolves to the server's analytics switch. */
+  serverAnalytics: Promise<boolean>;
+}
+
+/** Loads prompts once per `draftKey` (a new chat); null while loading. */
+export function useStarterPrompts(draftKey: object, options: StarterPromptsOptions): WirePromptItem[] | null {
+  const [prompts, setPrompts] = useState<{ key: object; items: WirePromptItem[] } | null>(null);
+  const { userId, serverAnalytics } = options;
+  useEffect(() => {
+    let live = true;
+    starterPrompts()
+      .then(async (items) => {
+        if (!live) return;
+        setPrompts({ key: draftKey, items });
+        if (items.length === 0 || !settingsStore.get().analytics || !(await serverAnalytics)) return;
+        void sendAnalyticsBatch([
+          starterPromptsEvent(
+            userId,
+            items.map((item) => item.title),
+          ),
+        ]);
+      })
+      .catch(() => {
+        if (live) setPrompts({ key: draftKey, items: [] });
+      });
+    return () => {
+      live = false;
+    };
+  }, [draftKey, userId, serverAnalytics]);
+  return prompts?.key === draftKey ? prompts.items : null;
+}

@@ -1,0 +1,27 @@
+/** Entry point: theme, styles, session, then the React app. */
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './app';
+import './hooks/use-markdown';
+import './markdown/markdown.css';
+import { sessionStore } from './state/session-store';
+import { applyTheme } from './state/settings-store';
+import './styles/base.css';
+import './styles/layout.css';
+import './styles/sidebar.css';
+import './styles/thread.css';
+import './styles/composer.css';
+import './styles/controls.css';
+import './styles/auth.css';
+
+applyTheme();
+void sessionStore.start();
+
+const container = document.getElementById('root');
+if (container) {
+  createRoot(container).render(
+    <StrictMode>
+      <App />
+    </StrictMode>,
+  );
+}

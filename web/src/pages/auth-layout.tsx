@@ -1,0 +1,61 @@
+/** The frame of the sign-in and set-up pages: the mark, a heading, a card. */
+import type { ReactNode } from 'react';
+import { LogoMark } from '../components/ui/icons';
+
+export function AuthLayout({ title, subtitle, children }: { title: string; subtitle: ReactNode; children: ReactNode }) {
+  return (
+    <main className="auth-page">
+      <div className="auth-card">
+        <LogoMark size={44} className="auth-logo" />
+        <h1>{title}</h1>
+        <p className="auth-subtitle">{subtitle}</p>
+        {children}
+      </div>
+      <footer className="auth-footer">backchat · self-hosted chat</footer>
+    </main>
+  );
+}
+
+interface FieldProps {
+  label: string;
+  type: string;
+  value: string;
+  autoComplete: string;
+  onChange: (value: string) => void;
+  autoFocus?: boolean;
+  minLength?: number;
+}
+
+export function Field({ label, type, value, autoComplete, onChange, autoFocus, minLength }: FieldProps) {
+  return (
+    <label className="field">
+      <span className="field-label">{label}</span>
+      <input
+        type={type}
+        value={value}
+        required
+        minLength={minLength}
+        autoComplete={autoComplete}
+        // biome-ignore lint/a11y/noAutofocus: the first field of a page whose only purpose is this form
+        autoFocus={autoFocus}
+        onChange={(event) => onChange(event.target.value)}
+      />
+    </label>
+  );
+}
+
+/** Runs a form submission, keeping "busy" and the error message. */
+export async function submitting(
+  setBusy: (busy: boolean) => void,
+  setError: (error: string | null) => void,
+  work: () => Promise<void>,
+): Promise<void> {
+  setBusy(true);
+  setError(null);
+  try {
+    await work();
+  } catch (error) {
+    setError(error instanceof Error ? error.message : String(error));
+    setBusy(false);
+  }
+}

@@ -1,0 +1,45 @@
+/** First run: no account exists yet, so the first one — the administrator — is created here. */
+import { useState } from 'react';
+import { sessionStore } from '../state/session-store';
+import { AuthLayout, Field, submitting } from './auth-layout';
+
+export function SetupPage() {
+  const [name, setName] = useState('');
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <AuthLayout
+      title="Create the admin account"
+      subtitle="This backchat server has no accounts yet. The first account becomes its administrator."
+    >
+      <form
+        className="auth-form"
+        onSubmit={(event) => {
+          event.preventDefault();
+          void submitting(setBusy, setError, () => sessionStore.createAdmin(name, email, password));
+        }}
+      >
+        <Field label="Name" type="text" autoComplete="name" value={name} onChange={setName} autoFocus />
+        <Field label="Email" type="email" autoComplete="username" value={email} onChange={setEmail} />
+        <Field
+          label="Password"
+          type="password"
+          autoComplete="new-password"
+          value={password}
+          onChange={setPassword}
+          minLength={8}
+        />
+        {error && (
+          <p className="form-error" role="alert">
+            {error}
+          </p>
+        )}
+        <button type="submit" className="button button-primary button-block" disabled={busy}>
+          {busy ? 'Creating…' : 'Create account'}
+        </button>
+      </form>
+    </AuthLayout>
+  );
+}

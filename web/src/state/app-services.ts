@@ -1,0 +1,59 @@
+/**
+ * Everything one signed-in session of the app shares: the sidebar list, the thread stores, the chat
+ * controller and the models. Made fresh at every sign-in, so nothing leaks between accounts.
+ */
+import { createContext, useContext } from 'react';
+import type { SessionUser } from '../api/auth-api';
+import { ChatController } from './chat-controller';
+import { ConversationListStore } from './conversation-list-store';
+import { ModelStore } from './model-store';
+import { navigate } from './router';
+import { ThreadRegistry } from './thread-registry';
+import { ThreadStore } from './thread-store';
+
+export interface AppServices {
+  user: SessionUser;
+  list: ConversationListStore;
+  registry: ThreadRegistry;
+  models: ModelStore;
+  controller: ChatController;
+  /** The thread of the new-chat screen; replaced after it became a conversation. */
+  draft(): ThreadStore;
+  newDraft(): ThreadStore;
+}
+
+export function createAppServices(user: SessionUser): AppServices {
+  const list = new ConversationListStore();
+  const registry = new ThreadRegistry();
+  const models = new ModelStore();
+  let draft = new ThreadStore();
+  const controller = new ChatController({
+    registry,
+    list,
+    model: () => models.current(),
+    opened: (conversationId) => {
+      draft = new ThreadStore();
+      navigate({ name: 'conversation', conversationId });
+    },
+  });
+  return {
+    user,
+    list,
+    registry,
+    models,
+    controller,
+    draft: () => draft,
+    newDraft: () => {
+      draft = new ThreadStore();
+      return draft;
+    },
+  };
+}
+
+export const AppServicesContext = createContext<AppServices | null>(null);
+
+export function useServices(): AppServices {
+  const services = useContext(AppServicesContext);
+  if (!services) throw new Error('useServices outside AppServicesContext');
+  return services;
+}

@@ -1,0 +1,221 @@
+/**
+ * What the user can do in a thread — send, stop, regenerate, edit, continue, switch branches, rate —
+ * turned into turns (TurnRunner) and backend-api calls. One turn at a time per conversation.
+ */
+import { ApiError } from '../api/api-error';
+import { generateTitle, patchConversation, type Rating, sendFeedback } from '../api/backend-api';
+import { clientMessageId } from '../lib/ids';
+import type { ConversationListStore } from './conversation-list-store';
+import type { DisplayItem } from './display-items';
+import { newestLeaf, visibleSiblings } from './message-tree';
+import type { ThreadRegistry } from './thread-registry';
+import type { ThreadStore } from './thread-store';
+import { type TurnHooks, type TurnPlan, TurnRunner } from './turn-runner';
+
+export interface SendOptions {
+  model: string;
+  /** The starter prompts shown on the new-chat screen (sent with the first turn only). */
+  suggestions: string[];
+  temporary: boolean;
+}
+
+export interface ControllerDeps {
+  registry: ThreadRegistry;
+  list: ConversationListStore;
+  /** A new (non-temporary) conversation exists: show it at /c/:id. */
+  opened(conversationId: string): void;
+  /** The model new turns use. */
+  model(): string;
+}
+
+export class ChatController {
+  private readonly running = new Map<ThreadStore, AbortController>();
+  private readonly hooks: TurnHooks;
+
+  constructor(private readonly deps: ControllerDeps) {
+    this.hooks = {
+      conversationKnown: (store, id, isNew) => this.conversationKnown(store, id, isNew),
+      answered: (store, id, messageId, isNew) => this.answered(store, id, messageId, isNew),
+    };
+  }
+
+  isBusy(store: ThreadStore): boolean {
+    return this.running.has(store);
+  }
+
+  /** Sends `text` as the next user message (the first one starts the conversation). */
+  send(store: ThreadStore, text: string, options: SendOptions): void {
+    if (this.isBusy(store)) return;
+    const view = store.getView();
+    const isNew = view.conversationId === null;
+    if (isNew) {
+      store.startTree(clientMessageId());
+      store.updateMeta({ isTemporary: options.temporary });
+    }
+    this.nextTurn(store, text, this.dropUnanswered(store), {
+      ...options,
+      suggestions: isNew ? options.suggestions : [],
+      temporary: isNew ? options.temporary : view.isTemporary,
+    });
+  }
+
+  /** A user message left unanswered by a failed send is replaced by the next one: returns the parent to use. */
+  private dropUnanswered(store: ThreadStore): string {
+    const { nodes, currentNode } = store.getTree();
+    const node = nodes.get(currentNode);
+    if (node?.message?.role !== 'user' || node.children.length > 0 || !node.parentId) return currentNode;
+    store.updateMeta({ threadError: null });
+    store.removeLeaf(node.id);
+    return node.parentId;
+  }
+
+  /** Sends an edited version of user message `item` as a new branch beside it. */
+  edit(store: ThreadStore, item: DisplayItem, text: string): void {
+    const parent = store.getTree().nodes.get(item.key)?.parentId;
+    if (this.isBusy(store) || !parent) return;
+    const view = store.getView();
+    this.nextTurn(store, text, parent, { model: this.deps.model(), suggestions: [], temporary: view.isTemporary });
+  }
+
+  private nextTurn(store: ThreadStore, text: string, parent: string, options: SendOptions): void {
+    const id = clientMessageId();
+    const view = store.getView();
+    this.start({
+      store,
+      request: {
+        action: 'next',
+        message: { id, text },
+        conversationId: view.conversationId,
+        parentMessageId: parent,
+        model: options.model,
+        suggestions: options.suggestions,
+        temporary: options.temporary,
+      },
+      userNode: {
+        id,
+        parentId: parent,
+        children: [],
+        message: {
+          id,
+          role: 'user',
+          text,
+          status: 'complete',
+          finishType: null,
+          modelSlug: null,
+          errorText: null,
+        },
+      },
+      answerParent: id,
+      retry: () => this.retrySend(store, id, text, parent, options),
+    });
+  }
+
+  /** A turn that failed before any answer: drop the unanswered message and send it again. */
+  private retrySend(store: ThreadStore, userId: string, text: string, parent: string, options: SendOptions): void {
+    if (this.isBusy(store)) return;
+    store.updateMeta({ threadError: null });
+    if (store.getTree().nodes.get(userId)?.children.length === 0) store.removeLeaf(userId);
+    if (store.getView().conversationId === null) {
+      this.send(store, text, options);
+      return;
+    }
+    this.nextTurn(store, text, parent, options);
+  }
+
+  /** Asks for another answer to the user message above assistant `item` (action `variant`). */
+  regenerate(store: ThreadStore, item: DisplayItem): void {
+    const nodes = store.getTree().nodes;
+    const userId = nodes.get(item.key)?.parentId;
+    const user = userId ? nodes.get(userId) : undefined;
+    const conversationId = store.getView().conversationId;
+    if (this.isBusy(store) || !user?.message || !user.parentId || !conversationId) return;
+    this.start({
+      store,
+      request: {
+        action: 'variant',
+        message: { id: user.id, text: user.message.text },
+        conversationId,
+        parentMessageId: user.parentId,
+        model: this.deps.model(),
+        suggestions: [],
+        temporary: store.getView().isTemporary,
+      },
+      userNode: null,
+      answerParent: user.id,
+      retry: () => this.regenerate(store, item),
+    });
+  }
+
+  /** "Continue generating" after an answer cut by the token limit (action `continue`). */
+  continueAnswer(store: ThreadStore): void {
+    const view = store.getView();
+    const lastKey = view.keys.at(-1);
+    const last = lastKey === undefined ? undefined : store.getItem(lastKey);
+    if (this.isBusy(store) || !view.canContinue || !last || !view.conversationId) return;
+    this.start({
+      store,
+      request: {
+        action: 'continue',
+        message: null,
+        conversationId: view.conversationId,
+        parentMessageId: last.id,
+        model: this.deps.model(),
+        suggestions: [],
+        temporary: view.isTemporary,
+      },
+      userNode: null,
+      answerParent: last.id,
+      retry: () => this.continueAnswer(store),
+    });
+  }
+
+  stop(store: ThreadStore): void {
+    this.running.get(store)?.abort();
+  }
+
+  /** Shows the previous (-1) or next (+1) sibling of `item` and tells the server (current_node). */
+  switchBranch(store: ThreadStore, item: DisplayItem, step: -1 | 1): void {
+    const { nodes } = store.getTree();
+    const siblings = visibleSiblings(nodes, item.key);
+    const target = siblings[siblings.indexOf(item.key) + step];
+    const conversationId = store.getView().conversationId;
+    if (this.isBusy(store) || target === undefined || !conversationId) return;
+    store.setCurrentNode(newestLeaf(nodes, target));
+    patchConversation(conversationId, { current_node: target }).catch(() => {});
+  }
+
+  async rate(store: ThreadStore, item: DisplayItem, rating: Rating): Promise<void> {
+    const conversationId = store.getView().conversationId;
+    if (!conversationId) return;
+    store.setFeedback(item.id, rating);
+    await sendFeedback(conversationId, item.id, rating);
+  }
+
+  private start(plan: TurnPlan): void {
+    const abort = new AbortController();
+    this.running.set(plan.store, abort);
+    const runner = new TurnRunner(plan, this.hooks, abort);
+    void runner.run().finally(() => this.running.delete(plan.store));
+  }
+
+  private conversationKnown(store: ThreadStore, conversationId: string, isNew: boolean): void {
+    if (isNew) {
+      store.updateMeta({ conversationId, phase: 'ready' });
+      this.deps.registry.remember(conversationId, store);
+      if (!store.getView().isTemporary) this.deps.opened(conversationId);
+    }
+    void this.deps.list.refreshFirstPage();
+  }
+
+  private async answered(store: ThreadStore, conversationId: string, messageId: string, isNew: boolean) {
+    if (!isNew || store.getView().isTemporary) return;
+    try {
+      const title = await generateTitle(conversationId, messageId);
+      if (title === null) return;
+      store.updateMeta({ title });
+      this.deps.list.setTitle(conversationId, title, true);
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+    }
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * The conversation tree on the client: nodes by id (adjacency list, children in insertion order)
+ * built from `GET conversation/:id` (PROTOCOL.md §7), and the pure queries the thread needs.
+ * Nodes are immutable: every change replaces the node object.
+ */
+import type { WireConversation, WireMessage } from '../../../src/protocol/wire-types';
+import { finishType } from '../api/conversation-stream';
+
+export type MessageStatus = 'complete' | 'streaming' | 'stopped' | 'failed';
+
+/** A visible message: user or assistant text. */
+export interface ChatMessage {
+  id: string;
+  role: 'user' | 'assistant';
+  text: string;
+  status: MessageStatus;
+  /** `finish_details.type`: stop, max_tokens, interrupted; null while streaming or unknown. */
+  finishType: string | null;
+  modelSlug: string | null;
+  /** Why the answer ended early (an error inside the stream or a lost connection). */
+  errorText: string | null;
+}
+
+export interface ChatNode {
+  id: string;
+  parentId: string | null;
+  children: readonly string[];
+  /** null for nodes that are never shown: the root, the hidden system message, tool calls. */
+  message: ChatMessage | null;
+}
+
+export type NodeMap = ReadonlyMap<string, ChatNode>;
+
+export interface ChatTree {
+  nodes: NodeMap;
+  rootId: string;
+  currentNode: string;
+}
+
+function isHidden(message: WireMessage): boolean {
+  if (message.metadata.is_visually_hidden_from_conversation === true) return true;
+  if (message.author.role !== 'user' && message.author.role !== 'assistant') return true;
+  return message.recipient !== 'all';
+}
+
+function statusOf(message: WireMessage, finish: string | null): MessageStatus {
+  if (message.status === 'in_progress') return 'stopped';
+  if (finish === 'interrupted') return 'stopped';
+  return 'complete';
+}
+
+/** The UI message of a wire message, or null when it is not shown. */
+export function toChatMessage(message: WireMessage): ChatMessage | null {
+  if (isHidden(message)) return null;
+  const first = message.content.parts[0];
+  const finish = finishType(message);
+  const slug = message.metadata.model_slug;
+  return {
+    id: message.id,
+    role: message.author.role === 'user' ? 'user' : 'assistant',
+    text: typeof first === 'string' ? first : '',
+    status: statusOf(message, finish),
+    finishType: finish,
+    modelSlug: typeof slug === 'string' ? slug : null,
+    errorText: null,
+  };
+}
+
+/** The tree of a loaded conversation. */
+export function treeFromWire(conversation: WireConversation): ChatTree {
+  const nodes = new Map<string, ChatNode>();
+  let rootId = '';
+  for (const node of Object.values(conversation.mapping)) {
+    nodes.set(node.id, {
+      id: node.id,
+      parentId: node.parent,
+      children: node.children,
+      message: node.message ? toChatMessage(node.message) : null,
+    });
+    if (node.parent === null && rootId === '') rootId = node.id;
+  }
+  const currentNode = nodes.has(conversation.current_node) ? conversation.current_node : rootId;
+  return { nodes, rootId, currentNode };
+}
+
+/** Ids from the root down to `id` (inclusive). Stops on a cycle or a missing parent. */
+export function pathTo(nodes: NodeMap, id: string): string[] {
+  const path: string[] = [];
+  const seen = new Set<string>();
+  for (let current: string | null = id; current !== null && !seen.has(current); ) {
+    const node = nodes.get(current);
+    if (!node) break;
+    seen.add(current);
+    path.push(current);
+    current = node.parentId;
+  }
+  return path.reverse();
+}
+
+/** The leaf reached from `id` by always following the newest (last) child — as the server does. */
+export function newestLeaf(nodes: NodeMap, id: string): string {
+  let current = id;
+  const seen = new Set<string>([id]);
+  for (;;) {
+    const next = nodes.get(current)?.children.at(-1);
+    if (next === undefined || seen.has(next) || !nodes.has(next)) return current;
+    seen.add(next);
+    current = next;
+  }
+}
+
+/** The visible siblings of `id` with its role (itself included), in order: edits or regenerations. */
+export function visibleSiblings(nodes: NodeMap, id: string): string[] {
+  const node = nodes.get(id);
+  const parent = node?.parentId ? nodes.get(node.parentId) : undefined;
+  if (!node?.message || !parent) return [id];
+  const role = node.message.role;
+  return parent.children.filter((childId) => nodes.get(childId)?.message?.role === role);
+}
+
+/** A copy of `nodes` with `node` added under its parent (appended to the parent's children). */
+export function withChild(nodes: NodeMap, node: ChatNode): Map<string, ChatNode> {
+  const next = new Map(nodes);
+  next.set(node.id, node);
+  const parent = node.parentId ? nodes.get(node.parentId) : undefined;
+  if (parent && !parent.children.includes(node.id)) {
+    next.set(parent.id, { ...parent, children: [...parent.children, node.id] });
+  }
+  return next;
+}
+
+/** A copy of `nodes` without the leaf `id`. */
+export function withoutLeaf(nodes: NodeMap, id: string): Map<string, ChatNode> {
+  const next = new Map(nodes);
+  const node = nodes.get(id);
+  next.delete(id);
+  const parent = node?.parentId ? nodes.get(node.parentId) : undefined;
+  if (parent) next.set(parent.id, { ...parent, children: parent.children.filter((child) => child !== id) });
+  return next;
+}
+
+/** A copy of `nodes` where the leaf `from` is known as `to` (a placeholder gets its server id). */
+export function withRenamedLeaf(nodes: NodeMap, from: string, to: string): Map<string, ChatNode> {
+  const node = nodes.get(from);
+  if (!node) return new Map(nodes);
+  const next = withoutLeaf(nodes, from);
+  return withChild(next, { ...node, id: to, message: node.message && { ...node.message, id: to } });
+}

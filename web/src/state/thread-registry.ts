@@ -1,0 +1,59 @@
+/**
+ * Thread stores by conversation id. A conversation that is still streaming keeps its store while
+ * the user looks elsewhere, so coming back shows the answer live instead of a stale copy.
+ */
+import { ApiError, describeError } from '../api/api-error';
+import { getConversation } from '../api/backend-api';
+import { ThreadStore } from './thread-store';
+
+const keptIdle = 8;
+
+export class ThreadRegistry {
+  private readonly stores = new Map<string, ThreadStore>();
+
+  /** The store of `conversationId`, loading it from the server when it is not here yet. */
+  open(conversationId: string): ThreadStore {
+    const existing = this.stores.get(conversationId);
+    if (existing && existing.getView().phase !== 'error') {
+      this.touch(conversationId, existing);
+      return existing;
+    }
+    const store = new ThreadStore(conversationId);
+    this.remember(conversationId, store);
+    void this.load(store, conversationId);
+    return store;
+  }
+
+  /** A new conversation got its id: keep its store under that id. */
+  remember(conversationId: string, store: ThreadStore): void {
+    this.touch(conversationId, store);
+    this.evictIdle();
+  }
+
+  forget(conversationId: string): void {
+    this.stores.delete(conversationId);
+  }
+
+  clear(): void {
+    this.stores.clear();
+  }
+
+  private touch(conversationId: string, store: ThreadStore): void {
+    this.stores.delete(conversationId);
+    this.stores.set(conversationId, store);
+  }
+
+  private evictIdle(): void {
+    const idle = [...this.stores].filter(([, store]) => !store.getView().busy);
+    for (const [id] of idle.slice(0, Math.max(0, idle.length - keptIdle))) this.stores.delete(id);
+  }
+
+  private async load(store: ThreadStore, conversationId: string): Promise<void> {
+    try {
+      store.load(await getConversation(conversationId));
+    } catch (error) {
+      const notFound = error instanceof ApiError && (error.status === 404 || error.status === 400);
+      store.updateMeta({ phase: notFound ? 'not-found' : 'error', loadError: describeError(error) });
+    }
+  }
+}

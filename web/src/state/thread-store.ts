@@ -1,0 +1,227 @@
+/**
+ * The state of one conversation's thread, outside React: the message tree, the current branch as
+ * display items, and the conversation's status. Components subscribe narrowly:
+ * - the thread list subscribes to the view (branch keys, busy, errors) — it changes only when the
+ *   branch's shape changes, never per streamed token;
+ * - each message subscribes to its own item — a streamed token notifies only the streaming message.
+ */
+import type { WireConversation } from '../../../src/protocol/wire-types';
+import type { Rating } from '../api/backend-api';
+import { branchGroups, buildItem, type DisplayItem, reuseItem } from './display-items';
+import {
+  type ChatMessage,
+  type ChatNode,
+  type ChatTree,
+  treeFromWire,
+  withChild,
+  withoutLeaf,
+  withRenamedLeaf,
+} from './message-tree';
+
+export interface ThreadError {
+  text: string;
+  /** What "Retry" does, if offered. */
+  retry: (() => void) | null;
+}
+
+export type ThreadPhase = 'draft' | 'loading' | 'ready' | 'not-found' | 'error';
+
+export interface ThreadView {
+  conversationId: string | null;
+  title: string | null;
+  isTemporary: boolean;
+  phase: ThreadPhase;
+  loadError: string | null;
+  /** Keys of the display items along the current branch, top to bottom. */
+  keys: readonly string[];
+  /** A turn is running (sending or streaming). */
+  busy: boolean;
+  threadError: ThreadError | null;
+  /** The last answer was cut by the model's token limit and can be continued. */
+  canContinue: boolean;
+  /** The model of the newest answer on the branch. */
+  lastModelSlug: string | null;
+}
+
+type Listener = () => void;
+type MetaPatch = Partial<Omit<ThreadView, 'keys' | 'canContinue' | 'lastModelSlug'>>;
+
+const emptyTree: ChatTree = { nodes: new Map(), rootId: '', currentNode: '' };
+
+export class ThreadStore {
+  private tree: ChatTree = emptyTree;
+  private view: ThreadView;
+  private items = new Map<string, DisplayItem>();
+  private groupOf = new Map<string, string>();
+  private readonly feedback = new Map<string, Rating>();
+  private readonly viewListeners = new Set<Listener>();
+  private readonly itemListeners = new Map<string, Set<Listener>>();
+
+  constructor(conversationId: string | null = null) {
+    this.view = {
+      conversationId,
+      title: null,
+      isTemporary: false,
+      phase: conversationId ? 'loading' : 'draft',
+      loadError: null,
+      keys: [],
+      busy: false,
+      threadError: null,
+      canContinue: false,
+      lastModelSlug: null,
+    };
+  }
+
+  readonly subscribe = (listener: Listener): (() => void) => {
+    this.viewListeners.add(listener);
+    return () => this.viewListeners.delete(listener);
+  };
+
+  readonly getView = (): ThreadView => this.view;
+
+  subscribeItem(key: string, listener: Listener): () => void {
+    let listeners = this.itemListeners.get(key);
+    if (!listeners) {
+      listeners = new Set();
+      this.itemListeners.set(key, listeners);
+    }
+    listeners.add(listener);
+    return () => {
+      listeners.delete(listener);
+      if (listeners.size === 0) this.itemListeners.delete(key);
+    };
+  }
+
+  getItem(key: string): DisplayItem | undefined {
+    return this.items.get(key);
+  }
+
+  getTree(): ChatTree {
+    return this.tree;
+  }
+
+  /** Replaces everything with a conversation loaded from the server. */
+  load(conversation: WireConversation): void {
+    this.tree = treeFromWire(conversation);
+    this.rebuild({
+      conversationId: conversation.conversation_id,
+      title: conversation.title,
+      phase: 'ready',
+      loadError: null,
+    });
+  }
+
+  /** Starts an empty tree under a new root (a new conversation's first turn). */
+  startTree(rootId: string): void {
+    const root: ChatNode = { id: rootId, parentId: null, children: [], message: null };
+    this.tree = { nodes: new Map([[rootId, root]]), rootId, currentNode: rootId };
+    this.rebuild({});
+  }
+
+  updateMeta(patch: MetaPatch): void {
+    this.setView({ ...this.view, ...patch });
+  }
+
+  /** Adds `node` under its parent and makes it the current node. */
+  addNode(node: ChatNode): void {
+    this.tree = { ...this.tree, nodes: withChild(this.tree.nodes, node), currentNode: node.id };
+    this.rebuild({});
+  }
+
+  setCurrentNode(id: string): void {
+    if (!this.tree.nodes.has(id) || id === this.tree.currentNode) return;
+    this.tree = { ...this.tree, currentNode: id };
+    this.rebuild({});
+  }
+
+  /** A placeholder answer gets the id the server gave it. */
+  renameLeaf(from: string, to: string): void {
+    const currentNode = this.tree.currentNode === from ? to : this.tree.currentNode;
+    this.tree = { ...this.tree, nodes: withRenamedLeaf(this.tree.nodes, from, to), currentNode };
+    this.rebuild({});
+  }
+
+  /** Removes the leaf `id`; the current node moves to its parent when it was the leaf. */
+  removeLeaf(id: string): void {
+    const parent = this.tree.nodes.get(id)?.parentId ?? this.tree.rootId;
+    const currentNode = this.tree.currentNode === id ? parent : this.tree.currentNode;
+    this.tree = { ...this.tree, nodes: withoutLeaf(this.tree.nodes, id), currentNode };
+    this.rebuild({});
+  }
+
+  /** Changes one message; only the item showing it is notified (the streaming fast path). */
+  updateMessage(id: string, patch: Partial<ChatMessage>): void {
+    const node = this.tree.nodes.get(id);
+    if (!node?.message) return;
+    const nodes = new Map(this.tree.nodes);
+    nodes.set(id, { ...node, message: { ...node.message, ...patch } });
+    this.tree = { ...this.tree, nodes };
+    const key = this.groupOf.get(id);
+    if (key !== undefined) this.refreshItem(key);
+  }
+
+  setFeedback(messageId: string, rating: Rating): void {
+    this.feedback.set(messageId, rating);
+    const key = this.groupOf.get(messageId);
+    if (key !== undefined) this.refreshItem(key);
+  }
+
+  private refreshItem(key: string): void {
+    const previous = this.items.get(key);
+    if (!previous) return;
+    const next = buildItem(this.tree.nodes, previous.nodeIds, previous.isLast, this.feedback);
+    if (!next) return;
+    const item = reuseItem(previous, next);
+    if (item === previous) return;
+    this.items.set(key, item);
+    this.notifyItem(key);
+    if (item.isLast) this.setView(this.withBranchFacts(this.view, this.view.keys));
+  }
+
+  /** Recomputes the branch after a change of shape; notifies only items that changed. */
+  private rebuild(meta: MetaPatch): void {
+    const groups = branchGroups(this.tree.nodes, this.tree.currentNode);
+    const items = new Map<string, DisplayItem>();
+    const groupOf = new Map<string, string>();
+    const changed: string[] = [];
+    groups.forEach((ids, index) => {
+      const next = buildItem(this.tree.nodes, ids, index === groups.length - 1, this.feedback);
+      if (!next) return;
+      const previous = this.items.get(next.key);
+      const item = reuseItem(previous, next);
+      if (item !== previous) changed.push(item.key);
+      items.set(item.key, item);
+      for (const id of ids) groupOf.set(id, item.key);
+    });
+    this.items = items;
+    this.groupOf = groupOf;
+    const keys = [...items.keys()];
+    const sameKeys = keys.length === this.view.keys.length && keys.every((key, i) => key === this.view.keys[i]);
+    this.setView(this.withBranchFacts({ ...this.view, ...meta }, sameKeys ? this.view.keys : keys));
+    for (const key of changed) this.notifyItem(key);
+  }
+
+  private withBranchFacts(view: ThreadView, keys: readonly string[]): ThreadView {
+    const lastKey = keys.at(-1);
+    const last = lastKey === undefined ? undefined : this.items.get(lastKey);
+    const lastAnswer = [...keys].reverse().find((key) => this.items.get(key)?.role === 'assistant');
+    return {
+      ...view,
+      keys,
+      canContinue: last?.role === 'assistant' && last.finishType === 'max_tokens' && last.status === 'complete',
+      lastModelSlug: lastAnswer === undefined ? null : (this.items.get(lastAnswer)?.modelSlug ?? null),
+    };
+  }
+
+  private setView(next: ThreadView): void {
+    const current = this.view;
+    const same = (Object.keys(next) as Array<keyof ThreadView>).every((field) => next[field] === current[field]);
+    if (same) return;
+    this.view = next;
+    for (const listener of [...this.viewListeners]) listener();
+  }
+
+  private notifyItem(key: string): void {
+    for (const listener of [...(this.itemListeners.get(key) ?? [])]) listener();
+  }
+}
