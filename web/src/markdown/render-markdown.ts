@@ -1,0 +1,104 @@
+/**
+ * Markdown (model output, user text) → sanitized HTML, safe for `innerHTML`.
+ *
+ * Pipeline per top-level block: marked (raw HTML escaped, links/images filtered) → DOMPurify (strict allow-list)
+ * → slots filled with what we generate ourselves (KaTeX output, copy buttons). Blocks are cached by their source,
+ * so re-rendering a streaming answer every animation frame only renders the block that changed.
+ */
+import type { Token } from 'marked';
+import { createIncrementalLexer } from './incremental-lexer.js';
+import { renderMath } from './katex-render.js';
+import { copyButton, copyButtonSlot, createMarkdownParser, escapeHtml } from './markdown-parser.js';
+import { createSanitizer, type SanitizerWindow } from './sanitize-html.js';
+
+export interface RenderOptions {
+  /** The text is a prefix of a reply still streaming: hide a half-typed code fence on the last line. */
+  streaming?: boolean;
+}
+
+export type RenderMarkdown = (text: string, options?: RenderOptions) => string;
+
+const blockCacheLimit = 2000;
+const mathSlot = /<span class="math-slot-(\d+)"><\/span>/g;
+// A last line that may be the start of a fence (`, ``, ~, ~~) flickers as text for one frame: leave it out.
+const partialFenceLine = /\n? {0,3}(?:`{1,2}|~{1,2})$/;
+
+/** A renderer bound to `window` (the browser's, or happy-dom's in tests). */
+export function createRenderer(window: SanitizerWindow): RenderMarkdown {
+  const sanitize = createSanitizer(window);
+  let blockMath: string[] = [];
+  const marked = createMarkdownParser((tex, display) => {
+    blockMath.push(renderMath(tex, display));
+    return `<span class="math-slot-${blockMath.length - 1}"></span>`;
+  });
+  const lex = createIncrementalLexer(marked);
+  const blockCache = new Map<string, string>();
+  let last = { text: '', streaming: false, html: '' };
+
+  function renderBlock(token: Token): string {
+    blockMath = [];
+    marked.walkTokens([token], (child) => marked.defaults.walkTokens?.(child));
+    const math = blockMath;
+    const html = sanitize(marked.parser([token]));
+    return html
+      .replaceAll(copyButtonSlot, copyButton)
+      .replace(mathSlot, (slot, index: string) => math[Number(index)] ?? slot);
+  }
+
+  function cachedBlock(token: Token): string {
+    // A block's HTML depends on its text alone, except for reference links: lex() only reuses documents without
+    // definitions, but a whole-document lex may resolve `[x][ref]`, so such blocks are keyed with the definition.
+    const key = token.raw.includes('[') && referenceKey ? `${referenceKey}\u0000${token.raw}` : token.raw;
+    const cached = blockCache.get(key);
+    if (cached !== undefined) {
+      blockCache.delete(key);
+      blockCache.set(key, cached);
+      return cached;
+    }
+    const html = renderBlock(token);
+    if (blockCache.size >= blockCacheLimit) {
+      const oldest = blockCache.keys().next();
+      if (!oldest.done) blockCache.delete(oldest.value);
+    }
+    blockCache.set(key, html);
+    return html;
+  }
+
+  let referenceKey = '';
+
+  function renderSource(source: string): string {
+    const { tokens, links } = lex(source);
+    referenceKey = Object.keys(links).length ? JSON.stringify(links) : '';
+    let html = '';
+    for (const token of tokens) if (token.type !== 'space' && token.type !== 'def') html += cachedBlock(token);
+    return html;
+  }
+
+  return (text, options = {}) => {
+    const streaming = options.streaming === true;
+    if (text === last.text && streaming === last.streaming) return last.html;
+    const normalized = text.replace(/\r\n?/g, '\n');
+    const source = streaming ? normalized.replace(partialFenceLine, '') : normalized;
+    let html: string;
+    try {
+      html = renderSource(source);
+    } catch {
+      // A renderer bug must not take the conversation down: show the text as text.
+      html = `<p>${escapeHtml(text).replace(/\n/g, '<br>')}</p>`;
+    }
+    last = { text, streaming, html };
+    return html;
+  };
+}
+
+let defaultRenderer: RenderMarkdown | undefined;
+
+/** Renders with the global `window` (in the app). Sanitized HTML, safe for `innerHTML`. */
+export function renderMarkdown(text: string, options?: RenderOptions): string {
+  if (!defaultRenderer) {
+    const root = (globalThis as { window?: SanitizerWindow }).window;
+    if (!root) throw new Error('renderMarkdown needs a window; in Node use createRenderer(new Window())');
+    defaultRenderer = createRenderer(root);
+  }
+  return defaultRenderer(text, options);
+}
