@@ -23,7 +23,9 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page, type Request } from 'playwright-core';
-import type { ProviderConfig } from '../../src/config.js';
+import { loadConfig, type ProviderConfig } from '../../src/config.js';
+import { startServer } from '../../src/server/main.js';
+import { openTestDatabase } from './databases.js';
 import { startTestServer, type TestServer, type TestServerOptions, type TestUser } from './test-server.js';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -192,8 +194,27 @@ export interface BrowserUi {
   browser(): Browser;
   /** A fresh server (SQLite, users alice and bob) serving the built UI; closed after the suite. */
   server(options?: TestServerOptions): Promise<TestServer>;
+  /** A server with no account at all (first run), serving the built UI; closed after the suite. */
+  emptyServer(): Promise<{ url: string }>;
   /** A new context (fresh storage) and page at the server's `/`, with the request log attached. */
-  page(server: TestServer, options?: PageOptions): Promise<OpenedPage>;
+  page(server: { url: string }, options?: PageOptions): Promise<OpenedPage>;
+}
+
+/** A first-run server: migrated database, no users, the demo model, the built UI. */
+async function startEmptyServer(): Promise<{ url: string; close(): Promise<void> }> {
+  const db = await openTestDatabase('sqlite');
+  const base = loadConfig({}, { port: 0, dataDir: scratchDir('backchat-ui-empty-') });
+  const running = await startServer(
+    { ...base, database: db.config, providers: [uiDemoProvider], detectOllama: false, webRoot: webDist },
+    { store: db.store },
+  );
+  return {
+    url: running.url,
+    close: async () => {
+      await running.app.close();
+      await db.close();
+    },
+  };
 }
 
 function registerUnavailable(name: string, reason: string): void {
@@ -218,7 +239,7 @@ export function browserSuite(name: string, register: (ui: BrowserUi) => void): v
   }
   describe(name, () => {
     let browser: Browser | undefined;
-    const servers: TestServer[] = [];
+    const servers: Array<{ close(): Promise<void> }> = [];
     const contexts: BrowserContext[] = [];
     before(async () => {
       await buildWebUi();
@@ -240,6 +261,11 @@ export function browserSuite(name: string, register: (ui: BrowserUi) => void): v
           ...options,
           config: { webRoot: webDist, ...options.config },
         });
+        servers.push(server);
+        return server;
+      },
+      emptyServer: async () => {
+        const server = await startEmptyServer();
         servers.push(server);
         return server;
       },
@@ -292,4 +318,85 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 /** A throwaway directory for a test (removed by the OS eventually; tests remove it when they can). */
 export function scratchDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** The `<article>` of every message of a role, top to bottom. */
+export function messages(page: Page, role: 'user' | 'assistant') {
+  return page.locator(`article[data-role="${role}"]`);
+}
+
+/** Types `text` into the composer and presses Enter. */
+export async function sendMessage(page: Page, text: string): Promise<void> {
+  const box = page.getByRole('textbox', { name: 'Message' });
+  await box.fill(text);
+  await box.press('Enter');
+}
+
+/**
+ * Waits until there are `count` answers and the last one has finished streaming (its actions
+ * appear); returns the last answer's message id.
+ */
+export async function waitForAnswers(page: Page, count: number, timeoutMs = defaultWaitMs): Promise<string> {
+  const answers = messages(page, 'assistant');
+  const deadline = Date.now() + timeoutMs;
+  while ((await answers.count()) < count) {
+    if (Date.now() > deadline) throw new Error(`fewer than ${count} answers within ${timeoutMs} ms`);
+    await sleep(25);
+  }
+  const last = answers.nth(count - 1);
+  await last.locator('[aria-label="Copy message"]').waitFor({ timeout: Math.max(1, deadline - Date.now()) });
+  return (await last.getAttribute('data-message-id')) ?? '';
+}
+
+/** The server's view of a conversation (as `user`). */
+export async function serverConversation(
+  server: TestServer,
+  user: TestUser,
+  conversationId: string,
+): Promise<{
+  current_node: string;
+  mapping: Record<
+    string,
+    {
+      message: { content: { parts: string[] }; metadata: Record<string, unknown> } | null;
+      parent: string | null;
+      children: string[];
+    }
+  >;
+}> {
+  const response = await server.request(`/backend-api/conversation/${conversationId}`, { as: user });
+  if (!response.ok) throw new Error(`GET conversation ${conversationId}: ${response.status}`);
+  return response.json() as never;
+}
+
+/** The conversation id in the page's URL (`/c/:id`). */
+export function conversationIdOf(page: Page): string {
+  return new URL(page.url()).pathname.split('/c/')[1] ?? '';
+}
+
+/**
+ * Creates conversations for `user` straight in the store (fast; no messages), newest first in
+ * `titles` order: `titles[0]` is the most recently updated. Returns their ids in the same order.
+ */
+export async function seedConversations(server: TestServer, user: TestUser, titles: string[]): Promise<string[]> {
+  const now = Date.now() / 1000;
+  const ids: string[] = [];
+  for (const [index, title] of titles.entries()) {
+    const id = crypto.randomUUID();
+    await server.deps.store.createConversation({
+      id,
+      ownerId: user.id,
+      title,
+      createTime: now - index * 60,
+      rootId: crypto.randomUUID(),
+      currentNode: crypto.randomUUID(),
+      isTemporary: false,
+      defaultModel: 'demo',
+      timezoneOffsetMin: 0,
+      conversationMode: { kind: 'primary_assistant' },
+      suggestions: [],
+    });
+    ids.push(id);
+  }
+  return ids;
 }

@@ -6,7 +6,7 @@
 import { useSyncExternalStore } from 'react';
 import { useServices } from '../../state/app-services';
 import { ModelPicker } from '../new-chat/model-picker';
-import { MenuIcon, NewChatIcon, SidebarIcon } from '../ui/icons';
+import { GhostIcon, MenuIcon, NewChatIcon, SidebarIcon } from '../ui/icons';
 import { Switch } from '../ui/switch';
 
 interface ChatHeaderProps {
@@ -32,6 +32,7 @@ export function ChatHeader({ mobile, sidebarOpen, onOpenSidebar, onNewChat, temp
             className="icon-button"
             aria-label="Open sidebar"
             data-tooltip="Open sidebar"
+            data-tooltip-align="start"
             onClick={onOpenSidebar}
           >
             {mobile ? <MenuIcon /> : <SidebarIcon />}
@@ -48,7 +49,7 @@ export function ChatHeader({ mobile, sidebarOpen, onOpenSidebar, onNewChat, temp
             <NewChatIcon />
           </button>
         )}
-        <ModelPicker models={models} slug={modelView.selected} />
+        <ModelPicker models={models} slug={modelView.selected} compact={mobile} />
       </div>
       {mobile && title && <span className="chat-header-title">{title}</span>}
       <div className="chat-header-end">
@@ -57,6 +58,7 @@ export function ChatHeader({ mobile, sidebarOpen, onOpenSidebar, onNewChat, temp
             className="temporary-switch"
             label="Temporary chat"
             showLabel={!mobile}
+            icon={mobile ? <GhostIcon /> : undefined}
             checked={temporary.value}
             onChange={temporary.set}
           />

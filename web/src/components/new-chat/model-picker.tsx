@@ -9,11 +9,19 @@ function DemoBadge() {
   return <span className="badge badge-demo">Demo</span>;
 }
 
-function modelTitle(model: WireModel | undefined, slug: string | null): string {
-  return model?.title ?? slug ?? 'Model';
+/** The title to show; `compact` drops a trailing "(…)" remark on narrow screens. */
+function modelTitle(model: WireModel | undefined, slug: string | null, compact: boolean): string {
+  const title = model?.title ?? slug ?? 'Model';
+  return compact ? title.replace(/\s*\([^)]*\)\s*$/, '') || title : title;
 }
 
-export function ModelPicker({ models, slug }: { models: ModelStore; slug: string | null }) {
+interface ModelPickerProps {
+  models: ModelStore;
+  slug: string | null;
+  compact: boolean;
+}
+
+export function ModelPicker({ models, slug, compact }: ModelPickerProps) {
   const view = useSyncExternalStore(models.subscribe, models.getView);
   const current = models.find(slug);
   return (
@@ -21,7 +29,7 @@ export function ModelPicker({ models, slug }: { models: ModelStore; slug: string
       className="model-menu"
       trigger={(props) => (
         <button type="button" className="model-picker" aria-label="Model" {...props}>
-          <span className="model-picker-title">{modelTitle(current, slug)}</span>
+          <span className="model-picker-title">{modelTitle(current, slug, compact)}</span>
           {current && isDemoModel(current) && <DemoBadge />}
           <ChevronDownIcon size={16} />
         </button>

@@ -1,4 +1,6 @@
-/** An on/off switch (role="switch"). */
+/** An on/off switch (role="switch"): a track with a thumb, or an icon button that lights up. */
+import type { ReactNode } from 'react';
+
 interface SwitchProps {
   checked: boolean;
   onChange: (checked: boolean) => void;
@@ -6,9 +8,25 @@ interface SwitchProps {
   /** Show `label` as visible text next to the switch. */
   showLabel?: boolean;
   className?: string;
+  /** Show this icon instead of the track (compact headers). */
+  icon?: ReactNode;
 }
 
-export function Switch({ checked, onChange, label, showLabel, className }: SwitchProps) {
+export function Switch({ checked, onChange, label, showLabel, className, icon }: SwitchProps) {
+  if (icon) {
+    return (
+      <button
+        type="button"
+        role="switch"
+        aria-checked={checked}
+        aria-label={label}
+        className={`icon-button icon-switch ${checked ? 'on' : ''} ${className ?? ''}`}
+        onClick={() => onChange(!checked)}
+      >
+        {icon}
+      </button>
+    );
+  }
   return (
     <button
       type="button"
