@@ -151,6 +151,10 @@ export class ConversationService {
     await this.deps.store.hideAllConversations(userId, this.now());
   }
 
+  async archiveAll(userId: string): Promise<void> {
+    await this.deps.store.archiveAllConversations(userId);
+  }
+
   generateTitle(
     userId: string,
     id: string,

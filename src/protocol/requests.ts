@@ -111,9 +111,12 @@ export const conversationPatchSchema = z
     message: 'needs one of title, is_visible, is_archived, current_node',
   });
 
-export const conversationsPatchSchema = z.looseObject({
-  is_visible: z.literal(false, { error: 'only {"is_visible": false} (clear all) is supported' }),
-});
+/** Bulk changes: `{"is_visible": false}` hides every conversation, `{"is_archived": true}` archives them. */
+export const conversationsPatchSchema = z
+  .looseObject({ is_visible: z.literal(false).optional(), is_archived: z.literal(true).optional() })
+  .refine((body) => body.is_visible !== undefined || body.is_archived !== undefined, {
+    message: 'send {"is_visible": false} (delete all) or {"is_archived": true} (archive all)',
+  });
 
 /** Query of `GET conversations`; strings because they come from the URL. */
 export const conversationListQuerySchema = z.looseObject({

@@ -135,6 +135,18 @@ export async function hideAllConversations(db: Executor, ownerId: string, update
   return Number(result.numUpdatedRows);
 }
 
+/** Archives every visible, unarchived conversation of the owner (list order is kept: update_time unchanged). */
+export async function archiveAllConversations(db: Executor, ownerId: string): Promise<number> {
+  const result = await db
+    .updateTable('conversations')
+    .set({ is_archived: true })
+    .where('owner_id', '=', ownerId)
+    .where('is_visible', '=', true)
+    .where('is_archived', '=', false)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
 /** Deletes temporary conversations (and, by cascade, their messages) last updated before `before`. */
 export async function purgeTemporaryConversations(db: Executor, before: number): Promise<number> {
   const result = await db

@@ -151,6 +151,10 @@ export class KyselyStore implements Store {
     return conversations.hideAllConversations(this.db, ownerId, updateTime);
   }
 
+  archiveAllConversations(ownerId: string): Promise<number> {
+    return conversations.archiveAllConversations(this.db, ownerId);
+  }
+
   purgeTemporaryConversations(before: number): Promise<number> {
     return conversations.purgeTemporaryConversations(this.db, before);
   }

@@ -250,6 +250,8 @@ export interface Store {
   setTitleIfUntitled(ownerId: string, id: string, title: string): Promise<boolean>;
   /** Soft-deletes (is_visible=false) every conversation of the owner; returns how many. */
   hideAllConversations(ownerId: string, updateTime: number): Promise<number>;
+  /** Archives every visible, unarchived conversation of the owner, keeping update_time; returns how many. */
+  archiveAllConversations(ownerId: string): Promise<number>;
   /** Hard-deletes temporary conversations whose update_time is older than `before`; returns how many. */
   purgeTemporaryConversations(before: number): Promise<number>;
 

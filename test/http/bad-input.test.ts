@@ -70,7 +70,11 @@ async function send(
     const response = await rawHttp(server.url, { method, path, headers, ...(body && { body }) });
     return { status: response.status, contentType: response.headers.get('content-type') ?? null, text: response.body };
   }
-  const response = await fetch(`${server.url}${path}`, { method, headers, ...(body && { body }) });
+  const response = await fetch(`${server.url}${path}`, {
+    method,
+    headers,
+    ...(body && { body: new Uint8Array(body) }),
+  });
   return { status: response.status, contentType: response.headers.get('content-type'), text: await response.text() };
 }
 

@@ -191,7 +191,7 @@ forEachDatabase((kind) => {
     );
   });
 
-  test(`${kind}: listing pages newest first with an exact total; limit capped at 100; clear all`, async () => {
+  test(`${kind}: listing pages newest first with an exact total; limit capped at 100; archive all; clear all`, async () => {
     const carol = { ...server.bob };
     const user = await server.deps.auth.createUser({ email: 'carol@example.com', password: 'carol-password-1' });
     carol.id = user.id;
@@ -215,6 +215,11 @@ forEachDatabase((kind) => {
     );
     const capped = await get<ListPage>('/backend-api/conversations?offset=0&limit=500', carol);
     assert.equal(capped.limit, 100);
+    assert.deepEqual(await send('PATCH', '/backend-api/conversations', carol, { is_archived: true }), {
+      success: true,
+    });
+    assert.equal((await get<ListPage>('/backend-api/conversations', carol)).total, 0);
+    assert.equal((await get<ListPage>('/backend-api/conversations?is_archived=true', carol)).total, 31);
     assert.deepEqual(await send('PATCH', '/backend-api/conversations', carol, { is_visible: false }), {
       success: true,
     });

@@ -172,11 +172,15 @@ forEachDatabase((kind) => {
       );
     }));
 
-  test(`${kind}: hideAllConversations and purgeTemporaryConversations`, () =>
+  test(`${kind}: archiveAllConversations, hideAllConversations and purgeTemporaryConversations`, () =>
     withDatabase(kind, async ({ store }) => {
       const ann = await userWithConversation(store, 'ann', 'a1');
       await store.createConversation(newConversation(ann, 'a2'));
       const bob = await userWithConversation(store, 'bob', 'b1');
+      assert.equal(await store.archiveAllConversations(ann), 2);
+      assert.equal(await store.archiveAllConversations(ann), 0);
+      assert.equal((await store.getConversation(ann, 'a2'))?.isArchived, true);
+      assert.equal((await store.getConversation(bob, 'b1'))?.isArchived, false);
       assert.equal(await store.hideAllConversations(ann, 1_800_000_000), 2);
       assert.equal(await store.hideAllConversations(ann, 1_800_000_001), 0);
       assert.deepEqual((await store.getConversation(ann, 'a1'))?.isVisible, false);

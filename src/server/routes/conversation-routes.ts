@@ -85,8 +85,9 @@ export function conversationRoutes(deps: ConversationRouteDeps): RouteSpec[] {
       mount: 'api',
       auth: 'user',
       handler: async (request, _reply, user) => {
-        parseWith(conversationsPatchSchema, request.body);
-        return hideAll(user.id);
+        const body = parseWith(conversationsPatchSchema, request.body);
+        if (body.is_archived) await conversations.archiveAll(user.id);
+        return body.is_visible === false ? hideAll(user.id) : success;
       },
     },
     {
