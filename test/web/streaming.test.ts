@@ -15,6 +15,7 @@ describe('streaming', () => {
     assert.equal(render('Text\n\n``', { streaming: true }), '<p>Text</p>\n');
     assert.equal(render('Text\n\n~', { streaming: true }), '<p>Text</p>\n');
     assert.match(render('Text\n\n``', { streaming: false }), /``/);
+    assert.equal(render('Run `', { streaming: true }), '<p>Run `</p>\n');
   });
 
   test('unterminated display math stays text until it closes', () => {

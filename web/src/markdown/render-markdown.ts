@@ -18,10 +18,10 @@ export interface RenderOptions {
 
 export type RenderMarkdown = (text: string, options?: RenderOptions) => string;
 
-const blockCacheLimit = 2000;
+const blockCacheLimit = 1000;
 const mathSlot = /<span class="math-slot-(\d+)"><\/span>/g;
 // A last line that may be the start of a fence (`, ``, ~, ~~) flickers as text for one frame: leave it out.
-const partialFenceLine = /\n? {0,3}(?:`{1,2}|~{1,2})$/;
+const partialFenceLine = /(?:^|\n) {0,3}(?:`{1,2}|~{1,2})$/;
 
 /** A renderer bound to `window` (the browser's, or happy-dom's in tests). */
 export function createRenderer(window: SanitizerWindow): RenderMarkdown {
