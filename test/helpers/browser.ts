@@ -46,7 +46,7 @@ export const chromiumArgs = [
 ];
 
 /** The demo model, fast enough for tests yet slow enough to see streaming. */
-export const uiDemoProvider: ProviderConfig = { type: 'demo', id: 'demo', tokenDelayMs: 5 };
+export const uiDemoProvider: ProviderConfig = { type: 'demo', id: 'demo', tokenDelayMs: 2 };
 
 /** Every wait in browser tests is bounded by this (ms) unless a test says otherwise. */
 export const defaultWaitMs = 10_000;

@@ -2,7 +2,6 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app';
-import './hooks/use-markdown';
 import './markdown/markdown.css';
 import { sessionStore } from './state/session-store';
 import { applyTheme } from './state/settings-store';

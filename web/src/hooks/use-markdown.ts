@@ -1,25 +1,36 @@
 /**
- * The markdown renderer (web/src/markdown), loaded as its own chunk so highlight.js and KaTeX do
- * not delay the first paint. Until it arrives, messages show their plain text.
+ * The markdown renderer (web/src/markdown), loaded as its own chunk so highlight.js and KaTeX never
+ * delay the first paint: the sign-in page does not load it at all, the chat starts loading it when it
+ * mounts. Until it arrives, messages show their plain text.
  */
-import { useSyncExternalStore } from 'react';
+import { useEffect, useSyncExternalStore } from 'react';
 
 export type RenderMarkdown = (text: string, options?: { streaming?: boolean }) => string;
 
 let renderer: RenderMarkdown | null = null;
+let loading: Promise<RenderMarkdown> | null = null;
 const listeners = new Set<() => void>();
 
-export const markdownReady: Promise<RenderMarkdown> = import('../markdown/render-markdown').then((module) => {
-  renderer = module.renderMarkdown;
-  for (const listener of [...listeners]) listener();
-  return module.renderMarkdown;
-});
+/** Starts loading the renderer (once); resolves with it. */
+export function loadMarkdown(): Promise<RenderMarkdown> {
+  loading ??= import('../markdown/render-markdown').then((module) => {
+    renderer = module.renderMarkdown;
+    for (const listener of [...listeners]) listener();
+    return module.renderMarkdown;
+  });
+  return loading;
+}
 
 function subscribe(listener: () => void): () => void {
   listeners.add(listener);
   return () => listeners.delete(listener);
 }
 
+/** The renderer, or null while it loads (asking for it starts the load). */
 export function useMarkdownRenderer(): RenderMarkdown | null {
-  return useSyncExternalStore(subscribe, () => renderer);
+  const current = useSyncExternalStore(subscribe, () => renderer);
+  useEffect(() => {
+    if (!current) void loadMarkdown();
+  }, [current]);
+  return current;
 }

@@ -11,6 +11,7 @@ import { ArchivedDialog } from '../components/settings/archived-dialog';
 import { SettingsDialog } from '../components/settings/settings-dialog';
 import { Sidebar } from '../components/sidebar/sidebar';
 import { useKeyboardShortcuts } from '../hooks/use-keyboard-shortcuts';
+import { loadMarkdown } from '../hooks/use-markdown';
 import { useRoute } from '../hooks/use-route';
 import { useSidebar } from '../hooks/use-sidebar';
 import { useThreadView } from '../hooks/use-thread';
@@ -40,6 +41,7 @@ export function ChatPage() {
   useEffect(() => {
     void services.list.loadMore();
     void services.models.load();
+    void loadMarkdown();
   }, [services]);
 
   useEffect(() => {
