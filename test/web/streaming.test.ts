@@ -72,7 +72,8 @@ describe('streaming', () => {
     const start = text.length - 4000;
     for (let end = start; end <= text.length; end += 16)
       steps.push(time(() => render(text.slice(0, end), { streaming: true })));
-    const memo = time(() => render(text.slice(0, text.length), { streaming: true }));
+    render(text, { streaming: true });
+    const memo = time(() => render(text, { streaming: true }));
     steps.sort((a, b) => a - b);
     const median = steps[Math.floor(steps.length / 2)] ?? 0;
     const p95 = steps[Math.floor(steps.length * 0.95)] ?? 0;
