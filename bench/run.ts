@@ -186,6 +186,9 @@ async function main(): Promise<void> {
     );
   }
   console.log(`\nrss after all runs: ${(process.memoryUsage().rss / 1024 / 1024).toFixed(0)} MiB (rounds: ${rounds})`);
+  // The web UI in real Chromium (bench/browser-long-conversation.ts): long conversations, streaming renders.
+  const { runBrowserBenchmarks } = await import('./browser-long-conversation.js');
+  await runBrowserBenchmarks();
 }
 
 await main();

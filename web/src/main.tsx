@@ -9,6 +9,7 @@ import './styles/base.css';
 import './styles/layout.css';
 import './styles/sidebar.css';
 import './styles/thread.css';
+import './styles/mask-icons.css';
 import './styles/composer.css';
 import './styles/controls.css';
 import './styles/auth.css';

@@ -1,23 +1,34 @@
 /**
- * Becomes true once an element comes within a screenful or two of the viewport, and stays true.
- * Long threads render their markdown lazily with it: off-screen messages show plain text until
- * they are about to be seen. One IntersectionObserver serves every element.
+ * Becomes true once an element comes within a screenful or two of its scroll container's visible
+ * area, and stays true. Long threads render their markdown and actions lazily with it: far-off
+ * messages stay light until they are about to be seen. One IntersectionObserver per scroll container
+ * (the margin must apply to the container: a viewport margin would not reach past its clipping).
  */
 import { type RefObject, useEffect, useState } from 'react';
 
+const margin = '1500px 0px 1500px 0px';
 const callbacks = new WeakMap<Element, () => void>();
-let observer: IntersectionObserver | null = null;
+const observers = new WeakMap<Element, IntersectionObserver>();
+let viewportObserver: IntersectionObserver | null = null;
 
-function sharedObserver(): IntersectionObserver {
-  observer ??= new IntersectionObserver(
-    (entries) => {
-      for (const entry of entries) {
-        if (!entry.isIntersecting) continue;
-        callbacks.get(entry.target)?.();
-      }
-    },
-    { rootMargin: '1500px 0px 1500px 0px' },
-  );
+function notify(entries: IntersectionObserverEntry[]): void {
+  for (const entry of entries) {
+    if (entry.isIntersecting) callbacks.get(entry.target)?.();
+  }
+}
+
+/** The observer for `element`'s nearest scrolling ancestor (the viewport if there is none). */
+function observerFor(element: Element): IntersectionObserver {
+  const root = element.closest('.thread-scroll');
+  if (!root) {
+    viewportObserver ??= new IntersectionObserver(notify, { rootMargin: margin });
+    return viewportObserver;
+  }
+  let observer = observers.get(root);
+  if (!observer) {
+    observer = new IntersectionObserver(notify, { root, rootMargin: margin });
+    observers.set(root, observer);
+  }
   return observer;
 }
 
@@ -26,11 +37,11 @@ export function useNearViewport(ref: RefObject<Element | null>, eager: boolean):
   useEffect(() => {
     const element = ref.current;
     if (near || !element) return;
-    const seen = sharedObserver();
+    const observer = observerFor(element);
     callbacks.set(element, () => setNear(true));
-    seen.observe(element);
+    observer.observe(element);
     return () => {
-      seen.unobserve(element);
+      observer.unobserve(element);
       callbacks.delete(element);
     };
   }, [ref, near]);

@@ -13,8 +13,8 @@ function distanceFromBottom(element: HTMLElement): number {
 export function useStickToBottom(
   scrollRef: RefObject<HTMLElement | null>,
   contentRef: RefObject<HTMLElement | null>,
-  /** Changes when the branch changes shape: a new message pins the view again. */
-  shapeKey: string,
+  /** Changes when the user starts a turn: the view pins to the bottom again. */
+  pinKey: number,
 ) {
   const stick = useRef(true);
   const [atBottom, setAtBottom] = useState(true);
@@ -52,10 +52,10 @@ export function useStickToBottom(
     return () => observer.disconnect();
   }, [contentRef, scrollRef]);
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: re-pin whenever the branch changes shape
+  // biome-ignore lint/correctness/useExhaustiveDependencies: re-pin at mount and whenever a turn starts
   useLayoutEffect(() => {
     scrollToBottom();
-  }, [shapeKey, scrollToBottom]);
+  }, [pinKey, scrollToBottom]);
 
   return { atBottom, scrollToBottom };
 }

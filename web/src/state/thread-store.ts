@@ -47,8 +47,11 @@ type Listener = () => void;
 type MetaPatch = Partial<Omit<ThreadView, 'keys' | 'canContinue' | 'lastModelSlug'>>;
 
 const emptyTree: ChatTree = { nodes: new Map(), rootId: '', currentNode: '' };
+let instances = 0;
 
 export class ThreadStore {
+  /** Distinguishes stores (a React key: a new conversation gets a fresh thread view). */
+  readonly id = `thread-${++instances}`;
   private tree: ChatTree = emptyTree;
   private view: ThreadView;
   private items = new Map<string, DisplayItem>();

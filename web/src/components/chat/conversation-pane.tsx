@@ -42,7 +42,7 @@ export function ConversationPane({ store, onNewChat }: { store: ThreadStore; onN
   }, [view.lastModelSlug, models]);
   return (
     <div className="chat-pane">
-      {ready ? <Thread store={store} /> : <Status store={store} onNewChat={onNewChat} />}
+      {ready ? <Thread key={store.id} store={store} /> : <Status store={store} onNewChat={onNewChat} />}
       <div className="composer-area">
         <Composer
           busy={view.busy}

@@ -1,5 +1,5 @@
 /** `< 2 / 3 >`: moves between the versions of a message (edits of a prompt, regenerated answers). */
-import { ChevronLeftIcon, ChevronRightIcon } from '../ui/icons';
+import { MaskIcon } from '../ui/mask-icon';
 
 interface BranchSwitcherProps {
   index: number;
@@ -19,7 +19,7 @@ export function BranchSwitcher({ index, count, disabled, onStep }: BranchSwitche
         disabled={disabled || index <= 1}
         onClick={() => onStep(-1)}
       >
-        <ChevronLeftIcon size={16} />
+        <MaskIcon name="chevron-left" />
       </button>
       <span className="branch-position">
         {index} / {count}
@@ -31,7 +31,7 @@ export function BranchSwitcher({ index, count, disabled, onStep }: BranchSwitche
         disabled={disabled || index >= count}
         onClick={() => onStep(1)}
       >
-        <ChevronRightIcon size={16} />
+        <MaskIcon name="chevron-right" />
       </button>
     </div>
   );

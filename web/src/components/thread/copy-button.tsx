@@ -1,7 +1,7 @@
 /** A copy button that shows a check for a moment after copying. */
 import { useEffect, useState } from 'react';
 import { copyText } from '../../lib/clipboard';
-import { CheckIcon, CopyIcon } from '../ui/icons';
+import { MaskIcon } from '../ui/mask-icon';
 
 export function CopyButton({ text, label }: { text: string; label: string }) {
   const [copied, setCopied] = useState(false);
@@ -18,7 +18,7 @@ export function CopyButton({ text, label }: { text: string; label: string }) {
       data-tooltip={copied ? 'Copied!' : 'Copy'}
       onClick={() => void copyText(text).then(setCopied)}
     >
-      {copied ? <CheckIcon size={16} /> : <CopyIcon size={16} />}
+      <MaskIcon name={copied ? 'check' : 'copy'} />
     </button>
   );
 }

@@ -1,15 +1,17 @@
 /**
  * One message of the thread: `<article data-message-id data-role>` with its markdown in `.markdown`.
  * Memoised and subscribed to its own item only, so a streamed token re-renders the streaming
- * message and nothing else.
+ * message and nothing else. Far from the viewport a row is light (plain text, no action buttons);
+ * it renders fully once it comes within a screenful or two.
  */
-import { memo, useState } from 'react';
+import { memo, type RefObject, useRef, useState } from 'react';
 import { benchMode, countRender, memoDisabled } from '../../bench/render-counter';
+import { useNearViewport } from '../../hooks/use-near-viewport';
 import { useThreadItem } from '../../hooks/use-thread';
 import { useServices } from '../../state/app-services';
 import type { DisplayItem } from '../../state/display-items';
 import type { ThreadStore } from '../../state/thread-store';
-import { AlertIcon, EditIcon, LogoMark, RegenerateIcon, ThumbDownIcon, ThumbUpIcon } from '../ui/icons';
+import { MaskIcon } from '../ui/mask-icon';
 import { BranchSwitcher } from './branch-switcher';
 import { CopyButton } from './copy-button';
 import { MessageBody } from './message-body';
@@ -23,13 +25,48 @@ interface RowProps {
 interface MessageProps {
   store: ThreadStore;
   item: DisplayItem;
+  near: boolean;
+  articleRef: RefObject<HTMLElement | null>;
 }
 
-function UserMessage({ store, item }: MessageProps) {
+/** Room for the action bar of a row that does not render its buttons yet (keeps heights stable). */
+function ActionsPlaceholder() {
+  return <div className="message-actions" aria-hidden="true" />;
+}
+
+function UserActions({ store, item, edit }: { store: ThreadStore; item: DisplayItem; edit: () => void }) {
+  const { controller } = useServices();
+  return (
+    <div className="message-actions">
+      <BranchSwitcher
+        index={item.siblingIndex}
+        count={item.siblingCount}
+        disabled={false}
+        onStep={(step) => controller.switchBranch(store, item, step)}
+      />
+      <button
+        type="button"
+        className="icon-button small"
+        aria-label="Edit message"
+        data-tooltip="Edit message"
+        onClick={edit}
+      >
+        <MaskIcon name="edit" />
+      </button>
+    </div>
+  );
+}
+
+function UserMessage({ store, item, near, articleRef }: MessageProps) {
   const { controller } = useServices();
   const [editing, setEditing] = useState(false);
   return (
-    <article className={`message message-user${editing ? ' editing' : ''}`} data-message-id={item.id} data-role="user">
+    <article
+      ref={articleRef}
+      className={`message message-user${editing ? ' editing' : ''}`}
+      data-message-id={item.id}
+      data-role="user"
+    >
       <h3 className="sr-only">You said:</h3>
       {editing ? (
         <UserMessageEditor
@@ -43,25 +80,9 @@ function UserMessage({ store, item }: MessageProps) {
       ) : (
         <>
           <div className="user-bubble">
-            <MessageBody text={item.text} streaming={false} />
+            <MessageBody text={item.text} streaming={false} near={near} />
           </div>
-          <div className="message-actions">
-            <BranchSwitcher
-              index={item.siblingIndex}
-              count={item.siblingCount}
-              disabled={false}
-              onStep={(step) => controller.switchBranch(store, item, step)}
-            />
-            <button
-              type="button"
-              className="icon-button small"
-              aria-label="Edit message"
-              data-tooltip="Edit message"
-              onClick={() => setEditing(true)}
-            >
-              <EditIcon size={16} />
-            </button>
-          </div>
+          {near ? <UserActions store={store} item={item} edit={() => setEditing(true)} /> : <ActionsPlaceholder />}
         </>
       )}
     </article>
@@ -76,7 +97,31 @@ function TypingIndicator() {
   );
 }
 
-function AnswerActions({ store, item }: MessageProps) {
+function RatingButton({
+  item,
+  rating,
+  onRate,
+}: {
+  item: DisplayItem;
+  rating: 'thumbsUp' | 'thumbsDown';
+  onRate: () => void;
+}) {
+  const label = rating === 'thumbsUp' ? 'Good response' : 'Bad response';
+  return (
+    <button
+      type="button"
+      className="icon-button small"
+      aria-label={label}
+      aria-pressed={item.feedback === rating}
+      data-tooltip={label}
+      onClick={onRate}
+    >
+      <MaskIcon name={rating === 'thumbsUp' ? 'thumb-up' : 'thumb-down'} />
+    </button>
+  );
+}
+
+function AnswerActions({ store, item }: { store: ThreadStore; item: DisplayItem }) {
   const { controller } = useServices();
   const rate = (rating: 'thumbsUp' | 'thumbsDown') => void controller.rate(store, item, rating).catch(() => {});
   return (
@@ -88,26 +133,8 @@ function AnswerActions({ store, item }: MessageProps) {
         onStep={(step) => controller.switchBranch(store, item, step)}
       />
       <CopyButton text={item.text} label="Copy message" />
-      <button
-        type="button"
-        className="icon-button small"
-        aria-label="Good response"
-        aria-pressed={item.feedback === 'thumbsUp'}
-        data-tooltip="Good response"
-        onClick={() => rate('thumbsUp')}
-      >
-        <ThumbUpIcon size={16} />
-      </button>
-      <button
-        type="button"
-        className="icon-button small"
-        aria-label="Bad response"
-        aria-pressed={item.feedback === 'thumbsDown'}
-        data-tooltip="Bad response"
-        onClick={() => rate('thumbsDown')}
-      >
-        <ThumbDownIcon size={16} />
-      </button>
+      <RatingButton item={item} rating="thumbsUp" onRate={() => rate('thumbsUp')} />
+      <RatingButton item={item} rating="thumbsDown" onRate={() => rate('thumbsDown')} />
       <button
         type="button"
         className="icon-button small"
@@ -115,19 +142,19 @@ function AnswerActions({ store, item }: MessageProps) {
         data-tooltip="Regenerate"
         onClick={() => controller.regenerate(store, item)}
       >
-        <RegenerateIcon size={16} />
+        <MaskIcon name="regenerate" />
       </button>
     </div>
   );
 }
 
-function AnswerProblem({ store, item }: MessageProps) {
+function AnswerProblem({ store, item }: { store: ThreadStore; item: DisplayItem }) {
   const { controller } = useServices();
   if (item.status === 'stopped') return <p className="message-note">Stopped</p>;
   if (item.status !== 'failed') return null;
   return (
     <div className="message-error" role="alert">
-      <AlertIcon size={18} />
+      <MaskIcon name="alert" size={18} />
       <span>{item.errorText ?? 'The answer did not finish.'}</span>
       <button
         type="button"
@@ -140,10 +167,11 @@ function AnswerProblem({ store, item }: MessageProps) {
   );
 }
 
-function AssistantMessage({ store, item }: MessageProps) {
+function AssistantMessage({ store, item, near, articleRef }: MessageProps) {
   const streaming = item.status === 'streaming';
   return (
     <article
+      ref={articleRef}
       className="message message-assistant"
       data-message-id={item.id}
       data-role="assistant"
@@ -151,13 +179,17 @@ function AssistantMessage({ store, item }: MessageProps) {
       aria-busy={streaming}
     >
       <div className="assistant-avatar" aria-hidden="true">
-        <LogoMark size={28} />
+        <MaskIcon name="logo" size={20} />
       </div>
       <div className="assistant-content">
         <h3 className="sr-only">backchat said:</h3>
-        {streaming && item.text === '' ? <TypingIndicator /> : <MessageBody text={item.text} streaming={streaming} />}
+        {streaming && item.text === '' ? (
+          <TypingIndicator />
+        ) : (
+          <MessageBody text={item.text} streaming={streaming} near={near} />
+        )}
         <AnswerProblem store={store} item={item} />
-        {!streaming && <AnswerActions store={store} item={item} />}
+        {!streaming && (near ? <AnswerActions store={store} item={item} /> : <ActionsPlaceholder />)}
       </div>
     </article>
   );
@@ -165,13 +197,12 @@ function AssistantMessage({ store, item }: MessageProps) {
 
 function MessageRowView({ store, itemKey }: RowProps) {
   const item = useThreadItem(store, itemKey);
+  const articleRef = useRef<HTMLElement>(null);
+  const near = useNearViewport(articleRef, item?.isLast === true || item?.status === 'streaming');
   if (benchMode) countRender(itemKey);
   if (!item) return null;
-  return item.role === 'user' ? (
-    <UserMessage store={store} item={item} />
-  ) : (
-    <AssistantMessage store={store} item={item} />
-  );
+  const props = { store, item, near, articleRef };
+  return item.role === 'user' ? <UserMessage {...props} /> : <AssistantMessage {...props} />;
 }
 
 export const MessageRow = memoDisabled ? MessageRowView : memo(MessageRowView);

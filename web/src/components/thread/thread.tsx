@@ -3,13 +3,15 @@
  * Retry, "Continue generating", and scrolling that follows a streaming answer. Renders only the
  * current branch; rows far from the viewport skip layout and paint (`content-visibility: auto`).
  */
-import { useEffect, useReducer, useRef } from 'react';
+import { useEffect, useReducer, useRef, useState } from 'react';
 import { memoDisabled } from '../../bench/render-counter';
+import { useProgressiveKeys } from '../../hooks/use-progressive-keys';
 import { useStickToBottom } from '../../hooks/use-stick-to-bottom';
 import { useThreadView } from '../../hooks/use-thread';
 import { useServices } from '../../state/app-services';
 import type { ThreadStore, ThreadView } from '../../state/thread-store';
-import { AlertIcon, ArrowDownIcon } from '../ui/icons';
+import { ArrowDownIcon } from '../ui/icons';
+import { MaskIcon } from '../ui/mask-icon';
 import { handleCodeCopyClick } from './code-copy';
 import { MessageRow } from './message-row';
 
@@ -25,13 +27,24 @@ function useNaiveRerender(store: ThreadStore, keys: readonly string[]): void {
   }, [store, keys]);
 }
 
+/** Counts turns started (busy going on): each new turn pins the view to the bottom again. */
+function useTurnCount(busy: boolean): number {
+  const [count, setCount] = useState(0);
+  const [wasBusy, setWasBusy] = useState(busy);
+  if (busy !== wasBusy) {
+    setWasBusy(busy);
+    if (busy) setCount(count + 1);
+  }
+  return count;
+}
+
 function ThreadFooter({ store, view }: { store: ThreadStore; view: ThreadView }) {
   const { controller } = useServices();
   return (
     <>
       {view.threadError && (
         <div className="thread-error" role="alert">
-          <AlertIcon size={18} />
+          <MaskIcon name="alert" size={18} />
           <span className="thread-error-text">{view.threadError.text}</span>
           {view.threadError.retry && (
             <button type="button" className="button button-secondary small" onClick={view.threadError.retry}>
@@ -53,20 +66,18 @@ function ThreadFooter({ store, view }: { store: ThreadStore; view: ThreadView })
 
 export function Thread({ store }: { store: ThreadStore }) {
   const view = useThreadView(store);
+  const keys = useProgressiveKeys(view.keys);
   useNaiveRerender(store, view.keys);
   const scrollRef = useRef<HTMLDivElement>(null);
   const contentRef = useRef<HTMLDivElement>(null);
-  const { atBottom, scrollToBottom } = useStickToBottom(
-    scrollRef,
-    contentRef,
-    `${store.getView().conversationId}:${view.keys.length}`,
-  );
+  const turns = useTurnCount(view.busy);
+  const { atBottom, scrollToBottom } = useStickToBottom(scrollRef, contentRef, turns);
   return (
     <div className="thread-scroll" ref={scrollRef}>
       {/* biome-ignore lint/a11y/noStaticElementInteractions: delegated handler for the code blocks' own copy buttons */}
       {/* biome-ignore lint/a11y/useKeyWithClickEvents: the copy buttons are real buttons; Enter/Space click them */}
       <div className="thread" ref={contentRef} data-busy={view.busy || undefined} onClick={handleCodeCopyClick}>
-        {view.keys.map((key) => (
+        {keys.map((key) => (
           <MessageRow key={key} store={store} itemKey={key} />
         ))}
         <ThreadFooter store={store} view={view} />
