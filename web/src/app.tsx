@@ -1,11 +1,11 @@
 /** The app's root: shows sign-in, first-run set-up or the chat, following the session. */
 import { useMemo } from 'react';
-import type { Session } from './api/auth-api';
-import { useSession } from './hooks/use-session';
-import { ChatPage } from './pages/chat-page';
-import { SetupPage } from './pages/setup-page';
-import { SignInPage } from './pages/sign-in-page';
-import { AppServicesContext, createAppServices } from './state/app-services';
+import type { Session } from './api/auth-api.js';
+import { useSession } from './hooks/use-session.js';
+import { ChatPage } from './pages/chat-page.js';
+import { SetupPage } from './pages/setup-page.js';
+import { SignInPage } from './pages/sign-in-page.js';
+import { AppServicesContext, createAppServices } from './state/app-services.js';
 
 function SignedIn({ session }: { session: Session }) {
   const userId = session.user.id;

@@ -1,10 +1,10 @@
 /** Entry point: theme, styles, session, then the React app. */
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { App } from './app';
+import { App } from './app.js';
 import './markdown/markdown.css';
-import { sessionStore } from './state/session-store';
-import { applyTheme } from './state/settings-store';
+import { sessionStore } from './state/session-store.js';
+import { applyTheme } from './state/settings-store.js';
 import './styles/base.css';
 import './styles/layout.css';
 import './styles/sidebar.css';

@@ -2,9 +2,9 @@
  * The Segment analytics.js batch ChatGPT's web app posts to `/ces/v1/b` (seed step 2). Sent only
  * when both the user's setting and the server's `analytics_enabled` allow it.
  */
-import { randomHex, uuidV4 } from '../lib/ids';
-import { readStorage, writeStorage } from '../lib/local-storage';
-import { request } from './http-client';
+import { randomHex, uuidV4 } from '../lib/ids.js';
+import { readStorage, writeStorage } from '../lib/local-storage.js';
+import { request } from './http-client.js';
 
 const anonymousIdKey = 'ajs_anonymous_id';
 const libraryVersion = 'backchat-web-0.1.0';

@@ -1,5 +1,5 @@
 /** Sign-in endpoints (cookie routes, no bearer token): session, login, logout, first-run set-up. */
-import { apiErrorFrom, NetworkError } from './api-error';
+import { apiErrorFrom, NetworkError } from './api-error.js';
 
 export interface SessionUser {
   id: string;

@@ -4,8 +4,8 @@ import type {
   WireConversationList,
   WireModel,
   WirePromptItem,
-} from '../../../src/protocol/wire-types';
-import { request, requestJson } from './http-client';
+} from '../../../src/protocol/wire-types.js';
+import { request, requestJson } from './http-client.js';
 
 /** One page of the sidebar (and of the archived list). */
 export const conversationPageSize = 28;

@@ -4,7 +4,7 @@
  * then `data: [DONE]`. `event: ping` keep-alives are skipped.
  */
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import type { WireMessage } from '../../../src/protocol/wire-types';
+import type { WireMessage } from '../../../src/protocol/wire-types.js';
 
 export type StreamEvent =
   | { type: 'message'; message: WireMessage; conversationId: string }

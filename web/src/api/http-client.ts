@@ -3,7 +3,7 @@
  * `Authorization: Bearer` (like ChatGPT's web app), JSON bodies, errors as ApiError/NetworkError.
  * A 401 asks the session for a fresh token once and retries; if that fails the app signs out.
  */
-import { ApiError, apiErrorFrom, isAbortError, NetworkError } from './api-error';
+import { ApiError, apiErrorFrom, isAbortError, NetworkError } from './api-error.js';
 
 export interface AuthHooks {
   /** The current access token, if signed in. */

@@ -13,7 +13,7 @@ const listeners = new Set<() => void>();
 
 /** Starts loading the renderer (once); resolves with it. */
 export function loadMarkdown(): Promise<RenderMarkdown> {
-  loading ??= import('../markdown/render-markdown').then((module) => {
+  loading ??= import('../markdown/render-markdown.js').then((module) => {
     renderer = module.renderMarkdown;
     for (const listener of [...listeners]) listener();
     return module.renderMarkdown;

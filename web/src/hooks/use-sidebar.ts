@@ -3,8 +3,8 @@
  * closed and closes again after choosing a chat.
  */
 import { useCallback, useEffect, useState } from 'react';
-import { readStorage, writeStorage } from '../lib/local-storage';
-import { useIsMobile } from './use-media-query';
+import { readStorage, writeStorage } from '../lib/local-storage.js';
+import { useIsMobile } from './use-media-query.js';
 
 const key = 'backchat.sidebar';
 

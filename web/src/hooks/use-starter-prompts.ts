@@ -3,10 +3,10 @@
  * "Show Starter Prompts" analytics event once they are shown (seed step 2) when analytics is on.
  */
 import { useEffect, useState } from 'react';
-import type { WirePromptItem } from '../../../src/protocol/wire-types';
-import { sendAnalyticsBatch, starterPromptsEvent } from '../api/analytics';
-import { starterPrompts } from '../api/backend-api';
-import { settingsStore } from '../state/settings-store';
+import type { WirePromptItem } from '../../../src/protocol/wire-types.js';
+import { sendAnalyticsBatch, starterPromptsEvent } from '../api/analytics.js';
+import { starterPrompts } from '../api/backend-api.js';
+import { settingsStore } from '../state/settings-store.js';
 
 export interface StarterPromptsOptions {
   userId: string;

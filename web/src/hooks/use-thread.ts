@@ -1,7 +1,7 @@
 /** Narrow subscriptions to a ThreadStore: the view (branch shape, status) or one display item. */
 import { useCallback, useSyncExternalStore } from 'react';
-import type { DisplayItem } from '../state/display-items';
-import type { ThreadStore, ThreadView } from '../state/thread-store';
+import type { DisplayItem } from '../state/display-items.js';
+import type { ThreadStore, ThreadView } from '../state/thread-store.js';
 
 export function useThreadView(store: ThreadStore): ThreadView {
   return useSyncExternalStore(store.subscribe, store.getView);

@@ -2,7 +2,7 @@
  * Measures one turn the way ChatGPT's web app reports it to `lat/r` (seed): time before the request
  * (the preflight account check), arrival of every chunk that changed the text, and the total.
  */
-import { estimateTokens, tokenTimingStats } from './latency-stats';
+import { estimateTokens, tokenTimingStats } from './latency-stats.js';
 
 export class LatencyRecorder {
   private readonly startedAt = performance.now();

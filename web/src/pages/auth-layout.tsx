@@ -1,6 +1,6 @@
 /** The frame of the sign-in and set-up pages: the mark, a heading, a card. */
 import type { ReactNode } from 'react';
-import { LogoMark } from '../components/ui/icons';
+import { LogoMark } from '../components/ui/icons.js';
 
 export function AuthLayout({ title, subtitle, children }: { title: string; subtitle: ReactNode; children: ReactNode }) {
   return (

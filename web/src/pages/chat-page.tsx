@@ -3,23 +3,23 @@
  * with the settings and archived-chats dialogs and the keyboard shortcuts.
  */
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { hideAllConversations, serverAnalyticsEnabled } from '../api/backend-api';
-import { ChatHeader } from '../components/chat/chat-header';
-import { ConversationPane } from '../components/chat/conversation-pane';
-import { NewChatPane } from '../components/chat/new-chat-pane';
-import { ArchivedDialog } from '../components/settings/archived-dialog';
-import { SettingsDialog } from '../components/settings/settings-dialog';
-import { Sidebar } from '../components/sidebar/sidebar';
-import { useKeyboardShortcuts } from '../hooks/use-keyboard-shortcuts';
-import { loadMarkdown } from '../hooks/use-markdown';
-import { useRoute } from '../hooks/use-route';
-import { useSidebar } from '../hooks/use-sidebar';
-import { useThreadView } from '../hooks/use-thread';
-import { useServices } from '../state/app-services';
-import { archiveEverything } from '../state/archive-all';
-import { navigate } from '../state/router';
-import { sessionStore } from '../state/session-store';
-import { useConversationActions } from './use-conversation-actions';
+import { hideAllConversations, serverAnalyticsEnabled } from '../api/backend-api.js';
+import { ChatHeader } from '../components/chat/chat-header.js';
+import { ConversationPane } from '../components/chat/conversation-pane.js';
+import { NewChatPane } from '../components/chat/new-chat-pane.js';
+import { ArchivedDialog } from '../components/settings/archived-dialog.js';
+import { SettingsDialog } from '../components/settings/settings-dialog.js';
+import { Sidebar } from '../components/sidebar/sidebar.js';
+import { useKeyboardShortcuts } from '../hooks/use-keyboard-shortcuts.js';
+import { loadMarkdown } from '../hooks/use-markdown.js';
+import { useRoute } from '../hooks/use-route.js';
+import { useSidebar } from '../hooks/use-sidebar.js';
+import { useThreadView } from '../hooks/use-thread.js';
+import { useServices } from '../state/app-services.js';
+import { archiveEverything } from '../state/archive-all.js';
+import { navigate } from '../state/router.js';
+import { sessionStore } from '../state/session-store.js';
+import { useConversationActions } from './use-conversation-actions.js';
 
 type OpenDialog = 'settings' | 'archived' | null;
 

@@ -1,7 +1,7 @@
 /** First run: no account exists yet, so the first one — the administrator — is created here. */
 import { useState } from 'react';
-import { sessionStore } from '../state/session-store';
-import { AuthLayout, Field, submitting } from './auth-layout';
+import { sessionStore } from '../state/session-store.js';
+import { AuthLayout, Field, submitting } from './auth-layout.js';
 
 export function SetupPage() {
   const [name, setName] = useState('');

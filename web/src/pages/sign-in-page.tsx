@@ -1,7 +1,7 @@
 /** Sign in with email and password (`POST /api/auth/login`; the server sets the session cookie). */
 import { useState } from 'react';
-import { sessionStore } from '../state/session-store';
-import { AuthLayout, Field, submitting } from './auth-layout';
+import { sessionStore } from '../state/session-store.js';
+import { AuthLayout, Field, submitting } from './auth-layout.js';
 
 export function SignInPage({ notice }: { notice: string | null }) {
   const [email, setEmail] = useState('');

@@ -1,8 +1,8 @@
 /** Sidebar actions on a conversation; archiving or deleting the open one goes back to a new chat. */
 import { useMemo } from 'react';
-import type { ConversationActions } from '../components/sidebar/conversation-item';
-import type { AppServices } from '../state/app-services';
-import { currentRoute, navigate } from '../state/router';
+import type { ConversationActions } from '../components/sidebar/conversation-item.js';
+import type { AppServices } from '../state/app-services.js';
+import { currentRoute, navigate } from '../state/router.js';
 
 function isOpen(id: string): boolean {
   const route = currentRoute();

@@ -3,13 +3,13 @@
  * controller and the models. Made fresh at every sign-in, so nothing leaks between accounts.
  */
 import { createContext, useContext } from 'react';
-import type { SessionUser } from '../api/auth-api';
-import { ChatController } from './chat-controller';
-import { ConversationListStore } from './conversation-list-store';
-import { ModelStore } from './model-store';
-import { navigate } from './router';
-import { ThreadRegistry } from './thread-registry';
-import { ThreadStore } from './thread-store';
+import type { SessionUser } from '../api/auth-api.js';
+import { ChatController } from './chat-controller.js';
+import { ConversationListStore } from './conversation-list-store.js';
+import { ModelStore } from './model-store.js';
+import { navigate } from './router.js';
+import { ThreadRegistry } from './thread-registry.js';
+import { ThreadStore } from './thread-store.js';
 
 export interface AppServices {
   user: SessionUser;

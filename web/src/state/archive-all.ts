@@ -2,7 +2,7 @@
  * "Archive all": the server has no bulk archive (PATCH /conversations accepts only
  * `{"is_visible": false}`), so every visible conversation is archived one by one, a page at a time.
  */
-import { listConversations, patchConversation } from '../api/backend-api';
+import { listConversations, patchConversation } from '../api/backend-api.js';
 
 const parallel = 4;
 

@@ -2,15 +2,15 @@
  * What the user can do in a thread — send, stop, regenerate, edit, continue, switch branches, rate —
  * turned into turns (TurnRunner) and backend-api calls. One turn at a time per conversation.
  */
-import { ApiError } from '../api/api-error';
-import { generateTitle, patchConversation, type Rating, sendFeedback } from '../api/backend-api';
-import { clientMessageId } from '../lib/ids';
-import type { ConversationListStore } from './conversation-list-store';
-import type { DisplayItem } from './display-items';
-import { newestLeaf, visibleSiblings } from './message-tree';
-import type { ThreadRegistry } from './thread-registry';
-import type { ThreadStore } from './thread-store';
-import { type TurnHooks, type TurnPlan, TurnRunner } from './turn-runner';
+import { ApiError } from '../api/api-error.js';
+import { generateTitle, patchConversation, type Rating, sendFeedback } from '../api/backend-api.js';
+import { clientMessageId } from '../lib/ids.js';
+import type { ConversationListStore } from './conversation-list-store.js';
+import type { DisplayItem } from './display-items.js';
+import { newestLeaf, visibleSiblings } from './message-tree.js';
+import type { ThreadRegistry } from './thread-registry.js';
+import type { ThreadStore } from './thread-store.js';
+import { type TurnHooks, type TurnPlan, TurnRunner } from './turn-runner.js';
 
 export interface SendOptions {
   model: string;

@@ -3,8 +3,8 @@
  * refreshed after each turn, and optimistic rename / archive / delete. Only loaded pages exist
  * here, so thousands of chats cost nothing until scrolled to.
  */
-import type { WireConversationListItem } from '../../../src/protocol/wire-types';
-import { conversationPageSize, listConversations, patchConversation } from '../api/backend-api';
+import type { WireConversationListItem } from '../../../src/protocol/wire-types.js';
+import { conversationPageSize, listConversations, patchConversation } from '../api/backend-api.js';
 
 export interface ConversationSummary {
   id: string;

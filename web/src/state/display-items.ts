@@ -4,8 +4,8 @@
  * are consecutive assistant nodes). Items are reused when nothing about them changed, so memoised
  * message components skip re-rendering.
  */
-import type { Rating } from '../api/backend-api';
-import { type ChatMessage, type MessageStatus, type NodeMap, pathTo, visibleSiblings } from './message-tree';
+import type { Rating } from '../api/backend-api.js';
+import { type ChatMessage, type MessageStatus, type NodeMap, pathTo, visibleSiblings } from './message-tree.js';
 
 export interface DisplayItem {
   /** Stable React key: the id of the item's first node. */

@@ -3,8 +3,8 @@
  * built from `GET conversation/:id` (PROTOCOL.md §7), and the pure queries the thread needs.
  * Nodes are immutable: every change replaces the node object.
  */
-import type { WireConversation, WireMessage } from '../../../src/protocol/wire-types';
-import { finishType } from '../api/conversation-stream';
+import type { WireConversation, WireMessage } from '../../../src/protocol/wire-types.js';
+import { finishType } from '../api/conversation-stream.js';
 
 export type MessageStatus = 'complete' | 'streaming' | 'stopped' | 'failed';
 

@@ -1,7 +1,7 @@
 /** The models of `/backend-api/models` and the one chosen for new turns (remembered in this browser). */
-import type { WireModel } from '../../../src/protocol/wire-types';
-import { listModels } from '../api/backend-api';
-import { readStorage, writeStorage } from '../lib/local-storage';
+import type { WireModel } from '../../../src/protocol/wire-types.js';
+import { listModels } from '../api/backend-api.js';
+import { readStorage, writeStorage } from '../lib/local-storage.js';
 
 export interface ModelView {
   models: readonly WireModel[];

@@ -4,9 +4,9 @@
  * (the token may simply have expired); if the cookie is gone too, the app shows the sign-in page.
  */
 
-import type { Session } from '../api/auth-api';
-import * as authApi from '../api/auth-api';
-import { setAuthHooks } from '../api/http-client';
+import type { Session } from '../api/auth-api.js';
+import * as authApi from '../api/auth-api.js';
+import { setAuthHooks } from '../api/http-client.js';
 
 export type SessionState =
   | { status: 'loading' }

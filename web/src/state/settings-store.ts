@@ -2,7 +2,7 @@
  * Settings kept in this browser: the theme (light / dark / system) and whether usage analytics
  * (`/ces/v1/b`) may be sent. The theme is applied to <html data-theme>.
  */
-import { readStorage, writeStorage } from '../lib/local-storage';
+import { readStorage, writeStorage } from '../lib/local-storage.js';
 
 export type ThemeChoice = 'system' | 'light' | 'dark';
 

@@ -2,9 +2,9 @@
  * Thread stores by conversation id. A conversation that is still streaming keeps its store while
  * the user looks elsewhere, so coming back shows the answer live instead of a stale copy.
  */
-import { ApiError, describeError } from '../api/api-error';
-import { getConversation } from '../api/backend-api';
-import { ThreadStore } from './thread-store';
+import { ApiError, describeError } from '../api/api-error.js';
+import { getConversation } from '../api/backend-api.js';
+import { ThreadStore } from './thread-store.js';
 
 const keptIdle = 8;
 

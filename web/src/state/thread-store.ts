@@ -5,9 +5,9 @@
  *   branch's shape changes, never per streamed token;
  * - each message subscribes to its own item — a streamed token notifies only the streaming message.
  */
-import type { WireConversation } from '../../../src/protocol/wire-types';
-import type { Rating } from '../api/backend-api';
-import { branchGroups, buildItem, type DisplayItem, reuseItem } from './display-items';
+import type { WireConversation } from '../../../src/protocol/wire-types.js';
+import type { Rating } from '../api/backend-api.js';
+import { branchGroups, buildItem, type DisplayItem, reuseItem } from './display-items.js';
 import {
   type ChatMessage,
   type ChatNode,
@@ -16,7 +16,7 @@ import {
   withChild,
   withoutLeaf,
   withRenamedLeaf,
-} from './message-tree';
+} from './message-tree.js';
 
 export interface ThreadError {
   text: string;

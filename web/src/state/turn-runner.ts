@@ -4,16 +4,16 @@
  * streamed text applied at most once per animation frame, stop / network loss keeping the partial
  * answer, and errors before the stream shown with the server's detail.
  */
-import { ApiError, describeError, isAbortError, NetworkError } from '../api/api-error';
-import { checkAccount, reportLatency } from '../api/backend-api';
-import { finishType, messageText, readConversationStream, type StreamEvent } from '../api/conversation-stream';
-import { request } from '../api/http-client';
-import { type TurnRequestInput, turnRequestBody } from '../api/turn-request';
-import { FrameThrottle } from '../lib/frame-throttle';
-import { randomHex } from '../lib/ids';
-import { LatencyRecorder } from '../lib/latency-recorder';
-import type { ChatNode } from './message-tree';
-import type { ThreadStore } from './thread-store';
+import { ApiError, describeError, isAbortError, NetworkError } from '../api/api-error.js';
+import { checkAccount, reportLatency } from '../api/backend-api.js';
+import { finishType, messageText, readConversationStream, type StreamEvent } from '../api/conversation-stream.js';
+import { request } from '../api/http-client.js';
+import { type TurnRequestInput, turnRequestBody } from '../api/turn-request.js';
+import { FrameThrottle } from '../lib/frame-throttle.js';
+import { randomHex } from '../lib/ids.js';
+import { LatencyRecorder } from '../lib/latency-recorder.js';
+import type { ChatNode } from './message-tree.js';
+import type { ThreadStore } from './thread-store.js';
 
 export interface TurnPlan {
   store: ThreadStore;

@@ -1,8 +1,8 @@
 /** The account button at the bottom of the sidebar: name, then a menu with Settings and Sign out. */
-import type { SessionUser } from '../../api/auth-api';
-import { Avatar } from '../ui/avatar';
-import { ArchiveIcon, SettingsIcon, SignOutIcon } from '../ui/icons';
-import { Menu } from '../ui/menu';
+import type { SessionUser } from '../../api/auth-api.js';
+import { Avatar } from '../ui/avatar.js';
+import { ArchiveIcon, SettingsIcon, SignOutIcon } from '../ui/icons.js';
+import { Menu } from '../ui/menu.js';
 
 interface AccountMenuProps {
   user: SessionUser;

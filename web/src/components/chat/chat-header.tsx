@@ -4,10 +4,10 @@
  */
 
 import { useSyncExternalStore } from 'react';
-import { useServices } from '../../state/app-services';
-import { ModelPicker } from '../new-chat/model-picker';
-import { GhostIcon, MenuIcon, NewChatIcon, SidebarIcon } from '../ui/icons';
-import { Switch } from '../ui/switch';
+import { useServices } from '../../state/app-services.js';
+import { ModelPicker } from '../new-chat/model-picker.js';
+import { GhostIcon, MenuIcon, NewChatIcon, SidebarIcon } from '../ui/icons.js';
+import { Switch } from '../ui/switch.js';
 
 interface ChatHeaderProps {
   mobile: boolean;

@@ -1,12 +1,12 @@
 /** An open conversation: its thread (or loading / not found) and the composer. */
 import { useEffect } from 'react';
-import { useIsMobile } from '../../hooks/use-media-query';
-import { useThreadView } from '../../hooks/use-thread';
-import { useServices } from '../../state/app-services';
-import type { ThreadStore } from '../../state/thread-store';
-import { Composer } from '../composer/composer';
-import { Thread } from '../thread/thread';
-import { Disclaimer } from './disclaimer';
+import { useIsMobile } from '../../hooks/use-media-query.js';
+import { useThreadView } from '../../hooks/use-thread.js';
+import { useServices } from '../../state/app-services.js';
+import type { ThreadStore } from '../../state/thread-store.js';
+import { Composer } from '../composer/composer.js';
+import { Thread } from '../thread/thread.js';
+import { Disclaimer } from './disclaimer.js';
 
 function Status({ store, onNewChat }: { store: ThreadStore; onNewChat: () => void }) {
   const view = useThreadView(store);

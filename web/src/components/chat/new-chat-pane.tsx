@@ -1,14 +1,14 @@
 /** A new chat: greeting, starter prompts and the composer; the first message starts the conversation. */
 import { useSyncExternalStore } from 'react';
-import { useIsMobile } from '../../hooks/use-media-query';
-import { useStarterPrompts } from '../../hooks/use-starter-prompts';
-import { useServices } from '../../state/app-services';
-import { isDemoModel } from '../../state/model-store';
-import type { ThreadStore } from '../../state/thread-store';
-import { Composer } from '../composer/composer';
-import { NewChatScreen } from '../new-chat/new-chat-screen';
-import { StarterPrompts } from '../new-chat/starter-prompts';
-import { Disclaimer } from './disclaimer';
+import { useIsMobile } from '../../hooks/use-media-query.js';
+import { useStarterPrompts } from '../../hooks/use-starter-prompts.js';
+import { useServices } from '../../state/app-services.js';
+import { isDemoModel } from '../../state/model-store.js';
+import type { ThreadStore } from '../../state/thread-store.js';
+import { Composer } from '../composer/composer.js';
+import { NewChatScreen } from '../new-chat/new-chat-screen.js';
+import { StarterPrompts } from '../new-chat/starter-prompts.js';
+import { Disclaimer } from './disclaimer.js';
 
 interface NewChatPaneProps {
   store: ThreadStore;

@@ -3,7 +3,7 @@
  * streams the send button becomes "Stop generating".
  */
 import { type KeyboardEvent, useEffect, useLayoutEffect, useRef, useState } from 'react';
-import { SendIcon, StopIcon } from '../ui/icons';
+import { SendIcon, StopIcon } from '../ui/icons.js';
 
 interface ComposerProps {
   busy: boolean;

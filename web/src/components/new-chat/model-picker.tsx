@@ -1,9 +1,9 @@
 /** The model menu of the header (`/backend-api/models`); the demo model carries a "Demo" badge. */
 import { useSyncExternalStore } from 'react';
-import type { WireModel } from '../../../../src/protocol/wire-types';
-import { isDemoModel, type ModelStore } from '../../state/model-store';
-import { CheckIcon, ChevronDownIcon } from '../ui/icons';
-import { Menu } from '../ui/menu';
+import type { WireModel } from '../../../../src/protocol/wire-types.js';
+import { isDemoModel, type ModelStore } from '../../state/model-store.js';
+import { CheckIcon, ChevronDownIcon } from '../ui/icons.js';
+import { Menu } from '../ui/menu.js';
 
 function DemoBadge() {
   return <span className="badge badge-demo">Demo</span>;

@@ -1,5 +1,5 @@
 /** The empty state of a new chat: the mark, a greeting (or what a temporary chat means). */
-import { GhostIcon, LogoMark } from '../ui/icons';
+import { GhostIcon, LogoMark } from '../ui/icons.js';
 
 export function NewChatScreen({ temporary, demoModel }: { temporary: boolean; demoModel: boolean }) {
   if (temporary) {

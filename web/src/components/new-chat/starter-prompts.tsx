@@ -1,6 +1,6 @@
 /** The four starter prompt cards of a new chat; choosing one sends its prompt. */
-import type { WirePromptItem } from '../../../../src/protocol/wire-types';
-import { SendIcon } from '../ui/icons';
+import type { WirePromptItem } from '../../../../src/protocol/wire-types.js';
+import { SendIcon } from '../ui/icons.js';
 
 interface StarterPromptsProps {
   prompts: WirePromptItem[] | null;

@@ -1,10 +1,10 @@
 /** Archived chats (`GET conversations?is_archived=true`): open one, unarchive it, or delete it. */
 import { useCallback, useEffect, useMemo, useRef } from 'react';
-import { useConversationList } from '../../hooks/use-conversation-list';
-import { useInfiniteScroll } from '../../hooks/use-infinite-scroll';
-import { ConversationListStore, type ConversationSummary } from '../../state/conversation-list-store';
-import { Dialog } from '../ui/dialog';
-import { ArchiveIcon, TrashIcon } from '../ui/icons';
+import { useConversationList } from '../../hooks/use-conversation-list.js';
+import { useInfiniteScroll } from '../../hooks/use-infinite-scroll.js';
+import { ConversationListStore, type ConversationSummary } from '../../state/conversation-list-store.js';
+import { Dialog } from '../ui/dialog.js';
+import { ArchiveIcon, TrashIcon } from '../ui/icons.js';
 
 interface ArchivedDialogProps {
   open: boolean;

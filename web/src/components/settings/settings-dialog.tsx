@@ -3,10 +3,10 @@
  * actions "Archive all" and "Delete all chats" (each confirmed first).
  */
 import { useState } from 'react';
-import { useSettings } from '../../hooks/use-settings';
-import { settingsStore, type ThemeChoice } from '../../state/settings-store';
-import { ConfirmDialog, Dialog } from '../ui/dialog';
-import { Switch } from '../ui/switch';
+import { useSettings } from '../../hooks/use-settings.js';
+import { settingsStore, type ThemeChoice } from '../../state/settings-store.js';
+import { ConfirmDialog, Dialog } from '../ui/dialog.js';
+import { Switch } from '../ui/switch.js';
 
 interface SettingsDialogProps {
   open: boolean;

@@ -3,11 +3,11 @@
  * menu (Rename inline, Archive, Delete with confirmation). A freshly generated title types itself in.
  */
 import { type MouseEvent, memo, useState } from 'react';
-import { useTypewriter } from '../../hooks/use-typewriter';
-import type { ConversationSummary } from '../../state/conversation-list-store';
-import { ConfirmDialog } from '../ui/dialog';
-import { ArchiveIcon, DotsIcon, EditIcon, TrashIcon } from '../ui/icons';
-import { Menu } from '../ui/menu';
+import { useTypewriter } from '../../hooks/use-typewriter.js';
+import type { ConversationSummary } from '../../state/conversation-list-store.js';
+import { ConfirmDialog } from '../ui/dialog.js';
+import { ArchiveIcon, DotsIcon, EditIcon, TrashIcon } from '../ui/icons.js';
+import { Menu } from '../ui/menu.js';
 
 export interface ConversationActions {
   open(id: string): void;

@@ -3,11 +3,11 @@
  * sentinel at the end that loads the next page of 28 as it scrolls into view.
  */
 import { type RefObject, useCallback, useMemo, useRef } from 'react';
-import { useConversationList } from '../../hooks/use-conversation-list';
-import { useInfiniteScroll } from '../../hooks/use-infinite-scroll';
-import { groupByDate } from '../../lib/date-groups';
-import type { ConversationListStore } from '../../state/conversation-list-store';
-import { type ConversationActions, ConversationItem } from './conversation-item';
+import { useConversationList } from '../../hooks/use-conversation-list.js';
+import { useInfiniteScroll } from '../../hooks/use-infinite-scroll.js';
+import { groupByDate } from '../../lib/date-groups.js';
+import type { ConversationListStore } from '../../state/conversation-list-store.js';
+import { type ConversationActions, ConversationItem } from './conversation-item.js';
 
 interface ConversationListProps {
   list: ConversationListStore;

@@ -3,11 +3,11 @@
  * a column that can be closed; on mobile a drawer over the page, closed by default.
  */
 import { useRef } from 'react';
-import { useServices } from '../../state/app-services';
-import { AccountMenu } from '../account/account-menu';
-import { LogoMark, NewChatIcon, SidebarIcon } from '../ui/icons';
-import type { ConversationActions } from './conversation-item';
-import { ConversationList } from './conversation-list';
+import { useServices } from '../../state/app-services.js';
+import { AccountMenu } from '../account/account-menu.js';
+import { LogoMark, NewChatIcon, SidebarIcon } from '../ui/icons.js';
+import type { ConversationActions } from './conversation-item.js';
+import { ConversationList } from './conversation-list.js';
 
 interface SidebarProps {
   open: boolean;

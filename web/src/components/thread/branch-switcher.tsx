@@ -1,5 +1,5 @@
 /** `< 2 / 3 >`: moves between the versions of a message (edits of a prompt, regenerated answers). */
-import { MaskIcon } from '../ui/mask-icon';
+import { MaskIcon } from '../ui/mask-icon.js';
 
 interface BranchSwitcherProps {
   index: number;

@@ -3,7 +3,7 @@
  * (`.code-block .copy-code`): copies the block's code text and says "Copied!" for a moment.
  */
 import type { MouseEvent } from 'react';
-import { copyText } from '../../lib/clipboard';
+import { copyText } from '../../lib/clipboard.js';
 
 export function handleCodeCopyClick(event: MouseEvent<HTMLElement>): void {
   const target = event.target as Element | null;

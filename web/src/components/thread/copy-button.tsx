@@ -1,7 +1,7 @@
 /** A copy button that shows a check for a moment after copying. */
 import { useEffect, useState } from 'react';
-import { copyText } from '../../lib/clipboard';
-import { MaskIcon } from '../ui/mask-icon';
+import { copyText } from '../../lib/clipboard.js';
+import { MaskIcon } from '../ui/mask-icon.js';
 
 export function CopyButton({ text, label }: { text: string; label: string }) {
   const [copied, setCopied] = useState(false);

@@ -4,7 +4,7 @@
  * conversation does not render 2,000 markdown documents up front.
  */
 import { memo, useMemo } from 'react';
-import { useMarkdownRenderer } from '../../hooks/use-markdown';
+import { useMarkdownRenderer } from '../../hooks/use-markdown.js';
 
 interface MessageBodyProps {
   text: string;

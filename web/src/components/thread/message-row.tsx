@@ -5,17 +5,17 @@
  * it renders fully once it comes within a screenful or two.
  */
 import { memo, type RefObject, useRef, useState } from 'react';
-import { benchMode, countRender, memoDisabled } from '../../bench/render-counter';
-import { useNearViewport } from '../../hooks/use-near-viewport';
-import { useThreadItem } from '../../hooks/use-thread';
-import { useServices } from '../../state/app-services';
-import type { DisplayItem } from '../../state/display-items';
-import type { ThreadStore } from '../../state/thread-store';
-import { MaskIcon } from '../ui/mask-icon';
-import { BranchSwitcher } from './branch-switcher';
-import { CopyButton } from './copy-button';
-import { MessageBody } from './message-body';
-import { UserMessageEditor } from './user-message-editor';
+import { benchMode, countRender, memoDisabled } from '../../bench/render-counter.js';
+import { useNearViewport } from '../../hooks/use-near-viewport.js';
+import { useThreadItem } from '../../hooks/use-thread.js';
+import { useServices } from '../../state/app-services.js';
+import type { DisplayItem } from '../../state/display-items.js';
+import type { ThreadStore } from '../../state/thread-store.js';
+import { MaskIcon } from '../ui/mask-icon.js';
+import { BranchSwitcher } from './branch-switcher.js';
+import { CopyButton } from './copy-button.js';
+import { MessageBody } from './message-body.js';
+import { UserMessageEditor } from './user-message-editor.js';
 
 interface RowProps {
   store: ThreadStore;
@@ -155,7 +155,7 @@ function AnswerProblem({ store, item }: { store: ThreadStore; item: DisplayItem 
   return (
     <div className="message-error" role="alert">
       <MaskIcon name="alert" size={18} />
-      <span>{item.errorText ?? 'The answer did not finish.'}</span>
+      <span className="message-error-text">{item.errorText ?? 'The answer did not finish.'}</span>
       <button
         type="button"
         className="button button-secondary small"

@@ -4,16 +4,16 @@
  * current branch; rows far from the viewport skip layout and paint (`content-visibility: auto`).
  */
 import { useEffect, useReducer, useRef, useState } from 'react';
-import { memoDisabled } from '../../bench/render-counter';
-import { useProgressiveKeys } from '../../hooks/use-progressive-keys';
-import { useStickToBottom } from '../../hooks/use-stick-to-bottom';
-import { useThreadView } from '../../hooks/use-thread';
-import { useServices } from '../../state/app-services';
-import type { ThreadStore, ThreadView } from '../../state/thread-store';
-import { ArrowDownIcon } from '../ui/icons';
-import { MaskIcon } from '../ui/mask-icon';
-import { handleCodeCopyClick } from './code-copy';
-import { MessageRow } from './message-row';
+import { memoDisabled } from '../../bench/render-counter.js';
+import { useProgressiveKeys } from '../../hooks/use-progressive-keys.js';
+import { useStickToBottom } from '../../hooks/use-stick-to-bottom.js';
+import { useThreadView } from '../../hooks/use-thread.js';
+import { useServices } from '../../state/app-services.js';
+import type { ThreadStore, ThreadView } from '../../state/thread-store.js';
+import { ArrowDownIcon } from '../ui/icons.js';
+import { MaskIcon } from '../ui/mask-icon.js';
+import { handleCodeCopyClick } from './code-copy.js';
+import { MessageRow } from './message-row.js';
 
 /** Bench baseline only: re-render the whole thread whenever any message changes. */
 function useNaiveRerender(store: ThreadStore, keys: readonly string[]): void {

@@ -3,7 +3,7 @@
  * browser). Closing by Escape, the close button or a click on the backdrop calls `onClose`.
  */
 import { type ReactNode, useEffect, useId, useRef } from 'react';
-import { CloseIcon } from './icons';
+import { CloseIcon } from './icons.js';
 
 interface DialogProps {
   open: boolean;

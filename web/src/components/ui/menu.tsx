@@ -14,7 +14,7 @@ import {
   useState,
 } from 'react';
 import { createPortal } from 'react-dom';
-import { useDismiss } from '../../hooks/use-dismiss';
+import { useDismiss } from '../../hooks/use-dismiss.js';
 
 export interface MenuItem {
   label: string;

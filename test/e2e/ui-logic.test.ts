@@ -1,0 +1,216 @@
+/**
+ * The web UI's pure logic, without a browser: latency figures for `lat/r`, sidebar date groups, error
+ * texts (detail, 429 clears_in), the conversation body, client ids, and the thread's branch model
+ * (continuations merged, siblings counted, newest leaf).
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { WireConversation, WireMessage } from '../../src/protocol/wire-types.js';
+import { ApiError, apiErrorFrom, describeError } from '../../web/src/api/api-error.js';
+import { turnRequestBody } from '../../web/src/api/turn-request.js';
+import { dateGroupLabel, groupByDate } from '../../web/src/lib/date-groups.js';
+import { clientMessageId, uuidV4 } from '../../web/src/lib/ids.js';
+import { estimateTokens, percentile, tokenTimingStats } from '../../web/src/lib/latency-stats.js';
+import { branchGroups, buildItem } from '../../web/src/state/display-items.js';
+import { newestLeaf, pathTo, treeFromWire, visibleSiblings } from '../../web/src/state/message-tree.js';
+
+describe('latency figures (lat/r)', () => {
+  test('percentiles interpolate linearly between closest ranks, like numpy', () => {
+    const values = [1, 2, 3, 4, 10];
+    assert.equal(percentile(values, 0.5), 3);
+    assert.ok(Math.abs(percentile(values, 0.95) - 8.8) < 1e-9);
+    assert.ok(Math.abs(percentile(values, 0.99) - 9.76) < 1e-9);
+    assert.equal(percentile([], 0.5), 0);
+  });
+
+  test('first token, then statistics of the gaps after it', () => {
+    const stats = tokenTimingStats([100, 110, 130, 160]);
+    assert.equal(stats.ts_first_token_ms, 100);
+    assert.equal(stats.ts_min_token_time_ms, 10);
+    assert.equal(stats.ts_max_token_time_ms, 30);
+    assert.equal(stats.ts_mean_token_without_first_ms, 20);
+    assert.equal(stats.ts_median_token_without_first_ms, 20);
+    assert.ok(Math.abs(stats.ts_std_dev_token_ms - Math.sqrt(200 / 3)) < 1e-9);
+    assert.deepEqual(Object.keys(stats), [
+      'ts_first_token_ms',
+      'ts_max_token_time_ms',
+      'ts_mean_token_without_first_ms',
+      'ts_median_token_without_first_ms',
+      'ts_min_token_time_ms',
+      'ts_p95_token_without_first_ms',
+      'ts_p99_token_without_first_ms',
+      'ts_std_dev_token_ms',
+    ]);
+    assert.equal(tokenTimingStats([]).ts_first_token_ms, 0);
+    assert.equal(estimateTokens('x'.repeat(40)), 10);
+  });
+});
+
+describe('sidebar date groups', () => {
+  const now = new Date(2026, 10, 26, 15, 0);
+  const daysAgo = (days: number) => new Date(2026, 10, 26 - days, 9, 0);
+
+  test('Today, Yesterday, Previous 7 Days, Previous 30 Days, then months', () => {
+    assert.equal(dateGroupLabel(new Date(2026, 10, 26, 0, 1), now), 'Today');
+    assert.equal(dateGroupLabel(daysAgo(1), now), 'Yesterday');
+    assert.equal(dateGroupLabel(daysAgo(7), now), 'Previous 7 Days');
+    assert.equal(dateGroupLabel(daysAgo(8), now), 'Previous 30 Days');
+    assert.equal(dateGroupLabel(daysAgo(30), now), 'Previous 30 Days');
+    assert.equal(dateGroupLabel(new Date(2026, 8, 3), now), 'September');
+    assert.equal(dateGroupLabel(new Date(2025, 11, 31), now), 'December 2025');
+  });
+
+  test('consecutive items of a label form one group', () => {
+    const groups = groupByDate([daysAgo(0), daysAgo(0), daysAgo(1), daysAgo(40)], (date) => date, now);
+    assert.deepEqual(
+      groups.map((group) => [group.label, group.items.length]),
+      [
+        ['Today', 2],
+        ['Yesterday', 1],
+        ['October', 1],
+      ],
+    );
+  });
+});
+
+describe('error texts', () => {
+  test('detail.message, else detail, else a sentence by status', () => {
+    assert.equal(
+      apiErrorFrom(404, { detail: { message: 'Conversation not found' } }).message,
+      'Conversation not found',
+    );
+    assert.equal(apiErrorFrom(400, { detail: 'messages.0: bad' }).message, 'messages.0: bad');
+    assert.match(apiErrorFrom(502, {}).message, /server/);
+    assert.equal(apiErrorFrom(401, { detail: { code: 'token_expired', message: 'x' } }).code, 'token_expired');
+  });
+
+  test('429 with clears_in says when to try again', () => {
+    const error = apiErrorFrom(429, { detail: { message: 'You have sent too many messages.', clears_in: 125 } });
+    assert.equal(error.message, 'You have sent too many messages. Try again in 3 min.');
+    assert.equal(error.clearsInSeconds, 125);
+    assert.match(apiErrorFrom(429, { detail: { message: 'Cap.', clears_in: 11_461 } }).message, /in 3 hours/);
+    assert.equal(describeError(new ApiError(500, 'boom')), 'boom');
+  });
+});
+
+describe('the conversation request', () => {
+  test('first turn: no conversation_id, the seed’s key order; later turns carry it', () => {
+    const first = turnRequestBody({
+      action: 'next',
+      message: { id: 'aaa00000-0000-4000-8000-000000000001', text: 'Hi' },
+      conversationId: null,
+      parentMessageId: 'aaa00000-0000-4000-8000-000000000000',
+      model: 'demo',
+      suggestions: ['a', 'b', 'c', 'd'],
+      temporary: false,
+    });
+    assert.deepEqual(Object.keys(first), [
+      'action',
+      'messages',
+      'parent_message_id',
+      'model',
+      'timezone_offset_min',
+      'suggestions',
+      'history_and_training_disabled',
+      'arkose_token',
+      'conversation_mode',
+      'force_paragen',
+      'force_rate_limit',
+    ]);
+    const later = turnRequestBody({
+      action: 'continue',
+      message: null,
+      conversationId: 'c0000000-0000-4000-8000-000000000000',
+      parentMessageId: 'p0000000-0000-4000-8000-000000000000',
+      model: 'demo',
+      suggestions: [],
+      temporary: true,
+    });
+    assert.equal(later.conversation_id, 'c0000000-0000-4000-8000-000000000000');
+    assert.deepEqual(later.messages, []);
+    assert.equal(later.history_and_training_disabled, true);
+  });
+
+  test('client message ids are v4 UUIDs starting with aaa', () => {
+    const v4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    for (let index = 0; index < 50; index++) {
+      assert.match(uuidV4(), v4);
+      const id = clientMessageId();
+      assert.match(id, v4);
+      assert.ok(id.startsWith('aaa'));
+    }
+  });
+});
+
+function wireMessage(id: string, role: 'system' | 'user' | 'assistant', text: string, finish?: string): WireMessage {
+  return {
+    id,
+    author: { role, name: null, metadata: {} },
+    create_time: 1,
+    update_time: null,
+    content: { content_type: 'text', parts: [text] },
+    status: 'finished_successfully',
+    end_turn: role === 'assistant' ? true : null,
+    weight: role === 'system' ? 0 : 1,
+    metadata: {
+      ...(finish && { finish_details: { type: finish } }),
+      ...(role === 'system' && { is_visually_hidden_from_conversation: true }),
+    },
+    recipient: 'all',
+  };
+}
+
+/** root → system → u1 → (a1 → a1b continuation) | a2 ; system → u2 → a3 */
+function sampleConversation(): WireConversation {
+  const nodes: Array<[string, string | null, WireMessage | null]> = [
+    ['root', null, null],
+    ['sys', 'root', wireMessage('sys', 'system', '')],
+    ['u1', 'sys', wireMessage('u1', 'user', 'Question')],
+    ['a1', 'u1', wireMessage('a1', 'assistant', 'Part one, ', 'max_tokens')],
+    ['a1b', 'a1', wireMessage('a1b', 'assistant', 'part two.', 'stop')],
+    ['a2', 'u1', wireMessage('a2', 'assistant', 'Another answer', 'stop')],
+    ['u2', 'sys', wireMessage('u2', 'user', 'Edited question')],
+    ['a3', 'u2', wireMessage('a3', 'assistant', 'Third', 'stop')],
+  ];
+  const mapping: WireConversation['mapping'] = {};
+  for (const [id, parent, message] of nodes) mapping[id] = { id, message, parent, children: [] };
+  for (const [id, parent] of nodes) if (parent) mapping[parent]?.children.push(id);
+  return {
+    title: 'T',
+    create_time: 1,
+    update_time: 1,
+    mapping,
+    moderation_results: [],
+    current_node: 'a1b',
+    plugin_ids: null,
+    conversation_id: 'c',
+    conversation_template_id: null,
+    gizmo_id: null,
+    is_archived: false,
+    safe_urls: [],
+  };
+}
+
+describe('the thread’s branch model', () => {
+  test('the branch hides root and system, and merges a continuation into its answer', () => {
+    const tree = treeFromWire(sampleConversation());
+    assert.equal(tree.rootId, 'root');
+    assert.deepEqual(pathTo(tree.nodes, 'a1b'), ['root', 'sys', 'u1', 'a1', 'a1b']);
+    assert.deepEqual(branchGroups(tree.nodes, tree.currentNode), [['u1'], ['a1', 'a1b']]);
+    const answer = buildItem(tree.nodes, ['a1', 'a1b'], true, new Map());
+    assert.equal(answer?.key, 'a1');
+    assert.equal(answer?.id, 'a1b');
+    assert.equal(answer?.text, 'Part one, part two.');
+    assert.equal(answer?.finishType, 'stop');
+    assert.deepEqual([answer?.siblingIndex, answer?.siblingCount], [1, 2]);
+  });
+
+  test('siblings are counted per role; switching goes to the newest leaf', () => {
+    const tree = treeFromWire(sampleConversation());
+    assert.deepEqual(visibleSiblings(tree.nodes, 'u1'), ['u1', 'u2']);
+    assert.deepEqual(visibleSiblings(tree.nodes, 'a2'), ['a1', 'a2']);
+    assert.equal(newestLeaf(tree.nodes, 'u1'), 'a2');
+    assert.equal(newestLeaf(tree.nodes, 'u2'), 'a3');
+    assert.equal(newestLeaf(tree.nodes, 'a3'), 'a3');
+  });
+});
