@@ -59,6 +59,8 @@ browserSuite('conversation', (ui) => {
     assert.equal(await messages(page, 'user').count(), 3);
     await page.getByRole('textbox', { name: 'Message' }).focus();
     await screenshot(page, 'three-turns-light');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await screenshot(page, 'three-turns-dark');
   });
 
   test('regenerate and edit make branches; < 2 / 2 > switches them and moves current_node', async () => {

@@ -89,7 +89,7 @@ export function ChatPage() {
           onOpenSidebar={() => sidebar.setOpen(true)}
           onNewChat={newChat}
           temporary={isEmptyDraft ? { value: temporary, set: setTemporary } : null}
-          title={route.name === 'conversation' ? view.title : null}
+          inTemporaryChat={view.isTemporary && !isEmptyDraft}
         />
         {isEmptyDraft ? (
           <NewChatPane key="new" store={store} temporary={temporary} serverAnalytics={serverAnalytics} />

@@ -22,7 +22,7 @@ export function useConversationActions(services: AppServices, afterOpen: () => v
       },
       rename: (id, title) => {
         void services.list.rename(id, title).catch(() => {});
-        services.registry.open(id).updateMeta({ title });
+        services.registry.peek(id)?.updateMeta({ title });
       },
       archive: (id) => {
         void services.list.archive(id).then(

@@ -7,7 +7,7 @@ import type { SessionUser } from '../api/auth-api.js';
 import { ChatController } from './chat-controller.js';
 import { ConversationListStore } from './conversation-list-store.js';
 import { ModelStore } from './model-store.js';
-import { navigate } from './router.js';
+import { currentRoute, navigate } from './router.js';
 import { ThreadRegistry } from './thread-registry.js';
 import { ThreadStore } from './thread-store.js';
 
@@ -31,9 +31,11 @@ export function createAppServices(user: SessionUser): AppServices {
     registry,
     list,
     model: () => models.current(),
-    opened: (conversationId) => {
+    // The new chat got its id: show it at /c/:id — unless the user has gone elsewhere meanwhile.
+    opened: (conversationId, store) => {
+      if (store !== draft) return;
       draft = new ThreadStore();
-      navigate({ name: 'conversation', conversationId });
+      if (currentRoute().name === 'new-chat') navigate({ name: 'conversation', conversationId }, true);
     },
   });
   return {

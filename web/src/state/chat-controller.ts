@@ -22,8 +22,8 @@ export interface SendOptions {
 export interface ControllerDeps {
   registry: ThreadRegistry;
   list: ConversationListStore;
-  /** A new (non-temporary) conversation exists: show it at /c/:id. */
-  opened(conversationId: string): void;
+  /** A new (non-temporary) conversation started in `store` exists now. */
+  opened(conversationId: string, store: ThreadStore): void;
   /** The model new turns use. */
   model(): string;
 }
@@ -202,7 +202,7 @@ export class ChatController {
     if (isNew) {
       store.updateMeta({ conversationId, phase: 'ready' });
       this.deps.registry.remember(conversationId, store);
-      if (!store.getView().isTemporary) this.deps.opened(conversationId);
+      if (!store.getView().isTemporary) this.deps.opened(conversationId, store);
     }
     void this.deps.list.refreshFirstPage();
   }

@@ -24,6 +24,11 @@ export class ThreadRegistry {
     return store;
   }
 
+  /** The store of `conversationId` if one is open or cached (never loads). */
+  peek(conversationId: string): ThreadStore | undefined {
+    return this.stores.get(conversationId);
+  }
+
   /** A new conversation got its id: keep its store under that id. */
   remember(conversationId: string, store: ThreadStore): void {
     this.touch(conversationId, store);

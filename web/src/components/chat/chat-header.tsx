@@ -16,10 +16,12 @@ interface ChatHeaderProps {
   onNewChat: () => void;
   /** Shown only on a new chat; null hides the switch. */
   temporary: { value: boolean; set: (value: boolean) => void } | null;
-  title: string | null;
+  /** The open conversation is a temporary chat. */
+  inTemporaryChat: boolean;
 }
 
-export function ChatHeader({ mobile, sidebarOpen, onOpenSidebar, onNewChat, temporary, title }: ChatHeaderProps) {
+export function ChatHeader(props: ChatHeaderProps) {
+  const { mobile, sidebarOpen, onOpenSidebar, onNewChat, temporary, inTemporaryChat } = props;
   const { models } = useServices();
   const modelView = useSyncExternalStore(models.subscribe, models.getView);
   const showSidebarButtons = mobile || !sidebarOpen;
@@ -51,8 +53,13 @@ export function ChatHeader({ mobile, sidebarOpen, onOpenSidebar, onNewChat, temp
         )}
         <ModelPicker models={models} slug={modelView.selected} compact={mobile} />
       </div>
-      {mobile && title && <span className="chat-header-title">{title}</span>}
       <div className="chat-header-end">
+        {inTemporaryChat && (
+          <span className="temporary-pill">
+            <GhostIcon size={16} />
+            {!mobile && 'Temporary chat'}
+          </span>
+        )}
         {temporary && (
           <Switch
             className="temporary-switch"
