@@ -4,9 +4,9 @@
  * message and nothing else. Far from the viewport a row is light (plain text, no action buttons);
  * it renders fully once it comes within a screenful or two.
  */
-import { memo, type RefObject, useRef, useState } from 'react';
+import { memo, useState } from 'react';
 import { benchMode, countRender, memoDisabled } from '../../bench/render-counter.js';
-import { useNearViewport } from '../../hooks/use-near-viewport.js';
+import { useBudgetedFlag } from '../../hooks/use-budgeted-flag.js';
 import { useThreadItem } from '../../hooks/use-thread.js';
 import { useServices } from '../../state/app-services.js';
 import type { DisplayItem } from '../../state/display-items.js';
@@ -20,13 +20,14 @@ import { UserMessageEditor } from './user-message-editor.js';
 interface RowProps {
   store: ThreadStore;
   itemKey: string;
+  /** The row's chunk is near the visible area: render fully (markdown, buttons). */
+  chunkNear: boolean;
 }
 
 interface MessageProps {
   store: ThreadStore;
   item: DisplayItem;
   near: boolean;
-  articleRef: RefObject<HTMLElement | null>;
 }
 
 /** Room for the action bar of a row that does not render its buttons yet (keeps heights stable). */
@@ -57,13 +58,12 @@ function UserActions({ store, item, edit }: { store: ThreadStore; item: DisplayI
   );
 }
 
-function UserMessage({ store, item, near, articleRef }: MessageProps) {
+function UserMessage({ store, item, near }: MessageProps) {
   const { controller } = useServices();
   const [editing, setEditing] = useState(false);
   return (
     <article
-      ref={articleRef}
-      className={`message message-user${editing ? ' editing' : ''}`}
+      className={`message message-user${editing ? ' editing' : ''}${item.isLast ? ' last' : ''}`}
       data-message-id={item.id}
       data-role="user"
     >
@@ -167,12 +167,11 @@ function AnswerProblem({ store, item }: { store: ThreadStore; item: DisplayItem 
   );
 }
 
-function AssistantMessage({ store, item, near, articleRef }: MessageProps) {
+function AssistantMessage({ store, item, near }: MessageProps) {
   const streaming = item.status === 'streaming';
   return (
     <article
-      ref={articleRef}
-      className="message message-assistant"
+      className={`message message-assistant${item.isLast ? ' last' : ''}`}
       data-message-id={item.id}
       data-role="assistant"
       data-status={item.status}
@@ -195,13 +194,12 @@ function AssistantMessage({ store, item, near, articleRef }: MessageProps) {
   );
 }
 
-function MessageRowView({ store, itemKey }: RowProps) {
+function MessageRowView({ store, itemKey, chunkNear }: RowProps) {
   const item = useThreadItem(store, itemKey);
-  const articleRef = useRef<HTMLElement>(null);
-  const near = useNearViewport(articleRef, item?.isLast === true || item?.status === 'streaming');
+  const near = useBudgetedFlag(chunkNear, item?.isLast === true || item?.status === 'streaming');
   if (benchMode) countRender(itemKey);
   if (!item) return null;
-  const props = { store, item, near, articleRef };
+  const props = { store, item, near };
   return item.role === 'user' ? <UserMessage {...props} /> : <AssistantMessage {...props} />;
 }
 

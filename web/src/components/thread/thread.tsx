@@ -3,9 +3,10 @@
  * Retry, "Continue generating", and scrolling that follows a streaming answer. Renders only the
  * current branch; rows far from the viewport skip layout and paint (`content-visibility: auto`).
  */
-import { useEffect, useReducer, useRef, useState } from 'react';
+import { memo, useEffect, useReducer, useRef, useState } from 'react';
 import { memoDisabled } from '../../bench/render-counter.js';
-import { useProgressiveKeys } from '../../hooks/use-progressive-keys.js';
+import { useNearViewport } from '../../hooks/use-near-viewport.js';
+import { type KeyChunk, useProgressiveChunks } from '../../hooks/use-progressive-chunks.js';
 import { useStickToBottom } from '../../hooks/use-stick-to-bottom.js';
 import { useThreadView } from '../../hooks/use-thread.js';
 import { useServices } from '../../state/app-services.js';
@@ -26,6 +27,34 @@ function useNaiveRerender(store: ThreadStore, keys: readonly string[]): void {
     };
   }, [store, keys]);
 }
+
+interface ChunkProps {
+  store: ThreadStore;
+  chunk: KeyChunk;
+  /** The newest chunk renders fully at once. */
+  newest: boolean;
+}
+
+function ThreadChunkView({ store, chunk, newest }: ChunkProps) {
+  const ref = useRef<HTMLDivElement>(null);
+  const near = useNearViewport(ref, newest);
+  return (
+    <div ref={ref} className="thread-chunk">
+      {chunk.keys.map((key) => (
+        <MessageRow key={key} store={store} itemKey={key} chunkNear={near} />
+      ))}
+    </div>
+  );
+}
+
+function sameChunk(a: ChunkProps, b: ChunkProps): boolean {
+  const sameKeys =
+    a.chunk.keys.length === b.chunk.keys.length && a.chunk.keys.every((key, i) => key === b.chunk.keys[i]);
+  return a.store === b.store && a.newest === b.newest && sameKeys;
+}
+
+/** A run of rows that re-renders only when its own keys change (see use-progressive-chunks). */
+const ThreadChunk = memoDisabled ? ThreadChunkView : memo(ThreadChunkView, sameChunk);
 
 /** Counts turns started (busy going on): each new turn pins the view to the bottom again. */
 function useTurnCount(busy: boolean): number {
@@ -66,7 +95,7 @@ function ThreadFooter({ store, view }: { store: ThreadStore; view: ThreadView })
 
 export function Thread({ store }: { store: ThreadStore }) {
   const view = useThreadView(store);
-  const keys = useProgressiveKeys(view.keys);
+  const chunks = useProgressiveChunks(view.keys);
   useNaiveRerender(store, view.keys);
   const scrollRef = useRef<HTMLDivElement>(null);
   const contentRef = useRef<HTMLDivElement>(null);
@@ -77,8 +106,8 @@ export function Thread({ store }: { store: ThreadStore }) {
       {/* biome-ignore lint/a11y/noStaticElementInteractions: delegated handler for the code blocks' own copy buttons */}
       {/* biome-ignore lint/a11y/useKeyWithClickEvents: the copy buttons are real buttons; Enter/Space click them */}
       <div className="thread" ref={contentRef} data-busy={view.busy || undefined} onClick={handleCodeCopyClick}>
-        {keys.map((key) => (
-          <MessageRow key={key} store={store} itemKey={key} />
+        {chunks.map((chunk, index) => (
+          <ThreadChunk key={chunk.index} store={store} chunk={chunk} newest={index === chunks.length - 1} />
         ))}
         <ThreadFooter store={store} view={view} />
       </div>
