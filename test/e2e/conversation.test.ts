@@ -148,7 +148,8 @@ browserSuite('conversation', (ui) => {
     const conversationId = conversationIdOf(page);
     const id = (await answer.getAttribute('data-message-id')) ?? '';
     const stored = await serverConversation(server, server.alice, conversationId);
-    assert.deepEqual((stored.mapping[id]?.message?.metadata.finish_details as { type: string }).type, 'interrupted');
+    const finish = stored.mapping[id]?.message?.metadata.finish_details as { type: string } | undefined;
+    assert.deepEqual(finish?.type, 'interrupted');
     await page.reload();
     await messages(page, 'assistant').getByText('Stopped').waitFor();
   });

@@ -124,7 +124,8 @@ browserSuite('sidebar', (ui) => {
     await waitForAnswers(page, 1);
     await log.waitFor('/backend-api/lat/r');
     const post = log.matching('/backend-api/conversation').find((entry) => entry.path === '/backend-api/conversation');
-    assert.equal((post?.body as { history_and_training_disabled: boolean }).history_and_training_disabled, true);
+    const sent = post?.body as { history_and_training_disabled: boolean } | undefined;
+    assert.equal(sent?.history_and_training_disabled, true);
     assert.ok(log.requests('/backend-api/conversations').length > 0, 'the history was refreshed');
     assert.equal(new URL(page.url()).pathname, '/');
     assert.equal(await history(page).getByRole('link').count(), 0);
