@@ -137,6 +137,7 @@ browserSuite('conversation', (ui) => {
     const streaming = page.locator('article[data-role="assistant"][data-status="streaming"] .markdown');
     await streaming.getByText('You asked').waitFor();
     await page.getByRole('button', { name: 'Stop generating' }).waitFor();
+    await screenshot(page, 'streaming-light');
     await page.keyboard.press('Escape');
     const answer = messages(page, 'assistant');
     await answer.getByText('Stopped').waitFor();
@@ -159,6 +160,13 @@ browserSuite('conversation', (ui) => {
     const { page, context, log } = await ui.page(server);
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
     await signIn(page, server.alice);
+    await page.getByRole('button', { name: 'Model' }).click();
+    const demo = page.getByRole('menuitemradio', { name: /Demo/ });
+    await demo.getByText('Demo', { exact: true }).waitFor();
+    await demo.getByText(/not an LLM/).waitFor();
+    assert.equal(await demo.getAttribute('aria-checked'), 'true');
+    await screenshot(page, 'model-menu-light');
+    await page.keyboard.press('Escape');
     await sendMessage(page, 'Copy this');
     const answerId = await waitForAnswers(page, 1);
     await page.getByRole('button', { name: 'Copy message' }).click();

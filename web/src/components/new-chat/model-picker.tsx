@@ -39,12 +39,8 @@ export function ModelPicker({ models, slug, compact }: ModelPickerProps) {
         label: model.title,
         description: model.description,
         checked: model.slug === slug,
-        trailing: (
-          <span className="menu-item-trailing">
-            {isDemoModel(model) && <DemoBadge />}
-            {model.slug === slug && <CheckIcon size={16} />}
-          </span>
-        ),
+        labelExtra: isDemoModel(model) ? <DemoBadge /> : undefined,
+        trailing: <span className="menu-item-trailing">{model.slug === slug && <CheckIcon size={16} />}</span>,
         onSelect: () => models.select(model.slug),
       }))}
     />

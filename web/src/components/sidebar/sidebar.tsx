@@ -31,6 +31,7 @@ export function Sidebar(props: SidebarProps) {
           className="icon-button"
           aria-label="Close sidebar"
           data-tooltip="Close sidebar"
+          data-tooltip-align="start"
           onClick={props.onClose}
         >
           <SidebarIcon />

@@ -20,7 +20,9 @@ export interface MenuItem {
   label: string;
   icon?: ReactNode;
   danger?: boolean;
-  /** Shown after the label (a check, a badge). */
+  /** Shown right after the label text (a badge). */
+  labelExtra?: ReactNode;
+  /** Shown at the end of the row (a check). */
   trailing?: ReactNode;
   /** A second line under the label. */
   description?: string;
@@ -86,7 +88,10 @@ function MenuEntryContent({ item }: { item: MenuItem }) {
     <>
       {item.icon && <span className="menu-item-icon">{item.icon}</span>}
       <span className="menu-item-text">
-        <span className="menu-item-label">{item.label}</span>
+        <span className="menu-item-label">
+          {item.label}
+          {item.labelExtra}
+        </span>
         {item.description && <span className="menu-item-description">{item.description}</span>}
       </span>
       {item.trailing}
