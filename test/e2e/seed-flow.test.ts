@@ -193,4 +193,26 @@ browserSuite('seed flow', (ui) => {
     assert.deepEqual(log.pageErrors, []);
     assert.deepEqual(log.consoleErrors, []);
   });
+
+  test('choosing a starter prompt sends its prompt text', async () => {
+    const server = await ui.server();
+    const { page, log } = await ui.page(server);
+    const promptsResponse = page.waitForResponse((response) => response.url().includes('/prompt_library/'));
+    await signIn(page, server.alice);
+    const prompts = (await (await promptsResponse).json()) as { items: Array<{ title: string; prompt: string }> };
+    const chosen = prompts.items[2];
+    assert.ok(chosen);
+    await page.getByRole('list', { name: 'Starter prompts' }).getByRole('button', { name: chosen.title }).click();
+    await page.locator('article[data-role="assistant"] [aria-label="Copy message"]').waitFor();
+    const post = body(
+      log.matching('/backend-api/conversation').find((entry) => entry.path === '/backend-api/conversation'),
+    );
+    const [message] = post.messages as Array<{ content: { parts: string[] } }>;
+    assert.deepEqual(message?.content.parts, [chosen.prompt]);
+    assert.deepEqual(
+      post.suggestions,
+      prompts.items.map((item) => item.prompt),
+    );
+    assert.equal((await page.locator('article[data-role="user"] .markdown').textContent())?.trim(), chosen.prompt);
+  });
 });

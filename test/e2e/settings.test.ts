@@ -84,6 +84,22 @@ browserSuite('settings', (ui) => {
     assert.equal(((await listed.json()) as { total: number }).total, 0);
   });
 
+  test('Archive all moves every chat to Archived chats', async () => {
+    const server = await ui.server();
+    await seedConversations(server, server.alice, ['Keep one', 'Keep two']);
+    const { page } = await ui.page(server);
+    await signIn(page, server.alice);
+    const history = page.getByRole('navigation', { name: 'Chat history' });
+    await history.getByRole('link', { name: 'Keep two' }).waitFor();
+    await page.getByRole('button', { name: 'Account' }).click();
+    await page.getByRole('menuitem', { name: 'Settings' }).click();
+    await page.getByRole('button', { name: 'Archive all' }).click();
+    await page.getByRole('dialog', { name: 'Archive all chats?' }).getByRole('button', { name: 'Archive all' }).click();
+    await history.getByRole('link').first().waitFor({ state: 'detached' });
+    const archived = await server.request('/backend-api/conversations?is_archived=true', { as: server.alice });
+    assert.equal(((await archived.json()) as { total: number }).total, 2);
+  });
+
   test('a model that cannot be reached: the server’s detail is shown in the thread, with Retry', async () => {
     const port = await closedPort();
     const server = await ui.server({
