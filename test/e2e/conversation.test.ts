@@ -107,14 +107,14 @@ browserSuite('conversation', (ui) => {
     assert.notEqual(firstMessageId(edit), userId);
     assert.match(firstMessageId(edit), /^aaa/);
     assert.equal(edit?.parent_message_id, first?.parent_message_id);
-    assert.equal(await messages(page, 'user').locator('.markdown').innerText(), 'Branch me differently');
+    assert.equal((await messages(page, 'user').locator('.markdown').textContent())?.trim(), 'Branch me differently');
     await screenshot(page, 'branch-edited-light');
 
     // Back to the original prompt: its newest answer (the regenerated one) shows, on the server too.
     await messages(page, 'user').getByRole('button', { name: 'Previous response' }).click();
     await messages(page, 'user').getByText('1 / 2').waitFor();
     await page.locator(`article[data-message-id="${secondAnswer}"]`).waitFor();
-    assert.equal(await messages(page, 'user').locator('.markdown').innerText(), 'Branch me');
+    assert.equal((await messages(page, 'user').locator('.markdown').textContent())?.trim(), 'Branch me');
     await pollCurrentNode(server, conversationId, secondAnswer);
     await page.reload();
     await page.locator(`article[data-message-id="${secondAnswer}"]`).getByText('2 / 2').waitFor();
@@ -142,7 +142,7 @@ browserSuite('conversation', (ui) => {
     const answer = messages(page, 'assistant');
     await answer.getByText('Stopped').waitFor();
     await page.getByRole('button', { name: 'Send message' }).waitFor();
-    const partial = await answer.locator('.markdown').innerText();
+    const partial = (await answer.locator('.markdown').textContent()) ?? '';
     assert.match(partial, /You asked/);
     assert.doesNotMatch(partial, /restart backchat/, 'the answer was cut before its end');
     await screenshot(page, 'stopped-light');
