@@ -11,7 +11,10 @@ import './styles/sidebar.css';
 import './styles/thread.css';
 import './styles/mask-icons.css';
 import './styles/composer.css';
-import './styles/controls.css';
+import './styles/buttons.css';
+import './styles/menus.css';
+import './styles/dialogs.css';
+import './styles/forms.css';
 import './styles/auth.css';
 
 applyTheme();
