@@ -1,0 +1,48 @@
+/** The dialogs of the chat page: Settings (with the bulk actions) and Archived chats. */
+import { hideAllConversations } from '../../api/backend-api.js';
+import { useServices } from '../../state/app-services.js';
+import { archiveEverything } from '../../state/archive-all.js';
+import { ArchivedDialog } from './archived-dialog.js';
+import { SettingsDialog } from './settings-dialog.js';
+
+export type OpenDialog = 'settings' | 'archived' | null;
+
+interface ChatDialogsProps {
+  open: OpenDialog;
+  setOpen: (dialog: OpenDialog) => void;
+  onNewChat: () => void;
+  onOpenConversation: (id: string) => void;
+}
+
+export function ChatDialogs({ open, setOpen, onNewChat, onOpenConversation }: ChatDialogsProps) {
+  const services = useServices();
+  return (
+    <>
+      <SettingsDialog
+        open={open === 'settings'}
+        onClose={() => setOpen(null)}
+        onManageArchived={() => setOpen('archived')}
+        onArchiveAll={async () => {
+          await archiveEverything();
+          services.list.clear();
+          onNewChat();
+        }}
+        onDeleteAll={async () => {
+          await hideAllConversations();
+          services.list.clear();
+          services.registry.clear();
+          onNewChat();
+        }}
+      />
+      <ArchivedDialog
+        open={open === 'archived'}
+        onClose={() => setOpen(null)}
+        onOpenConversation={(id) => {
+          setOpen(null);
+          onOpenConversation(id);
+        }}
+        onUnarchived={(item) => services.list.prepend({ ...item, animateTitle: false })}
+      />
+    </>
+  );
+}
