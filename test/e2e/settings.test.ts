@@ -39,6 +39,16 @@ browserSuite('settings', (ui) => {
     assert.deepEqual(log.requests('/ces/'), []);
   });
 
+  test('with analytics off on the server (settings.analytics_enabled false), none is sent either', async () => {
+    const server = await ui.server({ config: { telemetryEnabled: false } });
+    const { page, log } = await ui.page(server);
+    await signIn(page, server.alice);
+    await page.getByRole('list', { name: 'Starter prompts' }).getByRole('button').first().waitFor();
+    await log.waitFor('/backend-api/settings/user', 'GET');
+    await page.waitForTimeout(300);
+    assert.deepEqual(log.requests('/ces/'), []);
+  });
+
   test('the settings switch turns analytics off; the theme switch goes dark', async () => {
     const server = await ui.server();
     const { page, log } = await ui.page(server);
