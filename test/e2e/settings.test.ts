@@ -97,7 +97,7 @@ browserSuite('settings', (ui) => {
   test('Archive all moves every chat to Archived chats', async () => {
     const server = await ui.server();
     await seedConversations(server, server.alice, ['Keep one', 'Keep two']);
-    const { page } = await ui.page(server);
+    const { page, log } = await ui.page(server);
     await signIn(page, server.alice);
     const history = page.getByRole('navigation', { name: 'Chat history' });
     await history.getByRole('link', { name: 'Keep two' }).waitFor();
@@ -106,6 +106,7 @@ browserSuite('settings', (ui) => {
     await page.getByRole('button', { name: 'Archive all' }).click();
     await page.getByRole('dialog', { name: 'Archive all chats?' }).getByRole('button', { name: 'Archive all' }).click();
     await history.getByRole('link').first().waitFor({ state: 'detached' });
+    assert.deepEqual((await log.waitFor('/backend-api/conversations', 'PATCH')).body, { is_archived: true });
     const archived = await server.request('/backend-api/conversations?is_archived=true', { as: server.alice });
     assert.equal(((await archived.json()) as { total: number }).total, 2);
   });

@@ -36,6 +36,11 @@ export async function hideAllConversations(): Promise<void> {
   await request('/backend-api/conversations', { method: 'PATCH', json: { is_visible: false } });
 }
 
+/** Archives every conversation of the user ("Archive all"). */
+export async function archiveAllConversations(): Promise<void> {
+  await request('/backend-api/conversations', { method: 'PATCH', json: { is_archived: true } });
+}
+
 export async function generateTitle(conversationId: string, messageId: string): Promise<string | null> {
   const body = await requestJson<{ title?: unknown }>(
     `/backend-api/conversation/gen_title/${encodeURIComponent(conversationId)}`,

@@ -1,7 +1,6 @@
 /** The dialogs of the chat page: Settings (with the bulk actions) and Archived chats. */
-import { hideAllConversations } from '../../api/backend-api.js';
+import { archiveAllConversations, hideAllConversations } from '../../api/backend-api.js';
 import { useServices } from '../../state/app-services.js';
-import { archiveEverything } from '../../state/archive-all.js';
 import { ArchivedDialog } from './archived-dialog.js';
 import { SettingsDialog } from './settings-dialog.js';
 
@@ -23,7 +22,7 @@ export function ChatDialogs({ open, setOpen, onNewChat, onOpenConversation }: Ch
         onClose={() => setOpen(null)}
         onManageArchived={() => setOpen('archived')}
         onArchiveAll={async () => {
-          await archiveEverything();
+          await archiveAllConversations();
           services.list.clear();
           onNewChat();
         }}
