@@ -33,6 +33,12 @@ export function authRoutes(deps: AuthRouteDeps): RouteSpec[] {
     const token = await auth.issueAccessToken(user.id, expiresAt);
     return sessionView(user, token.token, token.expiresAt);
   };
+  /** Checks the credentials, sets the session cookie and answers with the session. */
+  const signIn = async (request: FastifyRequest, reply: FastifyReply, email: string, password: string) => {
+    const login = await auth.login(email, password, request.headers['user-agent'] ?? null);
+    setSessionCookie(request, reply, login.sessionToken, deps.config.sessionTtlHours * 3600);
+    return sessionResponse(login.user, login.expiresAt);
+  };
   return [
     {
       // A cookie route: it ignores Authorization entirely, so a junk bearer cannot hide a valid session (§2).
@@ -53,9 +59,7 @@ export function authRoutes(deps: AuthRouteDeps): RouteSpec[] {
       auth: 'none',
       handler: async (request, reply) => {
         const body = parseWith(loginSchema, request.body);
-        const login = await auth.login(body.email, body.password, request.headers['user-agent'] ?? null);
-        setSessionCookie(request, reply, login.sessionToken, deps.config.sessionTtlHours * 3600);
-        return sessionResponse(login.user, login.expiresAt);
+        return signIn(request, reply, body.email, body.password);
       },
     },
     {
@@ -74,9 +78,7 @@ export function authRoutes(deps: AuthRouteDeps): RouteSpec[] {
       handler: async (request, reply) => {
         const body = parseWith(setupSchema, request.body);
         await auth.setupFirstAdmin({ email: body.email, password: body.password, name: body.name ?? undefined });
-        const login = await auth.login(body.email, body.password, request.headers['user-agent'] ?? null);
-        setSessionCookie(request, reply, login.sessionToken, deps.config.sessionTtlHours * 3600);
-        return sessionResponse(login.user, login.expiresAt);
+        return signIn(request, reply, body.email, body.password);
       },
     },
     {
