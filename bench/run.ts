@@ -13,6 +13,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { seedConversations } from '../test/helpers/browser.js';
 import { startTestServer, type TestServer } from '../test/helpers/test-server.js';
 
 const quick = process.argv.includes('--quick');
@@ -133,22 +134,12 @@ async function openBench(server: TestServer): Promise<Result> {
 async function listBench(server: TestServer): Promise<Result> {
   const user = await server.deps.auth.createUser({ email: 'bench@example.com', password: 'bench-password-1' });
   const token = (await server.deps.auth.issueAccessToken(user.id)).token;
-  const now = Date.now() / 1000;
-  for (let index = 0; index < 1000; index++) {
-    await server.deps.store.createConversation({
-      id: crypto.randomUUID(),
-      ownerId: user.id,
-      title: `Conversation ${index}`,
-      createTime: now + index,
-      rootId: crypto.randomUUID(),
-      currentNode: crypto.randomUUID(),
-      isTemporary: false,
-      defaultModel: 'demo',
-      timezoneOffsetMin: 0,
-      conversationMode: { kind: 'primary_assistant' },
-      suggestions: [],
-    });
-  }
+  const owner = { id: user.id, email: user.email, password: '', token };
+  await seedConversations(
+    server,
+    owner,
+    Array.from({ length: 1000 }, (_, index) => `Conversation ${index}`),
+  );
   const query = { offset: 0, limit: 28, archived: false };
   const subjectMs = await timeMany(rounds, () =>
     fetch(`${server.url}/backend-api/conversations?offset=0&limit=28&order=updated`, {
