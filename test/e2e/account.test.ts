@@ -53,6 +53,9 @@ browserSuite('account', (ui) => {
     const { page, log } = await ui.page(server);
     await signIn(page, server.alice);
     await log.waitFor('/ces/v1/b');
+    // Every start-up request must have been answered before the account is disabled, or one of
+    // them (not the send below) would be the request that meets the 401.
+    await log.settled();
     await server.deps.store.updateUser(server.alice.id, { disabled: true });
     await sendMessage(page, 'Am I still signed in?');
     await page.getByRole('heading', { name: 'Welcome back' }).waitFor();

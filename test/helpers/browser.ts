@@ -132,9 +132,21 @@ export class RequestLog {
   readonly entries: LoggedRequest[] = [];
   readonly consoleErrors: string[] = [];
   readonly pageErrors: string[] = [];
+  private readonly inFlight = new Set<Request>();
+  private lastActivity = Date.now();
 
   attach(page: Page): void {
+    const done = (request: Request) => {
+      this.inFlight.delete(request);
+      this.lastActivity = Date.now();
+    };
+    // A response's headers mean the server has handled the request (an unread body never
+    // "finishes" in Chromium, so 'requestfinished' cannot be the signal).
+    page.on('response', (response) => done(response.request()));
+    page.on('requestfailed', done);
     page.on('request', (request) => {
+      this.inFlight.add(request);
+      this.lastActivity = Date.now();
       const url = new URL(request.url());
       this.entries.push({
         method: request.method(),
@@ -162,6 +174,21 @@ export class RequestLog {
   /** Forgets what was logged so far (start of the part of a test being asserted). */
   clear(): void {
     this.entries.length = 0;
+  }
+
+  /**
+   * Waits until the page has had no request in flight for `quietMs` (every one answered by the server),
+   * e.g. before changing server state the page must not observe half-way.
+   */
+  async settled(quietMs = 300, timeoutMs = defaultWaitMs): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.inFlight.size > 0 || Date.now() - this.lastActivity < quietMs) {
+      if (Date.now() > deadline) {
+        const pending = [...this.inFlight].map((request) => `${request.method()} ${request.url()}`);
+        throw new Error(`requests still in flight after ${timeoutMs} ms: ${pending.join(', ')}`);
+      }
+      await sleep(25);
+    }
   }
 
   /** Waits until a request matching `prefix` (and `method`) has been made; returns it. */
