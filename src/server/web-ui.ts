@@ -1,6 +1,6 @@
 /**
- * Serves the built web UI (web-dist/) at `/`, with client-side routes (`/c/:id`) falling back to
- * index.html. Without a build, `/` explains how to use the API and how to build the UI.
+ * Serves the built web UI (web-dist/) at `/`, with client-side routes (`/c/:id`, `/invite/:token`)
+ * falling back to index.html. Without a build, `/` explains how to use the API and how to build the UI.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,4 +24,5 @@ export async function registerWebUi(app: FastifyInstance, webRoot: string): Prom
   }
   await app.register(fastifyStatic, { root: webRoot, prefix: '/', index: ['index.html'], wildcard: false });
   app.get('/c/:conversationId', async (_request, reply) => reply.sendFile('index.html'));
+  app.get('/invite/:token', async (_request, reply) => reply.sendFile('index.html'));
 }

@@ -1,10 +1,11 @@
-/** The app's root: shows sign-in, first-run set-up or the chat, following the session. */
+/** The app's root: shows sign-in, sign-up, first-run set-up or the chat, following the session and route. */
 import { useMemo } from 'react';
 import type { Session } from './api/auth-api.js';
+import { useRoute } from './hooks/use-route.js';
 import { useSession } from './hooks/use-session.js';
 import { ChatPage } from './pages/chat-page.js';
-import { SetupPage } from './pages/setup-page.js';
-import { SignInPage } from './pages/sign-in-page.js';
+import { InviteWhileSignedIn } from './pages/invite-page.js';
+import { SignedOutPage } from './pages/signed-out-page.js';
 import { AppServicesContext, createAppServices } from './state/app-services.js';
 
 function SignedIn({ session }: { session: Session }) {
@@ -42,14 +43,16 @@ function Unreachable({ message }: { message: string }) {
 
 export function App() {
   const session = useSession();
+  const route = useRoute();
   switch (session.status) {
     case 'loading':
       return <Splash />;
     case 'unreachable':
       return <Unreachable message={session.message} />;
     case 'signed-out':
-      return session.needsSetup ? <SetupPage /> : <SignInPage notice={session.notice} />;
+      return <SignedOutPage route={route} {...session} />;
     case 'signed-in':
+      if (route.name === 'invite') return <InviteWhileSignedIn email={session.session.user.email} />;
       return <SignedIn session={session.session} />;
   }
 }

@@ -1,5 +1,6 @@
 /** First run: no account exists yet, so the first one — the administrator — is created here. */
 import { useState } from 'react';
+import { minPasswordLength, passwordRuleText } from '../lib/password-rules.js';
 import { sessionStore } from '../state/session-store.js';
 import { AuthLayout, Field, submitting } from './auth-layout.js';
 
@@ -29,7 +30,8 @@ export function SetupPage() {
           autoComplete="new-password"
           value={password}
           onChange={setPassword}
-          minLength={8}
+          minLength={minPasswordLength}
+          hint={passwordRuleText}
         />
         {error && (
           <p className="form-error" role="alert">

@@ -1,9 +1,36 @@
-/** Sign in with email and password (`POST /api/auth/login`; the server sets the session cookie). */
+/**
+ * Sign in with email and password (`POST /api/auth/login`; the server sets the session cookie).
+ * Too many attempts: the server's 429 `detail` ("Too many sign-in attempts. Try again in N minutes.").
+ */
 import { useState } from 'react';
+import type { SignupPolicy } from '../api/auth-api.js';
 import { sessionStore } from '../state/session-store.js';
 import { AuthLayout, Field, submitting } from './auth-layout.js';
 
-export function SignInPage({ notice }: { notice: string | null }) {
+const policyHints: Record<Exclude<SignupPolicy, 'open'>, string> = {
+  invite: 'New here? Ask an administrator of this server for an invite link.',
+  closed: 'Accounts are created by this server’s administrator.',
+};
+
+function SignUpHint({ policy, onSignUp }: { policy: SignupPolicy; onSignUp: () => void }) {
+  if (policy !== 'open') return <p className="auth-hint">{policyHints[policy]}</p>;
+  return (
+    <p className="auth-hint">
+      Don’t have an account?{' '}
+      <button type="button" className="link-button" onClick={onSignUp}>
+        Create an account
+      </button>
+    </p>
+  );
+}
+
+interface SignInPageProps {
+  notice: string | null;
+  signupPolicy: SignupPolicy;
+  onSignUp: () => void;
+}
+
+export function SignInPage({ notice, signupPolicy, onSignUp }: SignInPageProps) {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
@@ -39,7 +66,7 @@ export function SignInPage({ notice }: { notice: string | null }) {
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
       </form>
-      <p className="auth-hint">Accounts are created by this server’s administrator.</p>
+      <SignUpHint policy={signupPolicy} onSignUp={onSignUp} />
     </AuthLayout>
   );
 }

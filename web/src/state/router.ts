@@ -1,28 +1,49 @@
-/** Client-side routes: `/` (new chat) and `/c/:conversationId`, with history.pushState. */
+/**
+ * Client-side routes: `/` (new chat), `/c/:conversationId` and `/invite/:token` (sign up with an
+ * invite link), with history.pushState.
+ */
 
-export type Route = { name: 'new-chat' } | { name: 'conversation'; conversationId: string };
+export type Route =
+  | { name: 'new-chat' }
+  | { name: 'conversation'; conversationId: string }
+  | { name: 'invite'; token: string };
 
 type Listener = () => void;
 const listeners = new Set<Listener>();
 let current = parse(window.location.pathname);
 
+function segment(pathname: string, prefix: string): string | null {
+  const match = new RegExp(`^/${prefix}/([^/]+)/?$`).exec(pathname);
+  if (!match?.[1]) return null;
+  try {
+    return decodeURIComponent(match[1]);
+  } catch {
+    return null;
+  }
+}
+
 export function parse(pathname: string): Route {
-  const match = /^\/c\/([^/]+)\/?$/.exec(pathname);
-  if (match?.[1]) return { name: 'conversation', conversationId: decodeURIComponent(match[1]) };
+  const conversationId = segment(pathname, 'c');
+  if (conversationId !== null) return { name: 'conversation', conversationId };
+  const token = segment(pathname, 'invite');
+  if (token !== null) return { name: 'invite', token };
   return { name: 'new-chat' };
 }
 
 export function pathOf(route: Route): string {
-  return route.name === 'conversation' ? `/c/${encodeURIComponent(route.conversationId)}` : '/';
+  switch (route.name) {
+    case 'conversation':
+      return `/c/${encodeURIComponent(route.conversationId)}`;
+    case 'invite':
+      return `/invite/${encodeURIComponent(route.token)}`;
+    case 'new-chat':
+      return '/';
+  }
 }
 
 function update(): void {
   const next = parse(window.location.pathname);
-  const same =
-    next.name === current.name &&
-    (next.name !== 'conversation' ||
-      (current.name === 'conversation' && current.conversationId === next.conversationId));
-  if (same) return;
+  if (pathOf(next) === pathOf(current)) return;
   current = next;
   for (const listener of [...listeners]) listener();
 }

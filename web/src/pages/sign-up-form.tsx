@@ -1,0 +1,67 @@
+/**
+ * The sign-up form (`POST /api/auth/signup`), for open sign-up and for invite links: name, email
+ * (fixed when the invite names one), and a password with its rules shown before anyone types.
+ */
+import { useState } from 'react';
+import { passwordProblem, passwordRuleText } from '../lib/password-rules.js';
+import { sessionStore } from '../state/session-store.js';
+import { Field, submitting } from './auth-layout.js';
+
+interface SignUpFormProps {
+  /** The invite link's token, and the email it is for (null: anyone with the link). */
+  invite?: { token: string; email: string | null };
+}
+
+export function SignUpForm({ invite }: SignUpFormProps) {
+  const fixedEmail = invite?.email ?? null;
+  const [name, setName] = useState('');
+  const [email, setEmail] = useState(fixedEmail ?? '');
+  const [password, setPassword] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const submit = () => {
+    const problem = passwordProblem(password, email);
+    if (problem) {
+      setError(problem);
+      return;
+    }
+    const input = { email: email.trim(), password, ...(name.trim() && { name: name.trim() }) };
+    void submitting(setBusy, setError, () => sessionStore.signUp(invite ? { ...input, invite: invite.token } : input));
+  };
+  return (
+    <form
+      className="auth-form"
+      onSubmit={(event) => {
+        event.preventDefault();
+        submit();
+      }}
+    >
+      <Field label="Name" type="text" autoComplete="name" value={name} onChange={setName} required={false} autoFocus />
+      <Field
+        label="Email"
+        type="email"
+        autoComplete="username"
+        value={email}
+        onChange={setEmail}
+        readOnly={fixedEmail !== null}
+        hint={fixedEmail !== null ? 'This invite is for this address.' : undefined}
+      />
+      <Field
+        label="Password"
+        type="password"
+        autoComplete="new-password"
+        value={password}
+        onChange={setPassword}
+        hint={passwordRuleText}
+      />
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+      <button type="submit" className="button button-primary button-block" disabled={busy}>
+        {busy ? 'Creating account…' : 'Create account'}
+      </button>
+    </form>
+  );
+}
