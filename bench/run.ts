@@ -14,7 +14,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { seedConversations } from '../test/helpers/browser.js';
-import { startTestServer, type TestServer } from '../test/helpers/test-server.js';
+import { sessionAccessToken, startTestServer, type TestServer } from '../test/helpers/test-server.js';
 
 const quick = process.argv.includes('--quick');
 const rounds = quick ? 30 : 200;
@@ -133,7 +133,7 @@ async function openBench(server: TestServer): Promise<Result> {
 
 async function listBench(server: TestServer): Promise<Result> {
   const user = await server.deps.auth.createUser({ email: 'bench@example.com', password: 'bench-password-1' });
-  const token = (await server.deps.auth.issueAccessToken(user.id)).token;
+  const token = (await sessionAccessToken(server.deps, user.id)).token;
   const owner = { id: user.id, email: user.email, password: '', token };
   await seedConversations(
     server,

@@ -1,61 +1,27 @@
 #!/usr/bin/env node
 /**
- * The `backchat` command: serve | migrate | user create | token create.
+ * The `backchat` command: serve | migrate | user create|list|role|disable|enable|password |
+ * token create|list|revoke.
  * Bad arguments print one line to stderr and exit with code 2; failures exit with code 1.
  */
-import { parseArgs } from 'node:util';
-import { type Config, ConfigError, type ConfigOverrides, loadConfig, parsePort } from '../src/config.js';
+import { ConfigError, loadConfig } from '../src/config.js';
 import { DomainError } from '../src/domain-errors.js';
-
-class UsageError extends Error {}
-class CommandError extends Error {}
+import { accountCommands } from './account-commands.js';
+import { CommandError, overrides, parse, progress, UsageError } from './args.js';
 
 const usage = `usage: backchat <command> [options]
   serve  [--host H] [--port P] [--data-dir D]     run the server (default 127.0.0.1:3000, ./data)
   migrate [--data-dir D]                          create or upgrade the database
-  user create --email E --password P [--name N] [--admin] [--data-dir D]
-  token create --email E [--data-dir D]           print an access token for API clients`;
-
-type Values = Record<string, string | boolean | undefined>;
-
-function parse(args: string[], options: Record<string, { type: 'string' | 'boolean' }>): Values {
-  try {
-    return parseArgs({ args, options: { ...options, 'data-dir': { type: 'string' } }, strict: true }).values as Values;
-  } catch (error) {
-    throw new UsageError((error as Error).message.split('\n')[0] ?? 'bad arguments');
-  }
-}
-
-function text(values: Values, name: string): string | undefined {
-  const value = values[name];
-  return typeof value === 'string' ? value : undefined;
-}
-
-function required(values: Values, name: string): string {
-  const value = text(values, name);
-  if (!value) throw new UsageError(`--${name} is required`);
-  return value;
-}
-
-function overrides(values: Values): ConfigOverrides {
-  const port = text(values, 'port');
-  return {
-    ...(text(values, 'host') && { host: text(values, 'host') }),
-    ...(port !== undefined && { port: portFlag(port) }),
-    ...(text(values, 'data-dir') && { dataDir: text(values, 'data-dir') }),
-  };
-}
-
-function portFlag(value: string): number {
-  if (!/^\d+$/.test(value)) throw new UsageError(`--port must be a number, got "${value}"`);
-  try {
-    return parsePort(value, '--port');
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-}
-
-const progress = (message: string) => process.stderr.write(`${message}\n`);
+  user create --email E --password P [--name N] [--admin]
+  user list                                       every account: email, name, role, status
+  user role --email E --role admin|user
+  user disable --email E | user enable --email E  disabling ends the user's sessions and tokens
+  user password --email E --password P            set a new password (ends sessions and tokens)
+  token create --email E [--name N] [--expires-days D]
+                                                  print a new personal access token (bc_pat_…)
+  token list --email E                            the user's personal access tokens
+  token revoke --email E --id ID
+  (every command also takes --data-dir D)`;
 
 async function serve(args: string[]): Promise<void> {
   const config = loadConfig(
@@ -94,58 +60,10 @@ async function migrate(args: string[]): Promise<void> {
   progress('database is up to date');
 }
 
-type Deps = import('../src/server/app.js').AppDeps;
-
-async function withDeps<T>(config: Config, work: (deps: Deps) => Promise<T>): Promise<T> {
-  const { buildDeps } = await import('../src/server/main.js');
-  const deps = await buildDeps({ ...config, detectOllama: false, providers: [] });
-  try {
-    return await work(deps);
-  } finally {
-    await deps.store.close();
-  }
-}
-
-async function userCreate(args: string[]): Promise<void> {
-  const options = {
-    email: { type: 'string' },
-    password: { type: 'string' },
-    name: { type: 'string' },
-    admin: { type: 'boolean' },
-  } as const;
-  const values = parse(args, options);
-  const input = {
-    email: required(values, 'email'),
-    password: required(values, 'password'),
-    name: text(values, 'name'),
-  };
-  const config = loadConfig(process.env, overrides(values));
-  const user = await withDeps(config, (deps) =>
-    deps.auth.createUser({ ...input, role: values.admin ? 'admin' : 'user' }),
-  );
-  process.stdout.write(`created ${user.role} ${user.email} (${user.id})\n`);
-}
-
-async function tokenCreate(args: string[]): Promise<void> {
-  const values = parse(args, { email: { type: 'string' } });
-  const email = required(values, 'email');
-  const config = loadConfig(process.env, overrides(values));
-  const token = await withDeps(config, async (deps) => {
-    const user = await deps.store.getUserByEmail(email.toLowerCase());
-    if (!user)
-      throw new CommandError(
-        `no user with email ${email}: create one with "backchat user create --email ${email} --password …"`,
-      );
-    return deps.auth.issueAccessToken(user.id);
-  });
-  process.stdout.write(`${token.token}\n`);
-}
-
 const commands: Record<string, (args: string[]) => Promise<void>> = {
   serve,
   migrate,
-  'user create': userCreate,
-  'token create': tokenCreate,
+  ...accountCommands,
 };
 
 function pickCommand(argv: string[]): { run: (args: string[]) => Promise<void>; args: string[] } {

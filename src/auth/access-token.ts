@@ -1,6 +1,6 @@
 /**
  * Access tokens: HS256 JWTs signed with the installation's secret (kept in the store so every
- * instance shares it). Only HS256 is accepted, so `alg: none` and algorithm swaps fail verification.
+ * instance shares it) and bound to the session they were minted from. Only HS256 is accepted, so `alg: none` and algorithm swaps fail verification.
  */
 import { errors, jwtVerify, SignJWT } from 'jose';
 import type { Ids } from '../ids.js';
@@ -10,6 +10,8 @@ const audience = 'backchat-api';
 
 export interface AccessTokenClaims {
   userId: string;
+  /** The session the token was minted from: ending the session ends the token. */
+  sessionId: string;
   /** Epoch seconds. */
   expiresAt: number;
 }
@@ -27,8 +29,8 @@ export class AccessTokens {
   }
 
   /** `now` and `expiresAt` are epoch seconds. */
-  sign(userId: string, now: number, expiresAt: number): Promise<string> {
-    return new SignJWT({})
+  sign(userId: string, sessionId: string, now: number, expiresAt: number): Promise<string> {
+    return new SignJWT({ sid: sessionId })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(userId)
       .setIssuer(issuer)
@@ -43,12 +45,16 @@ export class AccessTokens {
     try {
       const { payload } = await jwtVerify(token, this.key, {
         algorithms: ['HS256'],
+        typ: 'JWT',
         issuer,
         audience,
         currentDate: new Date(now * 1000),
       });
-      if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number') return { ok: false, failure: 'invalid' };
-      return { ok: true, claims: { userId: payload.sub, expiresAt: payload.exp } };
+      const { sub, sid, exp } = payload;
+      if (typeof sub !== 'string' || typeof sid !== 'string' || typeof exp !== 'number') {
+        return { ok: false, failure: 'invalid' };
+      }
+      return { ok: true, claims: { userId: sub, sessionId: sid, expiresAt: exp } };
     } catch (error) {
       return { ok: false, failure: error instanceof errors.JWTExpired ? 'expired' : 'invalid' };
     }

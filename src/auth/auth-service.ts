@@ -1,15 +1,19 @@
 /**
- * Users, sessions and access tokens: request credentials → the user they belong to.
- * A valid bearer token authenticates; otherwise a valid session cookie does (PROTOCOL.md §2).
+ * Users, sessions and credentials: request credentials → the identity they belong to.
+ * A valid bearer credential (a session-bound access token or a personal access token) authenticates;
+ * otherwise a valid session cookie does (PROTOCOL.md §2). Ending a session ends the access tokens
+ * minted from it; disabling a user ends everything at once.
  */
-import { createHash } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { epochSeconds } from '../clock.js';
 import { ConflictError, ForbiddenError, InvalidRequestError, UnauthorizedError } from '../domain-errors.js';
 import { type Ids, newUserId } from '../ids.js';
-import type { Role, Store, UserRecord } from '../store/store.js';
+import type { Role, SessionRecord, Store, UserRecord } from '../store/store.js';
 import type { AccessTokens } from './access-token.js';
-import { decoyPasswordHash, hashPassword, minPasswordLength, verifyPassword } from './password.js';
+import type { Identity } from './identity.js';
+import { decoyPasswordHash, hashPassword, verifyPassword } from './password.js';
+import { checkNewPassword } from './password-policy.js';
+import { bearerToken, hashSecret, personalTokenPrefix } from './secrets.js';
 
 export interface AuthServiceDeps {
   store: Store;
@@ -34,15 +38,24 @@ export interface Credentials {
   sessionToken: string | undefined;
 }
 
-const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-
-function hashSessionToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
+/** A session just opened: the cookie's secret (given to the client once) and its row. */
+export interface OpenedSession {
+  sessionToken: string;
+  session: SessionRecord;
 }
 
-function bearerToken(authorization: string | undefined): string | undefined {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
-  return match?.[1];
+export type SignupPolicy = 'open' | 'invite' | 'closed';
+export const signupPolicies: readonly SignupPolicy[] = ['open', 'invite', 'closed'];
+const signupPolicyKey = 'signup_policy';
+const defaultSignupPolicy: SignupPolicy = 'invite';
+
+/** Last-used times are written at most this often (seconds), so reads do not become writes. */
+const touchIntervalSeconds = 60;
+
+const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+export function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase();
 }
 
 export class AuthService {
@@ -53,18 +66,16 @@ export class AuthService {
   }
 
   async createUser(input: NewUserInput): Promise<UserRecord> {
-    const email = input.email.trim().toLowerCase();
+    const email = normaliseEmail(input.email);
     if (!emailPattern.test(email) || email.length > 320)
       throw new InvalidRequestError(`"${input.email}" is not an email address`);
-    if (input.password.length < minPasswordLength) {
-      throw new InvalidRequestError(`The password must have at least ${minPasswordLength} characters`);
-    }
+    checkNewPassword(input.password, email);
     if (await this.deps.store.getUserByEmail(email))
       throw new ConflictError(`A user with email ${email} already exists`);
     return this.deps.store.createUser({
       id: newUserId(this.deps.ids),
       email,
-      name: input.name?.trim() || email.split('@')[0] || email,
+      name: input.name?.trim().slice(0, 100) || email.split('@')[0] || email,
       passwordHash: await hashPassword(input.password),
       role: input.role ?? 'user',
       createTime: this.now(),
@@ -88,63 +99,147 @@ export class AuthService {
     return this.createUser({ ...input, role: 'admin' });
   }
 
-  /** Checks the password and opens a session; the same error whether the email or the password is wrong. */
-  async login(
-    email: string,
-    password: string,
-    userAgent: string | null,
-  ): Promise<{ user: UserRecord; sessionToken: string; expiresAt: number }> {
-    const user = await this.deps.store.getUserByEmail(email.trim().toLowerCase());
+  async signupPolicy(): Promise<SignupPolicy> {
+    const stored = await this.deps.store.getSetting(signupPolicyKey);
+    return signupPolicies.find((policy) => policy === stored) ?? defaultSignupPolicy;
+  }
+
+  async setSignupPolicy(policy: SignupPolicy): Promise<void> {
+    await this.deps.store.putSetting(signupPolicyKey, policy);
+  }
+
+  /**
+   * Self-service sign-up under the admin's policy: `open` lets anyone in; `invite` needs a valid one-time
+   * invite (claimed in the same transaction that creates the account, so it works exactly once).
+   */
+  async signup(input: Omit<NewUserInput, 'role'> & { invite?: string }): Promise<UserRecord> {
+    const policy = await this.signupPolicy();
+    if (!input.invite) {
+      if (policy === 'open') return this.createUser(input);
+      throw new ForbiddenError(
+        policy === 'invite'
+          ? 'Sign-up needs an invite link on this server; ask the administrator for one'
+          : 'Sign-up is closed on this server; ask the administrator for an account',
+      );
+    }
+    if (policy === 'closed')
+      throw new ForbiddenError('Sign-up is closed on this server; ask the administrator for an account');
+    const invite = await this.usableInvite(input.invite);
+    if (!invite) throw new ForbiddenError('This invite link is not valid: it was used, revoked or has expired');
+    if (invite.email && invite.email !== normaliseEmail(input.email)) {
+      throw new ForbiddenError(`This invite is for ${invite.email}; sign up with that address`);
+    }
+    return this.deps.store.transaction(async () => {
+      const user = await this.createUser({ ...input, role: invite.role });
+      if (!(await this.deps.store.markInviteUsed(invite.id, user.id, this.now()))) {
+        throw new ForbiddenError('This invite link is not valid: it was used, revoked or has expired');
+      }
+      return user;
+    });
+  }
+
+  /** The invite behind a secret, if it can still be used. */
+  async usableInvite(secret: string) {
+    if (secret.length > 200) return undefined;
+    const invite = await this.deps.store.getInviteByHash(hashSecret(secret));
+    return invite && invite.usedTime === null && invite.expireTime > this.now() ? invite : undefined;
+  }
+
+  /** Checks the password; the same error whether the email or the password is wrong. */
+  async verifyCredentials(email: string, password: string): Promise<UserRecord> {
+    const user = await this.deps.store.getUserByEmail(normaliseEmail(email));
     const valid = await verifyPassword(user?.passwordHash ?? (await decoyPasswordHash()), password);
     if (!user || !valid || user.disabled) throw new UnauthorizedError('credentials', 'Wrong email or password');
+    return user;
+  }
+
+  /** A new session for the user (login, sign-up, tests). The secret goes to the client only. */
+  async openSession(user: UserRecord, userAgent: string | null): Promise<OpenedSession> {
     const sessionToken = this.deps.ids.secret();
     const now = this.now();
-    const expiresAt = now + this.deps.sessionTtlHours * 3600;
-    await this.deps.store.createSession({
-      tokenHash: hashSessionToken(sessionToken),
+    const session: SessionRecord = {
+      tokenHash: hashSecret(sessionToken),
+      id: this.deps.ids.uuid(),
       userId: user.id,
       createTime: now,
-      expireTime: expiresAt,
+      expireTime: now + this.deps.sessionTtlHours * 3600,
+      lastUsedTime: now,
       userAgent: userAgent?.slice(0, 500) ?? null,
-    });
-    return { user, sessionToken, expiresAt };
+    };
+    await this.deps.store.createSession(session);
+    return { sessionToken, session };
   }
 
   async logout(sessionToken: string | undefined): Promise<void> {
-    if (sessionToken) await this.deps.store.deleteSession(hashSessionToken(sessionToken));
+    if (sessionToken) await this.deps.store.deleteSession(hashSecret(sessionToken));
   }
 
-  /** The user and session expiry behind a session cookie, if it is valid. */
-  async sessionUser(sessionToken: string | undefined): Promise<{ user: UserRecord; expiresAt: number } | undefined> {
+  /** The user and session behind a session cookie, if both are valid. */
+  async sessionUser(
+    sessionToken: string | undefined,
+  ): Promise<{ user: UserRecord; session: SessionRecord } | undefined> {
     if (!sessionToken || sessionToken.length > 200) return undefined;
-    const session = await this.deps.store.getSession(hashSessionToken(sessionToken));
-    if (!session || session.expireTime <= this.now()) return undefined;
-    const user = await this.deps.store.getUserById(session.userId);
-    return user && !user.disabled ? { user, expiresAt: session.expireTime } : undefined;
+    const session = await this.deps.store.getSession(hashSecret(sessionToken));
+    return session && this.liveSession(session, session.userId);
   }
 
   /** The user a request acts as, or UnauthorizedError with the reason (missing, invalid, expired). */
-  async authenticate(credentials: Credentials): Promise<UserRecord> {
+  async authenticate(credentials: Credentials): Promise<Identity> {
     const token = bearerToken(credentials.authorization);
-    const bearer = token ? await this.bearerUser(token) : undefined;
-    if (bearer && 'user' in bearer) return bearer.user;
-    const session = await this.sessionUser(credentials.sessionToken);
-    if (session) return session.user;
+    const bearer = token ? await this.bearerIdentity(token) : undefined;
+    if (bearer && 'user' in bearer) return bearer;
+    const cookie = await this.sessionUser(credentials.sessionToken);
+    if (cookie) return { user: cookie.user, via: 'cookie', sessionId: cookie.session.id };
     if (bearer) throw new UnauthorizedError(bearer.failure);
     throw new UnauthorizedError(credentials.sessionToken ? 'invalid' : 'missing');
   }
 
-  private async bearerUser(token: string): Promise<{ user: UserRecord } | { failure: 'invalid' | 'expired' }> {
+  private async bearerIdentity(token: string): Promise<Identity | { failure: 'invalid' | 'expired' }> {
+    if (token.startsWith(personalTokenPrefix)) return this.personalTokenIdentity(token);
     const result = await this.deps.tokens.verify(token, this.now());
     if (!result.ok) return { failure: result.failure };
-    const user = await this.deps.store.getUserById(result.claims.userId);
-    return user && !user.disabled ? { user } : { failure: 'invalid' };
+    const session = await this.deps.store.getSessionById(result.claims.sessionId);
+    const live = session && (await this.liveSession(session, result.claims.userId));
+    return live ? { user: live.user, via: 'access_token', sessionId: live.session.id } : { failure: 'invalid' };
   }
 
-  /** A signed access token for `userId`, valid until `expiresAt` (default: now + the configured TTL). */
-  async issueAccessToken(userId: string, expiresAt?: number): Promise<{ token: string; expiresAt: number }> {
+  private async personalTokenIdentity(token: string): Promise<Identity | { failure: 'invalid' | 'expired' }> {
+    if (token.length > 200) return { failure: 'invalid' };
+    const record = await this.deps.store.getPersonalAccessTokenByHash(hashSecret(token));
+    if (!record) return { failure: 'invalid' };
     const now = this.now();
-    const expiry = Math.min(expiresAt ?? Number.POSITIVE_INFINITY, now + this.deps.accessTokenTtlHours * 3600);
-    return { token: await this.deps.tokens.sign(userId, now, expiry), expiresAt: expiry };
+    if (record.expireTime !== null && record.expireTime <= now) return { failure: 'expired' };
+    const user = await this.deps.store.getUserById(record.userId);
+    if (!user || user.disabled) return { failure: 'invalid' };
+    if (record.lastUsedTime === null || record.lastUsedTime < now - touchIntervalSeconds) {
+      await this.deps.store.touchPersonalAccessToken(record.id, now);
+    }
+    return { user, via: 'personal_token', sessionId: null };
+  }
+
+  /** The session if it is unexpired, belongs to `userId` and its user is active; marks it used. */
+  private async liveSession(session: SessionRecord, userId: string) {
+    const now = this.now();
+    if (session.userId !== userId || session.expireTime <= now) return undefined;
+    const user = await this.deps.store.getUserById(session.userId);
+    if (!user || user.disabled) return undefined;
+    if (session.lastUsedTime === null || session.lastUsedTime < now - touchIntervalSeconds) {
+      await this.deps.store.touchSession(session.id, now);
+    }
+    return { user, session };
+  }
+
+  /** A signed access token bound to `session`, valid until `expiresAt` (default: now + the TTL), never past the session. */
+  async issueAccessToken(
+    session: Pick<SessionRecord, 'id' | 'userId' | 'expireTime'>,
+    expiresAt?: number,
+  ): Promise<{ token: string; expiresAt: number }> {
+    const now = this.now();
+    const expiry = Math.min(
+      expiresAt ?? Number.POSITIVE_INFINITY,
+      session.expireTime,
+      now + this.deps.accessTokenTtlHours * 3600,
+    );
+    return { token: await this.deps.tokens.sign(session.userId, session.id, now, expiry), expiresAt: expiry };
   }
 }

@@ -4,8 +4,6 @@ import { type Algorithm, hash, verify } from '@node-rs/argon2';
 /** argon2id, 19 MiB, 2 passes, 1 lane: OWASP's minimum recommended parameters. */
 const options = { algorithm: 2 as Algorithm, memoryCost: 19_456, timeCost: 2, parallelism: 1 };
 
-export const minPasswordLength = 8;
-
 export function hashPassword(password: string): Promise<string> {
   return hash(password, options);
 }

@@ -5,7 +5,10 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthService } from '../auth/auth-service.js';
+import type { Identity } from '../auth/identity.js';
+import { ForbiddenError } from '../domain-errors.js';
 import type { UserRecord } from '../store/store.js';
+import { checkSameOrigin, isStateChanging } from './same-origin.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
@@ -24,9 +27,16 @@ interface BaseRoute {
   bodyLimit?: number;
 }
 
+/**
+ * Who may call a route: `user` — any signed-in caller, personal access tokens included; `session` —
+ * a person signed in through the web (cookie or the access token of a session), never a personal
+ * access token (a leaked API token cannot manage the account); `admin` — a session of an administrator.
+ */
+export type RouteAuth = 'user' | 'session' | 'admin';
+
 export interface UserRoute extends BaseRoute {
-  auth: 'user';
-  handler(request: FastifyRequest, reply: FastifyReply, user: UserRecord): Promise<unknown>;
+  auth: RouteAuth;
+  handler(request: FastifyRequest, reply: FastifyReply, user: UserRecord, identity: Identity): Promise<unknown>;
 }
 
 export interface PublicRoute extends BaseRoute {
@@ -48,27 +58,48 @@ export function credentialsOf(request: FastifyRequest): {
   return { authorization: request.headers.authorization, sessionToken: request.cookies[sessionCookie] };
 }
 
-/** Authentication runs in `onRequest`, before the body is read: no credentials, no parsing. */
+/** Throws ForbiddenError when the identity may not call a route of this auth level. */
+function checkAccess(level: RouteAuth, identity: Identity): void {
+  if (level !== 'user' && identity.via === 'personal_token') {
+    throw new ForbiddenError('Personal access tokens cannot manage accounts; sign in to the web app to do this');
+  }
+  if (level === 'admin' && identity.user.role !== 'admin') {
+    throw new ForbiddenError('This needs an administrator account');
+  }
+}
+
+/**
+ * Authentication, access and the CSRF check run in `onRequest`, before the body is read: no
+ * credentials, no parsing. Public state-changing routes (login, sign-up…) refuse foreign origins too.
+ */
 export function registerRoutes(app: FastifyInstance, routes: readonly RouteSpec[], auth: AuthService): void {
-  const users = new WeakMap<FastifyRequest, UserRecord>();
-  const authenticate = async (request: FastifyRequest): Promise<void> => {
-    users.set(request, await auth.authenticate(credentialsOf(request)));
+  const identities = new WeakMap<FastifyRequest, Identity>();
+  const gate =
+    (level: RouteAuth) =>
+    async (request: FastifyRequest): Promise<void> => {
+      const identity = await auth.authenticate(credentialsOf(request));
+      if (identity.via === 'cookie' && isStateChanging(request)) checkSameOrigin(request, true);
+      checkAccess(level, identity);
+      identities.set(request, identity);
+    };
+  const publicGate = async (request: FastifyRequest): Promise<void> => {
+    if (isStateChanging(request)) checkSameOrigin(request, false);
   };
   for (const route of routes) {
     const handler =
       route.auth === 'none'
         ? (request: FastifyRequest, reply: FastifyReply) => route.handler(request, reply)
         : (request: FastifyRequest, reply: FastifyReply) => {
-            const user = users.get(request);
-            if (!user) throw new Error('route reached without an authenticated user');
-            return route.handler(request, reply, user);
+            const identity = identities.get(request);
+            if (!identity) throw new Error('route reached without an authenticated user');
+            return route.handler(request, reply, identity.user, identity);
           };
     for (const url of routeUrls(route)) {
       app.route({
         method: route.method,
         url,
         ...(route.bodyLimit !== undefined && { bodyLimit: route.bodyLimit }),
-        ...(route.auth === 'user' && { onRequest: authenticate }),
+        onRequest: route.auth === 'none' ? publicGate : gate(route.auth),
         handler,
       });
     }

@@ -24,14 +24,42 @@ export interface UsersTable {
   role: string;
   disabled: BooleanColumn;
   create_time: number;
+  /** JSON array of model slugs; null = every model. */
+  model_access: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface SessionsTable {
   token_hash: string;
+  /** The public id (listing, "sign out this device", the `sid` of access tokens). */
+  id: string;
   user_id: string;
   create_time: number;
   expire_time: number;
+  last_used_time: number | null;
   user_agent: string | null;
+}
+
+export interface PersonalAccessTokensTable {
+  id: string;
+  user_id: string;
+  name: string;
+  token_hash: string;
+  prefix: string;
+  create_time: number;
+  expire_time: number | null;
+  last_used_time: number | null;
+}
+
+export interface InvitesTable {
+  id: string;
+  token_hash: string;
+  email: string | null;
+  role: string;
+  created_by: string | null;
+  create_time: number;
+  expire_time: number;
+  used_time: number | null;
+  used_by: string | null;
 }
 
 export interface SettingsTable {
@@ -142,6 +170,8 @@ export interface SchemaMigrationsTable {
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
+  personal_access_tokens: PersonalAccessTokensTable;
+  invites: InvitesTable;
   settings: SettingsTable;
   conversations: ConversationsTable;
   messages: MessagesTable;

@@ -7,6 +7,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Kysely } from 'kysely';
 import * as analytics from './analytics-queries.js';
 import * as conversations from './conversation-queries.js';
+import * as credentials from './credential-queries.js';
 import type { Database } from './database-schema.js';
 import type { Executor } from './executor.js';
 import * as feedback from './feedback-queries.js';
@@ -22,11 +23,13 @@ import type {
   ConversationPatch,
   ConversationRecord,
   FeedbackRecord,
+  InviteRecord,
   LatencyReport,
   MessagePatch,
   MessageRecord,
   NewConversation,
   NewUser,
+  PersonalAccessTokenRecord,
   PromptRecord,
   SessionRecord,
   Store,
@@ -84,6 +87,10 @@ export class KyselyStore implements Store {
     return settings.putSettingIfAbsent(this.db, key, value);
   }
 
+  putSetting(key: string, value: string): Promise<void> {
+    return settings.putSetting(this.db, key, value);
+  }
+
   createUser(user: NewUser): Promise<UserRecord> {
     return users.createUser(this.db, user);
   }
@@ -116,8 +123,72 @@ export class KyselyStore implements Store {
     return sessions.getSession(this.db, tokenHash);
   }
 
+  getSessionById(id: string): Promise<SessionRecord | undefined> {
+    return sessions.getSessionById(this.db, id);
+  }
+
+  listSessions(userId: string): Promise<SessionRecord[]> {
+    return sessions.listSessions(this.db, userId);
+  }
+
+  touchSession(id: string, lastUsedTime: number): Promise<void> {
+    return sessions.touchSession(this.db, id, lastUsedTime);
+  }
+
   deleteSession(tokenHash: string): Promise<void> {
     return sessions.deleteSession(this.db, tokenHash);
+  }
+
+  deleteSessionById(userId: string, id: string): Promise<boolean> {
+    return sessions.deleteSessionById(this.db, userId, id);
+  }
+
+  deleteUserSessions(userId: string, keepId?: string): Promise<number> {
+    return sessions.deleteUserSessions(this.db, userId, keepId);
+  }
+
+  createPersonalAccessToken(token: PersonalAccessTokenRecord): Promise<void> {
+    return credentials.createPersonalAccessToken(this.db, token);
+  }
+
+  getPersonalAccessTokenByHash(tokenHash: string): Promise<PersonalAccessTokenRecord | undefined> {
+    return credentials.getPersonalAccessTokenByHash(this.db, tokenHash);
+  }
+
+  listPersonalAccessTokens(userId: string): Promise<PersonalAccessTokenRecord[]> {
+    return credentials.listPersonalAccessTokens(this.db, userId);
+  }
+
+  touchPersonalAccessToken(id: string, lastUsedTime: number): Promise<void> {
+    return credentials.touchPersonalAccessToken(this.db, id, lastUsedTime);
+  }
+
+  deletePersonalAccessToken(userId: string, id: string): Promise<boolean> {
+    return credentials.deletePersonalAccessToken(this.db, userId, id);
+  }
+
+  deleteUserPersonalAccessTokens(userId: string): Promise<number> {
+    return credentials.deleteUserPersonalAccessTokens(this.db, userId);
+  }
+
+  createInvite(invite: InviteRecord): Promise<void> {
+    return credentials.createInvite(this.db, invite);
+  }
+
+  getInviteByHash(tokenHash: string): Promise<InviteRecord | undefined> {
+    return credentials.getInviteByHash(this.db, tokenHash);
+  }
+
+  listInvites(): Promise<InviteRecord[]> {
+    return credentials.listInvites(this.db);
+  }
+
+  markInviteUsed(id: string, userId: string, usedTime: number): Promise<boolean> {
+    return credentials.markInviteUsed(this.db, id, userId, usedTime);
+  }
+
+  deleteUnusedInvite(id: string): Promise<boolean> {
+    return credentials.deleteUnusedInvite(this.db, id);
   }
 
   deleteExpiredSessions(now: number): Promise<number> {

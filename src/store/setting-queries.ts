@@ -19,3 +19,11 @@ export async function putSettingIfAbsent(db: Executor, key: string, value: strin
   const stored = await getSetting(db, key);
   return stored ?? value;
 }
+
+export async function putSetting(db: Executor, key: string, value: string): Promise<void> {
+  await db
+    .insertInto('settings')
+    .values({ key, value })
+    .onConflict((conflict) => conflict.column('key').doUpdateSet({ value }))
+    .execute();
+}

@@ -24,6 +24,8 @@ export interface UserRecord {
   role: Role;
   disabled: boolean;
   createTime: number;
+  /** Model slugs this user may use; null = every model. */
+  modelAccess: string[] | null;
 }
 
 export interface NewUser {
@@ -41,15 +43,48 @@ export interface UserPatch {
   passwordHash?: string;
   role?: Role;
   disabled?: boolean;
+  /** null = every model. */
+  modelAccess?: string[] | null;
 }
 
 export interface SessionRecord {
   /** SHA-256 hex of the cookie's secret; the secret itself is never stored. */
   tokenHash: string;
+  /** Public id: listing, ending one session, the `sid` claim of access tokens minted from it. */
+  id: string;
   userId: string;
   createTime: number;
   expireTime: number;
+  lastUsedTime: number | null;
   userAgent: string | null;
+}
+
+/** A personal access token for API clients; only the SHA-256 of the secret is stored. */
+export interface PersonalAccessTokenRecord {
+  id: string;
+  userId: string;
+  name: string;
+  tokenHash: string;
+  /** The first characters of the token, shown in lists so people can tell tokens apart. */
+  prefix: string;
+  createTime: number;
+  /** null = never expires. */
+  expireTime: number | null;
+  lastUsedTime: number | null;
+}
+
+/** A one-time sign-up invite; only the SHA-256 of its secret is stored. */
+export interface InviteRecord {
+  id: string;
+  tokenHash: string;
+  /** When set, only this address can use the invite. */
+  email: string | null;
+  role: Role;
+  createdBy: string | null;
+  createTime: number;
+  expireTime: number;
+  usedTime: number | null;
+  usedBy: string | null;
 }
 
 /** Status values of a message, as on the wire. */
@@ -215,6 +250,8 @@ export interface Store {
 
   // settings of the installation (signing secret…)
   getSetting(key: string): Promise<string | undefined>;
+  /** Inserts or replaces the value. */
+  putSetting(key: string, value: string): Promise<void>;
   /** Inserts the value unless the key exists; returns the value that is stored afterwards. */
   putSettingIfAbsent(key: string, value: string): Promise<string>;
 
@@ -232,9 +269,38 @@ export interface Store {
   // sessions
   createSession(session: SessionRecord): Promise<void>;
   getSession(tokenHash: string): Promise<SessionRecord | undefined>;
+  getSessionById(id: string): Promise<SessionRecord | undefined>;
+  /** The user's sessions, newest first. */
+  listSessions(userId: string): Promise<SessionRecord[]>;
+  touchSession(id: string, lastUsedTime: number): Promise<void>;
   deleteSession(tokenHash: string): Promise<void>;
+  /** Ends one of the user's sessions by public id; false when the user has no such session. */
+  deleteSessionById(userId: string, id: string): Promise<boolean>;
+  /** Ends every session of the user except `keepId` (if given); returns how many. */
+  deleteUserSessions(userId: string, keepId?: string): Promise<number>;
   /** Deletes sessions with `expireTime <= now`; returns how many. */
   deleteExpiredSessions(now: number): Promise<number>;
+
+  // personal access tokens
+  createPersonalAccessToken(token: PersonalAccessTokenRecord): Promise<void>;
+  getPersonalAccessTokenByHash(tokenHash: string): Promise<PersonalAccessTokenRecord | undefined>;
+  /** The user's tokens, newest first. */
+  listPersonalAccessTokens(userId: string): Promise<PersonalAccessTokenRecord[]>;
+  touchPersonalAccessToken(id: string, lastUsedTime: number): Promise<void>;
+  /** False when the user has no such token. */
+  deletePersonalAccessToken(userId: string, id: string): Promise<boolean>;
+  /** Revokes every token of the user; returns how many. */
+  deleteUserPersonalAccessTokens(userId: string): Promise<number>;
+
+  // invites
+  createInvite(invite: InviteRecord): Promise<void>;
+  getInviteByHash(tokenHash: string): Promise<InviteRecord | undefined>;
+  /** Every invite, newest first. */
+  listInvites(): Promise<InviteRecord[]>;
+  /** Marks the invite used by `userId` unless it is already used; false when it was. */
+  markInviteUsed(id: string, userId: string, usedTime: number): Promise<boolean>;
+  /** Deletes an unused invite; false when there is none. */
+  deleteUnusedInvite(id: string): Promise<boolean>;
 
   // conversations (always scoped by owner)
   createConversation(conversation: NewConversation): Promise<ConversationRecord>;

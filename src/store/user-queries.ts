@@ -14,7 +14,14 @@ function toUser(row: Selectable<UsersTable>): UserRecord {
     role: row.role as Role,
     disabled: readBoolean(row.disabled),
     createTime: row.create_time,
+    modelAccess: readModelAccess(row.model_access),
   };
+}
+
+function readModelAccess(value: string | null): string[] | null {
+  if (value === null) return null;
+  const parsed: unknown = JSON.parse(value);
+  return Array.isArray(parsed) ? parsed.filter((slug): slug is string => typeof slug === 'string') : null;
 }
 
 /** Inserts a user (email lowercased); a taken email or id throws `DuplicateKeyError`. */
@@ -27,6 +34,7 @@ export async function createUser(db: Executor, user: NewUser): Promise<UserRecor
     role: user.role,
     disabled: false,
     create_time: user.createTime,
+    model_access: null,
   };
   await db.insertInto('users').values(row).execute();
   return toUser(row);
@@ -62,6 +70,7 @@ export async function updateUser(db: Executor, id: string, patch: UserPatch): Pr
     password_hash: patch.passwordHash,
     role: patch.role,
     disabled: patch.disabled,
+    model_access: patch.modelAccess === undefined ? undefined : patch.modelAccess && JSON.stringify(patch.modelAccess),
   };
   if (Object.values(values).every((value) => value === undefined)) {
     return (await getUserById(db, id)) !== undefined;

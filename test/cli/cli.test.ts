@@ -24,7 +24,7 @@ import {
 } from '../helpers/cli-process.js';
 import { createEmptyTestDatabase, type EmptyTestDatabase, postgresUnavailable } from '../helpers/databases.js';
 
-const jwtShape = /^[\w-]+\.[\w-]+\.[\w-]+$/;
+const patShape = /^bc_pat_[\w-]{43}$/;
 const bannerTimeoutMs = 15_000;
 const shutdownMs = 5_000;
 
@@ -181,7 +181,7 @@ describe('user create', () => {
       { cwd },
     );
     assertExit(short, 1);
-    assert.match(oneLine(short.stderr), /password.*\b8\b/i);
+    assert.match(oneLine(short.stderr), /password.*\b10\b/i);
     assert.equal(short.stdout, '');
   });
 });
@@ -203,13 +203,9 @@ describe('token create', () => {
     );
     const issued = await runCli(['token', 'create', '--email', 'grace@example.com', '--data-dir', dataDir], { cwd });
     assertExit(issued, 0);
-    assert.match(
-      issued.stdout,
-      /^[\w-]+\.[\w-]+\.[\w-]+\n$/,
-      `stdout is not just a token: ${JSON.stringify(issued.stdout)}`,
-    );
+    assert.match(issued.stdout, /^bc_pat_[\w-]{43}\n$/, `stdout is not just a token: ${JSON.stringify(issued.stdout)}`);
     const token = issued.stdout.trim();
-    assert.match(token, jwtShape);
+    assert.match(token, patShape);
 
     const port = await freePort();
     const { server, url } = await serve(['--port', String(port), '--data-dir', dataDir], { cwd });
@@ -221,6 +217,78 @@ describe('token create', () => {
     assert.equal(anonymous.status, 401);
     await anonymous.body?.cancel();
     await stopWith(server, 'SIGTERM');
+  });
+});
+
+describe('user and token administration', () => {
+  test('user list|role|disable|enable|password and token list|revoke, each effective at once on a running server', async () => {
+    const { cwd, dataDir } = workspace();
+    const run = (...args: string[]) => runCli([...args, '--data-dir', dataDir], { cwd });
+    assertExit(
+      await run('user', 'create', '--email', 'ada@example.com', '--password', 'ada long password', '--admin'),
+      0,
+    );
+    assertExit(
+      await run('user', 'create', '--email', 'ben@example.com', '--password', 'ben long password', '--name', 'Ben'),
+      0,
+    );
+
+    const listed = await run('user', 'list');
+    assertExit(listed, 0);
+    const lines = listed.stdout.trimEnd().split('\n');
+    assert.match(lines[0] ?? '', /^EMAIL\s+NAME\s+ROLE\s+STATUS\s+MODELS\s+CREATED$/);
+    assert.match(lines[1] ?? '', /^ada@example\.com\s+ada\s+admin\s+active\s+all\s+\d{4}-\d\d-\d\d \d\d:\d\d$/);
+    assert.match(lines[2] ?? '', /^ben@example\.com\s+Ben\s+user\s+active/);
+
+    const promoted = await run('user', 'role', '--email', 'ben@example.com', '--role', 'admin');
+    assertExit(promoted, 0);
+    assert.equal(promoted.stdout, 'ben@example.com is now an admin\n');
+    assertExit(await run('user', 'role', '--email', 'ben@example.com', '--role', 'root'), 2);
+
+    const first = (
+      await run('token', 'create', '--email', 'ben@example.com', '--name', 'backup job', '--expires-days', '30')
+    ).stdout.trim();
+    const second = (await run('token', 'create', '--email', 'ben@example.com')).stdout.trim();
+    assert.match(first, patShape);
+    const tokens = await run('token', 'list', '--email', 'ben@example.com');
+    assertExit(tokens, 0);
+    assert.match(tokens.stdout, /backup job\s+bc_pat_\S{6}…/);
+    assert.match(tokens.stdout, /command line\s+bc_pat_\S{6}…\s+\S+ \S+\s+never/);
+    assert.ok(!tokens.stdout.includes(first) && !tokens.stdout.includes(second), 'a listed token is never shown whole');
+
+    const port = await freePort();
+    const { server, url } = await serve(['--port', String(port), '--data-dir', dataDir], { cwd });
+    try {
+      await waitHealthy(url);
+      const me = (token: string) => fetch(`${url}/backend-api/me`, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal((await me(first)).status, 200);
+      const firstId = /^(\S+)\s+backup job/m.exec(tokens.stdout)?.[1] ?? '';
+      assertExit(await run('token', 'revoke', '--email', 'ben@example.com', '--id', firstId), 0);
+      assert.equal((await me(first)).status, 401, 'a revoked token stops working at once');
+      assert.equal((await me(second)).status, 200);
+
+      const disabled = await run('user', 'disable', '--email', 'ben@example.com');
+      assertExit(disabled, 0);
+      assert.match(disabled.stdout, /ben@example\.com is disabled/);
+      assert.equal((await me(second)).status, 401, 'disabling ends the tokens');
+      assertExit(await run('user', 'enable', '--email', 'ben@example.com'), 0);
+      assert.equal((await me(second)).status, 401, 'enabling again does not bring revoked tokens back');
+
+      assertExit(await run('user', 'password', '--email', 'ben@example.com', '--password', 'ben new long password'), 0);
+      const login = (password: string) =>
+        fetch(`${url}/api/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email: 'ben@example.com', password }),
+        });
+      assert.equal((await login('ben long password')).status, 401);
+      assert.equal((await login('ben new long password')).status, 200);
+    } finally {
+      await stopWith(server, 'SIGTERM');
+    }
+    const unknown = await run('user', 'disable', '--email', 'nobody@example.com');
+    assertExit(unknown, 1);
+    assert.match(oneLine(unknown.stderr), /no user with email nobody@example\.com/);
   });
 });
 
@@ -292,7 +360,7 @@ describe('PostgreSQL through DATABASE_URL', async () => {
     assert.match(created.stdout, /pg@example\.com/);
     const issued = await runCli(['token', 'create', '--email', 'pg@example.com'], { cwd, env });
     assertExit(issued, 0);
-    assert.match(issued.stdout.trim(), jwtShape);
+    assert.match(issued.stdout.trim(), patShape);
 
     const port = await freePort();
     const { server, url, banner } = await serve(['--port', String(port)], { cwd, env });
@@ -311,7 +379,13 @@ describe('PostgreSQL through DATABASE_URL', async () => {
 describe('npx', () => {
   test('"npx backchat --help" runs the package’s own bin from the repo root, offline', async () => {
     // offline: never reach the registry; yes=false: fail instead of installing a package named backchat.
-    const env = cleanEnv({ npm_config_offline: 'true', npm_config_yes: 'false', npm_config_update_notifier: 'false' });
+    // A fresh npm cache: a stale or half-written npx cache on the machine must not decide the result.
+    const env = cleanEnv({
+      npm_config_offline: 'true',
+      npm_config_yes: 'false',
+      npm_config_update_notifier: 'false',
+      npm_config_cache: workspace().dataDir,
+    });
     const started = startProcess(['backchat', '--help'], { command: 'npx', cwd: repoRoot, env });
     const result = await started.exited(60_000);
     assertExit(result, 0);

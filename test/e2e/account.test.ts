@@ -45,7 +45,7 @@ browserSuite('account', (ui) => {
     await page.getByRole('textbox', { name: 'Message' }).waitFor();
     await page.getByRole('button', { name: 'Account' }).getByText('Ada Admin').waitFor();
     const setup = await page.evaluate(() => fetch('/api/auth/setup').then((response) => response.json()));
-    assert.deepEqual(setup, { needs_setup: false });
+    assert.deepEqual(setup, { needs_setup: false, signup_policy: 'invite' });
   });
 
   test('a session that ends mid-use (401) goes back to sign-in', async () => {

@@ -1,6 +1,9 @@
 /**
  * A real backchat server on 127.0.0.1 (random port) over a fresh test database, with two users and
  * their access tokens. Requests go over real loopback HTTP with `fetch`.
+ *
+ * Abuse limits are off unless a test turns them on: `config: { limits: { concurrentStreams: 2 } }`
+ * enables just that one (spread `defaultLimits` for production's); `limitsClock` controls their time.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +11,7 @@ import { join } from 'node:path';
 import type { Clock } from '../../src/clock.js';
 import { type Config, loadConfig, type ProviderConfig } from '../../src/config.js';
 import type { Ids } from '../../src/ids.js';
+import { type LimitsConfig, noLimits } from '../../src/limits/limits-config.js';
 import type { AppDeps } from '../../src/server/app.js';
 import { startServer } from '../../src/server/main.js';
 import { type DatabaseKind, openTestDatabase, type TestDatabase } from './databases.js';
@@ -34,8 +38,10 @@ export interface TestServerOptions {
   providers?: ProviderConfig[];
   clock?: Clock;
   ids?: Ids;
-  config?: Partial<Config>;
+  config?: Partial<Omit<Config, 'limits'>> & { limits?: Partial<LimitsConfig> };
   checkpointIntervalMs?: number;
+  /** The limiter's clock (default the system clock). */
+  limitsClock?: Clock;
 }
 
 export const demoProvider: ProviderConfig = { type: 'demo', id: 'demo', tokenDelayMs: 0 };
@@ -44,8 +50,24 @@ async function addUser(deps: AppDeps, name: string, role: 'admin' | 'user'): Pro
   const email = `${name}@example.com`;
   const password = `${name}-password-123`;
   const user = await deps.auth.createUser({ email, password, name, role });
-  const { token } = await deps.auth.issueAccessToken(user.id);
+  const { token } = await sessionAccessToken(deps, user.id);
   return { id: user.id, email, password, token };
+}
+
+/**
+ * Opens a session for the user (as signing in does) and mints an access token bound to it —
+ * what a client gets from `/api/auth/session`. `expiresAt` (epoch seconds) can shorten it.
+ */
+export async function sessionAccessToken(
+  deps: Pick<AppDeps, 'auth' | 'store'>,
+  userId: string,
+  expiresAt?: number,
+): Promise<{ token: string; sessionId: string }> {
+  const user = await deps.store.getUserById(userId);
+  if (!user) throw new Error(`no user ${userId}`);
+  const { session } = await deps.auth.openSession(user, 'backchat-tests');
+  const { token } = await deps.auth.issueAccessToken(session, expiresAt);
+  return { token, sessionId: session.id };
 }
 
 export async function startTestServer(kind: DatabaseKind, options: TestServerOptions = {}): Promise<TestServer> {
@@ -57,12 +79,14 @@ export async function startTestServer(kind: DatabaseKind, options: TestServerOpt
     detectOllama: false,
     webRoot: '/nonexistent-web-root',
     ...options.config,
+    limits: { ...noLimits, ...options.config?.limits },
   };
   const server = await startServer(config, {
     store: db.store,
     clock: options.clock,
     ids: options.ids,
     checkpointIntervalMs: options.checkpointIntervalMs,
+    limitsClock: options.limitsClock,
   });
   const alice = await addUser(server.deps, 'alice', 'admin');
   const bob = await addUser(server.deps, 'bob', 'user');

@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import { AccessTokens } from '../../src/auth/access-token.js';
 import { randomIds } from '../../src/ids.js';
 import { forEachDatabase } from '../helpers/databases.js';
-import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { sessionAccessToken, startTestServer, type TestServer } from '../helpers/test-server.js';
 
 function sessionCookieOf(response: Response): string {
   const header = response.headers.get('set-cookie') ?? '';
@@ -98,7 +98,8 @@ forEachDatabase((kind) => {
     });
     const past = Date.now() / 1000 - 10;
     const secret = (await server.deps.store.getSetting('access_token_secret')) ?? '';
-    const expired = await new AccessTokens(secret, randomIds).sign(server.alice.id, past - 100, past);
+    const { sessionId } = await sessionAccessToken(server.deps, server.alice.id);
+    const expired = await new AccessTokens(secret, randomIds).sign(server.alice.id, sessionId, past - 100, past);
     const response = await server.request('/backend-api/conversations', {
       headers: { authorization: `Bearer ${expired}` },
     });

@@ -16,6 +16,7 @@ import {
   duplicateKeyCases,
   type ErrorResponse,
   errorContractProblems,
+  fieldCapCases,
   hugeBodyCases,
   invalidIdCases,
   malformedJsonCases,
@@ -31,7 +32,7 @@ import {
 } from '../helpers/bad-inputs.js';
 import { forEachDatabase } from '../helpers/databases.js';
 import { rawHttp } from '../helpers/raw-http.js';
-import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { sessionAccessToken, startTestServer, type TestServer } from '../helpers/test-server.js';
 import { checkTreeInvariants } from '../helpers/tree-checker.js';
 import { sendTurn, userMessage } from '../helpers/turns.js';
 
@@ -89,6 +90,7 @@ const caseGroups: ReadonlyArray<readonly [string, readonly BadInputCase[]]> = [
   ['prototype pollution', prototypePollutionCases],
   ['duplicate keys', duplicateKeyCases],
   ['numbers', numberCases],
+  ['field caps', fieldCapCases],
   ['methods', methodCases],
 ];
 
@@ -264,7 +266,7 @@ forEachDatabase((kind) => {
 
   test(`${kind}: bad credentials are 401 before the body is read, with ChatGPT's bodies`, async () => {
     const now = epochSeconds(server.deps.clock.now());
-    const expired = await server.deps.auth.issueAccessToken(server.alice.id, now - 60);
+    const expired = await sessionAccessToken(server.deps, server.alice.id, now - 60);
     const claims = {
       sub: server.alice.id,
       iss: 'backchat',
@@ -273,10 +275,24 @@ forEachDatabase((kind) => {
       exp: Math.floor(now) + 3600,
     };
     const algNone = `${base64UrlJson({ alg: 'none', typ: 'JWT' })}.${base64UrlJson(claims)}.`;
-    const otherSecret = await new AccessTokens(randomIds.secret(), randomIds).sign(server.alice.id, now, now + 3600);
+    const { sessionId } = await sessionAccessToken(server.deps, server.alice.id);
+    const otherSecret = await new AccessTokens(randomIds.secret(), randomIds).sign(
+      server.alice.id,
+      sessionId,
+      now,
+      now + 3600,
+    );
+    const secret = (await server.deps.store.getSetting('access_token_secret')) ?? '';
+    const ghost = {
+      token: await new AccessTokens(secret, randomIds).sign(
+        'user-NoSuchUserAnywhere000000',
+        sessionId,
+        now,
+        now + 3600,
+      ),
+    };
     const [header, , signature] = server.alice.token.split('.');
     const tampered = `${header}.${base64UrlJson({ ...claims, sub: server.bob.id })}.${signature}`;
-    const ghost = await server.deps.auth.issueAccessToken('user-NoSuchUserAnywhere000000');
     const identities: Array<[string, string | undefined, unknown]> = [
       ['no Authorization', undefined, missingTokenBody],
       ['Bearer garbage', 'Bearer garbage', invalidTokenBody],

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { forEachDatabase } from '../helpers/databases.js';
-import { startTestServer, type TestServer, type TestUser } from '../helpers/test-server.js';
+import { sessionAccessToken, startTestServer, type TestServer, type TestUser } from '../helpers/test-server.js';
 import { sendTurn, userMessage } from '../helpers/turns.js';
 
 function firstTurn(text: string, extra: Record<string, unknown> = {}) {
@@ -195,7 +195,7 @@ forEachDatabase((kind) => {
     const carol = { ...server.bob };
     const user = await server.deps.auth.createUser({ email: 'carol@example.com', password: 'carol-password-1' });
     carol.id = user.id;
-    carol.token = (await server.deps.auth.issueAccessToken(user.id)).token;
+    carol.token = (await sessionAccessToken(server.deps, user.id)).token;
     const made: string[] = [];
     for (let index = 0; index < 31; index++)
       made.push((await sendTurn(server, carol, firstTurn(`Conversation ${index}`))).conversationId);

@@ -24,6 +24,7 @@ forEachDatabase((kind) => {
         role: 'admin',
         disabled: false,
         createTime: 1_700_000_000.5,
+        modelAccess: null,
       });
       assert.deepEqual(await store.getUserById('user-ann'), created);
       assert.deepEqual(await store.getUserByEmail('ANN.smith@example.com'), created);
@@ -69,29 +70,148 @@ forEachDatabase((kind) => {
       assert.equal(await store.updateUser('user-nobody', {}), false);
     }));
 
-  test(`${kind}: sessions are created, read, deleted and expired`, () =>
+  test(`${kind}: sessions are created, read, listed, touched, deleted and expired`, () =>
     withDatabase(kind, async ({ store }) => {
       await store.createUser(newUser('ann'));
+      await store.createUser(newUser('bo'));
       const session = {
         tokenHash: 'a'.repeat(64),
+        id: 'session-a',
         userId: 'user-ann',
         createTime: 10.5,
         expireTime: 100.25,
+        lastUsedTime: null,
         userAgent: 'curl/8',
       };
       await store.createSession(session);
-      await store.createSession({ ...session, tokenHash: 'b'.repeat(64), expireTime: 50, userAgent: null });
+      await store.createSession({
+        ...session,
+        tokenHash: 'b'.repeat(64),
+        id: 'session-b',
+        createTime: 11,
+        expireTime: 50,
+        userAgent: null,
+      });
       assert.deepEqual(await store.getSession(session.tokenHash), session);
+      assert.deepEqual(await store.getSessionById('session-a'), session);
       await assert.rejects(store.createSession(session), DuplicateKeyError);
+      await assert.rejects(store.createSession({ ...session, tokenHash: 'd'.repeat(64) }), DuplicateKeyError);
       await assert.rejects(
-        store.createSession({ ...session, tokenHash: 'c', userId: 'user-nobody' }),
+        store.createSession({ ...session, tokenHash: 'c', id: 'session-c', userId: 'user-nobody' }),
         MissingReferenceError,
       );
+      assert.deepEqual(
+        (await store.listSessions('user-ann')).map((row) => row.id),
+        ['session-b', 'session-a'],
+      );
+      assert.deepEqual(await store.listSessions('user-bo'), []);
+      await store.touchSession('session-a', 60.5);
+      assert.equal((await store.getSessionById('session-a'))?.lastUsedTime, 60.5);
+      assert.equal(await store.deleteSessionById('user-bo', 'session-a'), false, 'another user cannot end it');
       assert.equal(await store.deleteExpiredSessions(50), 1);
       assert.equal(await store.getSession('b'.repeat(64)), undefined);
       await store.deleteSession(session.tokenHash);
       assert.equal(await store.getSession(session.tokenHash), undefined);
       await store.deleteSession('missing');
+    }));
+
+  test(`${kind}: ending one session, or all but one`, () =>
+    withDatabase(kind, async ({ store }) => {
+      await store.createUser(newUser('ann'));
+      await store.createUser(newUser('bo'));
+      const base = { createTime: 1, expireTime: 1000, lastUsedTime: null, userAgent: null };
+      for (const [index, userId] of ['user-ann', 'user-ann', 'user-ann', 'user-bo'].entries()) {
+        await store.createSession({ ...base, tokenHash: `hash-${index}`, id: `s${index}`, userId });
+      }
+      assert.equal(await store.deleteSessionById('user-ann', 's0'), true);
+      assert.equal(await store.deleteSessionById('user-ann', 's0'), false);
+      assert.equal(await store.deleteUserSessions('user-ann', 's1'), 1);
+      assert.deepEqual(
+        (await store.listSessions('user-ann')).map((row) => row.id),
+        ['s1'],
+      );
+      assert.equal(await store.deleteUserSessions('user-ann'), 1);
+      assert.equal((await store.listSessions('user-bo')).length, 1, "another user's session is untouched");
+    }));
+
+  test(`${kind}: personal access tokens are scoped by their owner`, () =>
+    withDatabase(kind, async ({ store }) => {
+      await store.createUser(newUser('ann'));
+      await store.createUser(newUser('bo'));
+      const token = {
+        id: 'pat-1',
+        userId: 'user-ann',
+        name: 'laptop script',
+        tokenHash: 'f'.repeat(64),
+        prefix: 'bc_pat_abcdef',
+        createTime: 5,
+        expireTime: null,
+        lastUsedTime: null,
+      };
+      await store.createPersonalAccessToken(token);
+      await store.createPersonalAccessToken({
+        ...token,
+        id: 'pat-2',
+        tokenHash: 'e'.repeat(64),
+        createTime: 6,
+        expireTime: 99,
+      });
+      await assert.rejects(store.createPersonalAccessToken({ ...token, id: 'pat-3' }), DuplicateKeyError);
+      assert.deepEqual(await store.getPersonalAccessTokenByHash('f'.repeat(64)), token);
+      assert.deepEqual(
+        (await store.listPersonalAccessTokens('user-ann')).map((row) => row.id),
+        ['pat-2', 'pat-1'],
+      );
+      await store.touchPersonalAccessToken('pat-1', 7.25);
+      assert.equal((await store.getPersonalAccessTokenByHash('f'.repeat(64)))?.lastUsedTime, 7.25);
+      assert.equal(await store.deletePersonalAccessToken('user-bo', 'pat-1'), false);
+      assert.equal(await store.deletePersonalAccessToken('user-ann', 'pat-1'), true);
+      assert.equal(await store.deleteUserPersonalAccessTokens('user-ann'), 1);
+      assert.deepEqual(await store.listPersonalAccessTokens('user-ann'), []);
+    }));
+
+  test(`${kind}: an invite is used once, even by 10 racing sign-ups`, () =>
+    withDatabase(kind, async ({ store }) => {
+      await store.createUser(newUser('ann'));
+      const invite = {
+        id: 'invite-1',
+        tokenHash: '9'.repeat(64),
+        email: null,
+        role: 'user' as const,
+        createdBy: 'user-ann',
+        createTime: 1,
+        expireTime: 500,
+        usedTime: null,
+        usedBy: null,
+      };
+      await store.createInvite(invite);
+      assert.deepEqual(await store.getInviteByHash('9'.repeat(64)), invite);
+      const claims = await Promise.all(
+        Array.from({ length: 10 }, () => store.markInviteUsed('invite-1', 'user-ann', 2)),
+      );
+      assert.equal(claims.filter(Boolean).length, 1);
+      assert.equal(await store.deleteUnusedInvite('invite-1'), false, 'a used invite stays as a record');
+      await store.createInvite({ ...invite, id: 'invite-2', tokenHash: '8'.repeat(64), createTime: 3 });
+      assert.deepEqual(
+        (await store.listInvites()).map((row) => row.id),
+        ['invite-2', 'invite-1'],
+      );
+      assert.equal(await store.deleteUnusedInvite('invite-2'), true);
+    }));
+
+  test(`${kind}: settings are replaced by putSetting; model access round-trips`, () =>
+    withDatabase(kind, async ({ store }) => {
+      await store.putSetting('signup_policy', 'open');
+      await store.putSetting('signup_policy', 'closed');
+      assert.equal(await store.getSetting('signup_policy'), 'closed');
+      await store.createUser(newUser('ann'));
+      assert.equal((await store.getUserById('user-ann'))?.modelAccess, null);
+      await store.updateUser('user-ann', { modelAccess: ['demo', 'llama3.1'] });
+      assert.deepEqual((await store.getUserById('user-ann'))?.modelAccess, ['demo', 'llama3.1']);
+      await store.updateUser('user-ann', { modelAccess: [] });
+      assert.deepEqual((await store.getUserById('user-ann'))?.modelAccess, []);
+      await store.updateUser('user-ann', { modelAccess: null });
+      assert.equal((await store.getUserById('user-ann'))?.modelAccess, null);
     }));
 
   test(`${kind}: putSettingIfAbsent — the first of 20 racing writers wins for everyone`, () =>

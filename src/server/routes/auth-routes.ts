@@ -1,43 +1,43 @@
-/** Sign-in for people: login → HttpOnly session cookie; `/api/auth/session` → the NextAuth-shaped session (§2). */
+/**
+ * Sign-in for people: login / sign-up / first-run set-up → HttpOnly session cookie; `/api/auth/session`
+ * → the NextAuth-shaped session (§2) with an access token bound to that session.
+ */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sessionView } from '../../auth/account-views.js';
 import type { AuthService } from '../../auth/auth-service.js';
+import { NotFoundError } from '../../domain-errors.js';
+import { signupSchema } from '../../protocol/account-requests.js';
 import { loginSchema, setupSchema } from '../../protocol/requests.js';
-import type { UserRecord } from '../../store/store.js';
+import type { SessionRecord, UserRecord } from '../../store/store.js';
 import { type RouteSpec, sessionCookie } from '../route-table.js';
 import { parseWith } from './conversation-routes.js';
 
 export interface AuthRouteDeps {
   auth: AuthService;
-  config: { sessionTtlHours: number };
 }
 
-function isHttps(request: FastifyRequest): boolean {
-  return request.protocol === 'https';
-}
-
-function setSessionCookie(request: FastifyRequest, reply: FastifyReply, token: string, maxAgeSeconds: number): void {
+function setSessionCookie(request: FastifyRequest, reply: FastifyReply, token: string, session: SessionRecord): void {
   reply.setCookie(sessionCookie, token, {
     httpOnly: true,
     sameSite: 'lax',
-    secure: isHttps(request),
+    secure: request.protocol === 'https',
     path: '/',
-    maxAge: Math.max(0, Math.floor(maxAgeSeconds)),
+    maxAge: Math.max(0, Math.floor(session.expireTime - session.createTime)),
   });
 }
 
 export function authRoutes(deps: AuthRouteDeps): RouteSpec[] {
   const { auth } = deps;
-  /** The NextAuth-shaped session with a fresh access token that expires with the session at the latest. */
-  const sessionResponse = async (user: UserRecord, expiresAt: number) => {
-    const token = await auth.issueAccessToken(user.id, expiresAt);
-    return sessionView(user, token.token, token.expiresAt);
+  /** The NextAuth-shaped session with a fresh access token bound to the session. */
+  const sessionResponse = async (user: UserRecord, session: SessionRecord) => {
+    const token = await auth.issueAccessToken(session);
+    return sessionView(user, token.token, session.expireTime);
   };
-  /** Checks the credentials, sets the session cookie and answers with the session. */
-  const signIn = async (request: FastifyRequest, reply: FastifyReply, email: string, password: string) => {
-    const login = await auth.login(email, password, request.headers['user-agent'] ?? null);
-    setSessionCookie(request, reply, login.sessionToken, deps.config.sessionTtlHours * 3600);
-    return sessionResponse(login.user, login.expiresAt);
+  /** Opens a session for `user`, sets its cookie and answers with the session. */
+  const signIn = async (request: FastifyRequest, reply: FastifyReply, user: UserRecord) => {
+    const opened = await auth.openSession(user, request.headers['user-agent'] ?? null);
+    setSessionCookie(request, reply, opened.sessionToken, opened.session);
+    return sessionResponse(user, opened.session);
   };
   return [
     {
@@ -47,9 +47,8 @@ export function authRoutes(deps: AuthRouteDeps): RouteSpec[] {
       mount: 'absolute',
       auth: 'none',
       handler: async (request) => {
-        const session = await auth.sessionUser(request.cookies[sessionCookie]);
-        if (!session) return {};
-        return sessionResponse(session.user, session.expiresAt);
+        const live = await auth.sessionUser(request.cookies[sessionCookie]);
+        return live ? sessionResponse(live.user, live.session) : {};
       },
     },
     {
@@ -59,7 +58,7 @@ export function authRoutes(deps: AuthRouteDeps): RouteSpec[] {
       auth: 'none',
       handler: async (request, reply) => {
         const body = parseWith(loginSchema, request.body);
-        return signIn(request, reply, body.email, body.password);
+        return signIn(request, reply, await auth.verifyCredentials(body.email, body.password));
       },
     },
     {
@@ -67,7 +66,7 @@ export function authRoutes(deps: AuthRouteDeps): RouteSpec[] {
       path: '/api/auth/setup',
       mount: 'absolute',
       auth: 'none',
-      handler: async () => ({ needs_setup: await auth.needsSetup() }),
+      handler: async () => ({ needs_setup: await auth.needsSetup(), signup_policy: await auth.signupPolicy() }),
     },
     {
       // First run only: creates the admin account and signs it in.
@@ -77,8 +76,40 @@ export function authRoutes(deps: AuthRouteDeps): RouteSpec[] {
       auth: 'none',
       handler: async (request, reply) => {
         const body = parseWith(setupSchema, request.body);
-        await auth.setupFirstAdmin({ email: body.email, password: body.password, name: body.name ?? undefined });
-        return signIn(request, reply, body.email, body.password);
+        const user = await auth.setupFirstAdmin({
+          email: body.email,
+          password: body.password,
+          name: body.name ?? undefined,
+        });
+        return signIn(request, reply, user);
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/auth/signup',
+      mount: 'absolute',
+      auth: 'none',
+      handler: async (request, reply) => {
+        const body = parseWith(signupSchema, request.body);
+        const user = await auth.signup({
+          email: body.email,
+          password: body.password,
+          name: body.name ?? undefined,
+          invite: body.invite ?? undefined,
+        });
+        return signIn(request, reply, user);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/auth/invites/:token',
+      mount: 'absolute',
+      auth: 'none',
+      handler: async (request) => {
+        const { token } = request.params as { token: string };
+        const invite = await auth.usableInvite(token);
+        if (!invite) throw new NotFoundError('This invite link is not valid: it was used, revoked or has expired');
+        return { email: invite.email, role: invite.role, expires_at: new Date(invite.expireTime * 1000).toISOString() };
       },
     },
     {

@@ -1,7 +1,8 @@
 /** The schema's migrations, in the order they run. Append only. */
 import { initialMigration } from './001-initial.js';
 import { promptLibraryMigration } from './002-prompt-library.js';
+import { accountsMigration } from './003-accounts.js';
 import type { Migration } from './migration.js';
 
 /** Every migration, oldest first. */
-export const migrations: readonly Migration[] = [initialMigration, promptLibraryMigration];
+export const migrations: readonly Migration[] = [initialMigration, promptLibraryMigration, accountsMigration];

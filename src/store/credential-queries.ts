@@ -1,0 +1,132 @@
+/** Queries on `personal_access_tokens` and `invites` (secrets stored only as SHA-256 hashes). */
+import type { Selectable } from 'kysely';
+import type { InvitesTable, PersonalAccessTokensTable } from './database-schema.js';
+import type { Executor } from './executor.js';
+import type { InviteRecord, PersonalAccessTokenRecord, Role } from './store.js';
+
+function toToken(row: Selectable<PersonalAccessTokensTable>): PersonalAccessTokenRecord {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    name: row.name,
+    tokenHash: row.token_hash,
+    prefix: row.prefix,
+    createTime: row.create_time,
+    expireTime: row.expire_time,
+    lastUsedTime: row.last_used_time,
+  };
+}
+
+function toInvite(row: Selectable<InvitesTable>): InviteRecord {
+  return {
+    id: row.id,
+    tokenHash: row.token_hash,
+    email: row.email,
+    role: row.role as Role,
+    createdBy: row.created_by,
+    createTime: row.create_time,
+    expireTime: row.expire_time,
+    usedTime: row.used_time,
+    usedBy: row.used_by,
+  };
+}
+
+export async function createPersonalAccessToken(db: Executor, token: PersonalAccessTokenRecord): Promise<void> {
+  await db
+    .insertInto('personal_access_tokens')
+    .values({
+      id: token.id,
+      user_id: token.userId,
+      name: token.name,
+      token_hash: token.tokenHash,
+      prefix: token.prefix,
+      create_time: token.createTime,
+      expire_time: token.expireTime,
+      last_used_time: token.lastUsedTime,
+    })
+    .execute();
+}
+
+export async function getPersonalAccessTokenByHash(
+  db: Executor,
+  tokenHash: string,
+): Promise<PersonalAccessTokenRecord | undefined> {
+  const row = await db
+    .selectFrom('personal_access_tokens')
+    .selectAll()
+    .where('token_hash', '=', tokenHash)
+    .executeTakeFirst();
+  return row && toToken(row);
+}
+
+export async function listPersonalAccessTokens(db: Executor, userId: string): Promise<PersonalAccessTokenRecord[]> {
+  const rows = await db
+    .selectFrom('personal_access_tokens')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .orderBy('create_time', 'desc')
+    .orderBy('id')
+    .execute();
+  return rows.map(toToken);
+}
+
+export async function touchPersonalAccessToken(db: Executor, id: string, lastUsedTime: number): Promise<void> {
+  await db.updateTable('personal_access_tokens').set({ last_used_time: lastUsedTime }).where('id', '=', id).execute();
+}
+
+export async function deletePersonalAccessToken(db: Executor, userId: string, id: string): Promise<boolean> {
+  const result = await db
+    .deleteFrom('personal_access_tokens')
+    .where('user_id', '=', userId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
+export async function deleteUserPersonalAccessTokens(db: Executor, userId: string): Promise<number> {
+  const result = await db.deleteFrom('personal_access_tokens').where('user_id', '=', userId).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+export async function createInvite(db: Executor, invite: InviteRecord): Promise<void> {
+  await db
+    .insertInto('invites')
+    .values({
+      id: invite.id,
+      token_hash: invite.tokenHash,
+      email: invite.email,
+      role: invite.role,
+      created_by: invite.createdBy,
+      create_time: invite.createTime,
+      expire_time: invite.expireTime,
+      used_time: invite.usedTime,
+      used_by: invite.usedBy,
+    })
+    .execute();
+}
+
+export async function getInviteByHash(db: Executor, tokenHash: string): Promise<InviteRecord | undefined> {
+  const row = await db.selectFrom('invites').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+  return row && toInvite(row);
+}
+
+export async function listInvites(db: Executor): Promise<InviteRecord[]> {
+  const rows = await db.selectFrom('invites').selectAll().orderBy('create_time', 'desc').orderBy('id').execute();
+  return rows.map(toInvite);
+}
+
+/** The conditional update is the claim: of two racing sign-ups, one sees `false`. */
+export async function markInviteUsed(db: Executor, id: string, userId: string, usedTime: number): Promise<boolean> {
+  const result = await db
+    .updateTable('invites')
+    .set({ used_time: usedTime, used_by: userId })
+    .where('id', '=', id)
+    .where('used_time', 'is', null)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+export async function deleteUnusedInvite(db: Executor, id: string): Promise<boolean> {
+  const result = await db.deleteFrom('invites').where('id', '=', id).where('used_time', 'is', null).executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
