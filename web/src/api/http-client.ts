@@ -1,7 +1,7 @@
 /**
  * The one place the web app talks HTTP: same-origin fetch with the session's access token as
  * `Authorization: Bearer` (like ChatGPT's web app), JSON bodies, errors as ApiError/NetworkError.
- * A 401 asks the session for a fresh token once and retries; if that fails the app signs out.
+ * A 401 asks the session for a fresh token once and retries; if there is none the app signs out.
  */
 import { ApiError, apiErrorFrom, isAbortError, NetworkError } from './api-error.js';
 
@@ -60,13 +60,21 @@ async function send(path: string, options: RequestOptions): Promise<Response> {
   }
 }
 
-/** Sends a request; returns the response when it is 2xx, throws ApiError otherwise. */
+/**
+ * Sends a request; returns the response when it is 2xx, throws ApiError otherwise. Only a 401 whose
+ * session could not be refreshed signs the app out: a 401 that survives a fresh token is about the
+ * request itself (e.g. a wrong current password), and is shown like any other error.
+ */
 export async function request(path: string, options: RequestOptions = {}): Promise<Response> {
   let response = await send(path, options);
-  if (response.status === 401 && (await hooks.refresh())) response = await send(path, options);
+  let sessionEnded = false;
+  if (response.status === 401) {
+    if (await hooks.refresh()) response = await send(path, options);
+    else sessionEnded = true;
+  }
   if (response.ok) return response;
   const error = apiErrorFrom(response.status, await readJson(response));
-  if (response.status === 401) hooks.signedOut();
+  if (sessionEnded) hooks.signedOut();
   throw error;
 }
 

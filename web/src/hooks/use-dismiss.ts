@@ -10,6 +10,8 @@ export function useDismiss(open: boolean, refs: RefObject<HTMLElement | null>[],
     };
     const onKey = (event: KeyboardEvent) => {
       if (event.key !== 'Escape') return;
+      // Not the browser's own Escape either: inside a modal <dialog> it would close the dialog too.
+      event.preventDefault();
       event.stopPropagation();
       close();
     };

@@ -1,7 +1,8 @@
 /**
  * A dropdown menu (WAI-ARIA menu button): the trigger toggles a popover of `menuitem`s placed next
  * to it (in a portal, so scroll containers never clip it). Arrow keys move, Enter/Space choose,
- * Escape closes and gives focus back to the trigger.
+ * Escape closes and gives focus back to the trigger. Inside a modal <dialog> the popover is placed
+ * in the dialog, since nothing outside the browser's top layer can be drawn above it.
  */
 import {
   type KeyboardEvent,
@@ -197,7 +198,7 @@ export function Menu({ trigger, items, placement = 'bottom-start', header, class
               />
             ))}
           </div>,
-          document.body,
+          triggerRef.current?.closest('dialog') ?? document.body,
         )}
     </>
   );
