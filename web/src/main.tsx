@@ -16,6 +16,8 @@ import './styles/menus.css';
 import './styles/dialogs.css';
 import './styles/forms.css';
 import './styles/auth.css';
+import './styles/tabs.css';
+import './styles/accounts.css';
 
 applyTheme();
 void sessionStore.start();

@@ -1,6 +1,6 @@
 /**
  * The signed-in app: sidebar, header, and either a new chat or an open conversation (by route),
- * with the settings and archived-chats dialogs and the keyboard shortcuts.
+ * with the settings, archived-chats and administration dialogs and the keyboard shortcuts.
  */
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { serverAnalyticsEnabled } from '../api/backend-api.js';
@@ -56,6 +56,7 @@ export function ChatPage() {
         onClose={() => sidebar.setOpen(false)}
         onSettings={() => setDialog('settings')}
         onArchived={() => setDialog('archived')}
+        onAdmin={() => setDialog('admin')}
         onSignOut={() => void sessionStore.signOut()}
       />
       {sidebar.mobile && sidebar.open && (

@@ -55,7 +55,7 @@ export function InvitePage({ token }: { token: string }) {
     case 'unusable':
       return (
         <AuthLayout
-          title="This invite link can’t be used"
+          title="Invite no longer valid"
           subtitle="It has already been used, has expired, or was revoked. Ask your administrator for a new one."
         >
           <GoToSignIn />

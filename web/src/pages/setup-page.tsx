@@ -1,8 +1,9 @@
 /** First run: no account exists yet, so the first one — the administrator — is created here. */
 import { useState } from 'react';
+import { Field } from '../components/ui/field.js';
 import { minPasswordLength, passwordRuleText } from '../lib/password-rules.js';
 import { sessionStore } from '../state/session-store.js';
-import { AuthLayout, Field, submitting } from './auth-layout.js';
+import { AuthLayout, submitting } from './auth-layout.js';
 
 export function SetupPage() {
   const [name, setName] = useState('');

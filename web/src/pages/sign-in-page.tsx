@@ -4,8 +4,9 @@
  */
 import { useState } from 'react';
 import type { SignupPolicy } from '../api/auth-api.js';
+import { Field } from '../components/ui/field.js';
 import { sessionStore } from '../state/session-store.js';
-import { AuthLayout, Field, submitting } from './auth-layout.js';
+import { AuthLayout, submitting } from './auth-layout.js';
 
 const policyHints: Record<Exclude<SignupPolicy, 'open'>, string> = {
   invite: 'New here? Ask an administrator of this server for an invite link.',

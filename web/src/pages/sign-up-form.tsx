@@ -3,9 +3,10 @@
  * (fixed when the invite names one), and a password with its rules shown before anyone types.
  */
 import { useState } from 'react';
+import { Field } from '../components/ui/field.js';
 import { passwordProblem, passwordRuleText } from '../lib/password-rules.js';
 import { sessionStore } from '../state/session-store.js';
-import { Field, submitting } from './auth-layout.js';
+import { submitting } from './auth-layout.js';
 
 interface SignUpFormProps {
   /** The invite link's token, and the email it is for (null: anyone with the link). */
@@ -19,6 +20,11 @@ export function SignUpForm({ invite }: SignUpFormProps) {
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  /** An edit makes the last error stale. */
+  const editing = (set: (value: string) => void) => (value: string) => {
+    set(value);
+    setError(null);
+  };
   const submit = () => {
     const problem = passwordProblem(password, email);
     if (problem) {
@@ -36,13 +42,21 @@ export function SignUpForm({ invite }: SignUpFormProps) {
         submit();
       }}
     >
-      <Field label="Name" type="text" autoComplete="name" value={name} onChange={setName} required={false} autoFocus />
+      <Field
+        label="Name"
+        type="text"
+        autoComplete="name"
+        value={name}
+        onChange={editing(setName)}
+        required={false}
+        autoFocus
+      />
       <Field
         label="Email"
         type="email"
         autoComplete="username"
         value={email}
-        onChange={setEmail}
+        onChange={editing(setEmail)}
         readOnly={fixedEmail !== null}
         hint={fixedEmail !== null ? 'This invite is for this address.' : undefined}
       />
@@ -51,7 +65,7 @@ export function SignUpForm({ invite }: SignUpFormProps) {
         type="password"
         autoComplete="new-password"
         value={password}
-        onChange={setPassword}
+        onChange={editing(setPassword)}
         hint={passwordRuleText}
       />
       {error && (

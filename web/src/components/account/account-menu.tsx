@@ -1,17 +1,32 @@
-/** The account button at the bottom of the sidebar: name, then a menu with Settings and Sign out. */
+/**
+ * The account button at the bottom of the sidebar: name, then a menu with Archived chats, Settings,
+ * Administration (admins only) and Sign out.
+ */
 import type { SessionUser } from '../../api/auth-api.js';
 import { Avatar } from '../ui/avatar.js';
-import { ArchiveIcon, SettingsIcon, SignOutIcon } from '../ui/icons.js';
-import { Menu } from '../ui/menu.js';
+import { ArchiveIcon, SettingsIcon, SignOutIcon, UsersIcon } from '../ui/icons.js';
+import { Menu, type MenuItem } from '../ui/menu.js';
 
 interface AccountMenuProps {
   user: SessionUser;
   onSettings: () => void;
   onArchived: () => void;
+  onAdmin: () => void;
   onSignOut: () => void;
 }
 
-export function AccountMenu({ user, onSettings, onArchived, onSignOut }: AccountMenuProps) {
+/** Admins carry the "admin" group in their session (the server's `backchat_admin` feature). */
+export function isAdmin(user: SessionUser): boolean {
+  return user.groups.includes('admin');
+}
+
+export function AccountMenu({ user, onSettings, onArchived, onAdmin, onSignOut }: AccountMenuProps) {
+  const items: MenuItem[] = [
+    { label: 'Archived chats', icon: <ArchiveIcon size={18} />, onSelect: onArchived },
+    { label: 'Settings', icon: <SettingsIcon size={18} />, onSelect: onSettings },
+    ...(isAdmin(user) ? [{ label: 'Administration', icon: <UsersIcon size={18} />, onSelect: onAdmin }] : []),
+    { label: 'Sign out', icon: <SignOutIcon size={18} />, onSelect: onSignOut },
+  ];
   return (
     <Menu
       placement="top-start"
@@ -28,11 +43,7 @@ export function AccountMenu({ user, onSettings, onArchived, onSignOut }: Account
           <span className="account-name">{user.name || user.email}</span>
         </button>
       )}
-      items={[
-        { label: 'Archived chats', icon: <ArchiveIcon size={18} />, onSelect: onArchived },
-        { label: 'Settings', icon: <SettingsIcon size={18} />, onSelect: onSettings },
-        { label: 'Sign out', icon: <SignOutIcon size={18} />, onSelect: onSignOut },
-      ]}
+      items={items}
     />
   );
 }

@@ -1,10 +1,12 @@
-/** The dialogs of the chat page: Settings (with the bulk actions) and Archived chats. */
+/** The dialogs of the chat page: Settings (with the bulk actions), Archived chats and Administration. */
 import { archiveAllConversations, hideAllConversations } from '../../api/backend-api.js';
 import { useServices } from '../../state/app-services.js';
+import { isAdmin } from '../account/account-menu.js';
+import { AdminDialog } from '../admin/admin-dialog.js';
 import { ArchivedDialog } from './archived-dialog.js';
 import { SettingsDialog } from './settings-dialog.js';
 
-export type OpenDialog = 'settings' | 'archived' | null;
+export type OpenDialog = 'settings' | 'archived' | 'admin' | null;
 
 interface ChatDialogsProps {
   open: OpenDialog;
@@ -42,6 +44,7 @@ export function ChatDialogs({ open, setOpen, onNewChat, onOpenConversation }: Ch
         }}
         onUnarchived={(item) => services.list.prepend({ ...item, animateTitle: false })}
       />
+      {isAdmin(services.user) && <AdminDialog open={open === 'admin'} onClose={() => setOpen(null)} />}
     </>
   );
 }

@@ -17,6 +17,7 @@ interface SidebarProps {
   onClose: () => void;
   onSettings: () => void;
   onArchived: () => void;
+  onAdmin: () => void;
   onSignOut: () => void;
 }
 
@@ -50,6 +51,7 @@ export function Sidebar(props: SidebarProps) {
           user={user}
           onSettings={props.onSettings}
           onArchived={props.onArchived}
+          onAdmin={props.onAdmin}
           onSignOut={props.onSignOut}
         />
       </div>
