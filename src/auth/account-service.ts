@@ -4,7 +4,7 @@
  */
 import type { Clock } from '../clock.js';
 import { epochSeconds } from '../clock.js';
-import { InvalidRequestError, NotFoundError, UnauthorizedError } from '../domain-errors.js';
+import { InvalidRequestError, NotFoundError } from '../domain-errors.js';
 import type { Ids } from '../ids.js';
 import type { PersonalAccessTokenRecord, SessionRecord, Store } from '../store/store.js';
 import type { Identity } from './identity.js';
@@ -53,7 +53,8 @@ export class AccountService {
   async changePassword(identity: Identity, currentPassword: string, newPassword: string): Promise<void> {
     const { user } = identity;
     if (!(await verifyPassword(user.passwordHash, currentPassword))) {
-      throw new UnauthorizedError('credentials', 'The current password is wrong');
+      // Not a 401: the caller is signed in; only the confirmation failed (a 401 would sign the web app out).
+      throw new InvalidRequestError('The current password is wrong');
     }
     checkNewPassword(newPassword, user.email);
     if (newPassword === currentPassword)

@@ -54,6 +54,15 @@ const touchIntervalSeconds = 60;
 
 const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
+function sessionIdentity(user: UserRecord, via: 'cookie' | 'access_token', session: SessionRecord): Identity {
+  return {
+    user,
+    via,
+    sessionId: session.id,
+    credential: { kind: 'session', id: session.id, lastUsedTime: session.lastUsedTime },
+  };
+}
+
 export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
 }
@@ -189,7 +198,7 @@ export class AuthService {
     const bearer = token ? await this.bearerIdentity(token) : undefined;
     if (bearer && 'user' in bearer) return bearer;
     const cookie = await this.sessionUser(credentials.sessionToken);
-    if (cookie) return { user: cookie.user, via: 'cookie', sessionId: cookie.session.id };
+    if (cookie) return sessionIdentity(cookie.user, 'cookie', cookie.session);
     if (bearer) throw new UnauthorizedError(bearer.failure);
     throw new UnauthorizedError(credentials.sessionToken ? 'invalid' : 'missing');
   }
@@ -200,7 +209,7 @@ export class AuthService {
     if (!result.ok) return { failure: result.failure };
     const session = await this.deps.store.getSessionById(result.claims.sessionId);
     const live = session && (await this.liveSession(session, result.claims.userId));
-    return live ? { user: live.user, via: 'access_token', sessionId: live.session.id } : { failure: 'invalid' };
+    return live ? sessionIdentity(live.user, 'access_token', live.session) : { failure: 'invalid' };
   }
 
   private async personalTokenIdentity(token: string): Promise<Identity | { failure: 'invalid' | 'expired' }> {
@@ -211,22 +220,32 @@ export class AuthService {
     if (record.expireTime !== null && record.expireTime <= now) return { failure: 'expired' };
     const user = await this.deps.store.getUserById(record.userId);
     if (!user || user.disabled) return { failure: 'invalid' };
-    if (record.lastUsedTime === null || record.lastUsedTime < now - touchIntervalSeconds) {
-      await this.deps.store.touchPersonalAccessToken(record.id, now);
-    }
-    return { user, via: 'personal_token', sessionId: null };
+    return {
+      user,
+      via: 'personal_token',
+      sessionId: null,
+      credential: { kind: 'personal_token', id: record.id, lastUsedTime: record.lastUsedTime },
+    };
   }
 
-  /** The session if it is unexpired, belongs to `userId` and its user is active; marks it used. */
+  /** The session if it is unexpired, belongs to `userId` and its user is active. */
   private async liveSession(session: SessionRecord, userId: string) {
-    const now = this.now();
-    if (session.userId !== userId || session.expireTime <= now) return undefined;
+    if (session.userId !== userId || session.expireTime <= this.now()) return undefined;
     const user = await this.deps.store.getUserById(session.userId);
-    if (!user || user.disabled) return undefined;
-    if (session.lastUsedTime === null || session.lastUsedTime < now - touchIntervalSeconds) {
-      await this.deps.store.touchSession(session.id, now);
-    }
-    return { user, session };
+    return user && !user.disabled ? { user, session } : undefined;
+  }
+
+  /**
+   * Records that the identity's credential was used (for "last active" in the sessions and token
+   * lists), at most once a minute. Called once a request has passed every check, so a refused request
+   * writes nothing.
+   */
+  async markUsed(identity: Identity): Promise<void> {
+    const now = this.now();
+    const { credential } = identity;
+    if (credential.lastUsedTime !== null && credential.lastUsedTime >= now - touchIntervalSeconds) return;
+    if (credential.kind === 'session') await this.deps.store.touchSession(credential.id, now);
+    else await this.deps.store.touchPersonalAccessToken(credential.id, now);
   }
 
   /** A signed access token bound to `session`, valid until `expiresAt` (default: now + the TTL), never past the session. */

@@ -12,4 +12,6 @@ export interface Identity {
   via: CredentialKind;
   /** The session behind a cookie or an access token; null for a personal access token. */
   sessionId: string | null;
+  /** The credential's row (session or personal token) and when it was last marked used. */
+  credential: { kind: 'session' | 'personal_token'; id: string; lastUsedTime: number | null };
 }

@@ -6,6 +6,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sessionView } from '../../auth/account-views.js';
 import type { AuthService } from '../../auth/auth-service.js';
 import { NotFoundError } from '../../domain-errors.js';
+import type { Limits } from '../../limits/limits-service.js';
 import { signupSchema } from '../../protocol/account-requests.js';
 import { loginSchema, setupSchema } from '../../protocol/requests.js';
 import type { SessionRecord, UserRecord } from '../../store/store.js';
@@ -14,6 +15,7 @@ import { parseWith } from './conversation-routes.js';
 
 export interface AuthRouteDeps {
   auth: AuthService;
+  limits: Pick<Limits, 'login'>;
 }
 
 function setSessionCookie(request: FastifyRequest, reply: FastifyReply, token: string, session: SessionRecord): void {
@@ -58,7 +60,10 @@ export function authRoutes(deps: AuthRouteDeps): RouteSpec[] {
       auth: 'none',
       handler: async (request, reply) => {
         const body = parseWith(loginSchema, request.body);
-        return signIn(request, reply, await auth.verifyCredentials(body.email, body.password));
+        await deps.limits.login.check(body.email, request.ip);
+        const user = await auth.verifyCredentials(body.email, body.password);
+        await deps.limits.login.recordSuccess(body.email);
+        return signIn(request, reply, user);
       },
     },
     {
@@ -91,6 +96,8 @@ export function authRoutes(deps: AuthRouteDeps): RouteSpec[] {
       auth: 'none',
       handler: async (request, reply) => {
         const body = parseWith(signupSchema, request.body);
+        // Sign-ups count as sign-in attempts: the same per-network limit keeps scripts from mass-creating accounts.
+        await deps.limits.login.check(body.email, request.ip);
         const user = await auth.signup({
           email: body.email,
           password: body.password,
