@@ -18,6 +18,11 @@ export function ChangePasswordForm({ email, onChanged }: ChangePasswordFormProps
   const [confirmation, setConfirmation] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
   const action = useAction();
+  /** An edit makes the last problem stale. */
+  const editing = (set: (value: string) => void) => (value: string) => {
+    set(value);
+    setProblem(null);
+  };
   const submit = async () => {
     const found = newPasswordProblem(next, confirmation, email);
     setProblem(found);
@@ -49,7 +54,7 @@ export function ChangePasswordForm({ email, onChanged }: ChangePasswordFormProps
         type="password"
         autoComplete="current-password"
         value={current}
-        onChange={setCurrent}
+        onChange={editing(setCurrent)}
       />
       <Field
         compact
@@ -57,7 +62,7 @@ export function ChangePasswordForm({ email, onChanged }: ChangePasswordFormProps
         type="password"
         autoComplete="new-password"
         value={next}
-        onChange={setNext}
+        onChange={editing(setNext)}
         hint={passwordRuleText}
       />
       <Field
@@ -66,7 +71,7 @@ export function ChangePasswordForm({ email, onChanged }: ChangePasswordFormProps
         type="password"
         autoComplete="new-password"
         value={confirmation}
-        onChange={setConfirmation}
+        onChange={editing(setConfirmation)}
       />
       <FormMessages error={problem ?? action.error} notice={action.notice} />
       <div className="form-actions">

@@ -1,10 +1,15 @@
-/** The dialogs of the chat page: Settings (with the bulk actions), Archived chats and Administration. */
+/**
+ * The dialogs of the chat page: Settings (with the bulk actions), Archived chats and Administration
+ * (admins only; its code is loaded when it is first opened).
+ */
+import { lazy, Suspense } from 'react';
 import { archiveAllConversations, hideAllConversations } from '../../api/backend-api.js';
 import { useServices } from '../../state/app-services.js';
 import { isAdmin } from '../account/account-menu.js';
-import { AdminDialog } from '../admin/admin-dialog.js';
 import { ArchivedDialog } from './archived-dialog.js';
 import { SettingsDialog } from './settings-dialog.js';
+
+const AdminDialog = lazy(() => import('../admin/admin-dialog.js').then((module) => ({ default: module.AdminDialog })));
 
 export type OpenDialog = 'settings' | 'archived' | 'admin' | null;
 
@@ -44,7 +49,11 @@ export function ChatDialogs({ open, setOpen, onNewChat, onOpenConversation }: Ch
         }}
         onUnarchived={(item) => services.list.prepend({ ...item, animateTitle: false })}
       />
-      {isAdmin(services.user) && <AdminDialog open={open === 'admin'} onClose={() => setOpen(null)} />}
+      {isAdmin(services.user) && open === 'admin' && (
+        <Suspense fallback={null}>
+          <AdminDialog open onClose={() => setOpen(null)} />
+        </Suspense>
+      )}
     </>
   );
 }

@@ -1,14 +1,21 @@
 /**
  * Settings, in tabs: General (theme, analytics, chat history), Security (password, signed-in
  * devices) and API tokens. Upright tabs beside the content on desktop, a row above it on phones.
+ * Security and API tokens are loaded when first opened, so the chat's first load stays small.
  */
+import { lazy } from 'react';
 import { useIsMobile } from '../../hooks/use-media-query.js';
 import { Dialog } from '../ui/dialog.js';
 import { KeyIcon, SettingsIcon, ShieldIcon } from '../ui/icons.js';
 import { type TabItem, Tabs } from '../ui/tabs.js';
-import { ApiTokensSection } from './api-tokens-section.js';
 import { GeneralSection, type GeneralSectionProps } from './general-section.js';
-import { SecuritySection } from './security-section.js';
+
+const SecuritySection = lazy(() =>
+  import('./security-section.js').then((module) => ({ default: module.SecuritySection })),
+);
+const ApiTokensSection = lazy(() =>
+  import('./api-tokens-section.js').then((module) => ({ default: module.ApiTokensSection })),
+);
 
 interface SettingsDialogProps extends GeneralSectionProps {
   open: boolean;

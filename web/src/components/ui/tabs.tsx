@@ -1,9 +1,10 @@
 /**
  * Tabs (WAI-ARIA tabs with automatic activation): a `tablist` of `tab`s and the selected `tabpanel`.
  * Arrow keys (both axes, so the list works upright on desktop and across on phones), Home and End
- * move between tabs; only the selected tab is in the Tab order.
+ * move between tabs; only the selected tab is in the Tab order. A panel may be lazy (a spinner shows
+ * while its code loads).
  */
-import { type KeyboardEvent, type ReactNode, useId, useRef, useState } from 'react';
+import { type KeyboardEvent, type ReactNode, Suspense, useId, useRef, useState } from 'react';
 
 export interface TabItem {
   id: string;
@@ -84,7 +85,9 @@ export function Tabs({ tabs, label, orientation, className }: TabsProps) {
           // biome-ignore lint/a11y/noNoninteractiveTabindex: the WAI-ARIA tabs pattern makes the panel reachable by Tab
           tabIndex={0}
         >
-          {selected.render()}
+          <Suspense fallback={<span className="spinner tab-loading" role="status" aria-label="Loading" />}>
+            {selected.render()}
+          </Suspense>
         </div>
       )}
     </div>
