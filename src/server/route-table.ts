@@ -80,6 +80,7 @@ export function registerRoutes(app: FastifyInstance, routes: readonly RouteSpec[
       const identity = await auth.authenticate(credentialsOf(request));
       if (identity.via === 'cookie' && isStateChanging(request)) checkSameOrigin(request, true);
       checkAccess(level, identity);
+      await auth.markUsed(identity);
       identities.set(request, identity);
     };
   const publicGate = async (request: FastifyRequest): Promise<void> => {

@@ -96,8 +96,8 @@ export function authRoutes(deps: AuthRouteDeps): RouteSpec[] {
       auth: 'none',
       handler: async (request, reply) => {
         const body = parseWith(signupSchema, request.body);
-        // Sign-ups count as sign-in attempts: the same per-network limit keeps scripts from mass-creating accounts.
-        await deps.limits.login.check(body.email, request.ip);
+        // Sign-ups share the sign-in budget of the client network: scripts cannot mass-create accounts.
+        await deps.limits.login.checkNetwork(request.ip);
         const user = await auth.signup({
           email: body.email,
           password: body.password,
