@@ -164,6 +164,41 @@ browserSuite('administration', (ui) => {
     await erin.page.getByRole('menuitem', { name: 'Administration' }).waitFor();
   });
 
+  test('keyboard only: the account menu, the tabs, a user’s menu; Escape closes one layer at a time', async () => {
+    const server = await ui.server();
+    const { page } = await ui.page(server);
+    await signIn(page, server.alice);
+    const focused = () =>
+      page.evaluate(
+        () => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent?.trim(),
+      );
+    await page.getByRole('button', { name: 'Account' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('menu').waitFor();
+    await page.keyboard.press('End');
+    await page.keyboard.press('ArrowUp');
+    assert.equal(await focused(), 'Administration');
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'Administration' });
+    await dialog.getByRole('table', { name: 'Users' }).getByText(server.bob.email).waitFor();
+    await page.getByRole('tab', { name: 'Users' }).focus();
+    await page.keyboard.press('ArrowDown');
+    await dialog.getByRole('tab', { name: 'Invites', selected: true }).waitFor();
+    assert.equal(await focused(), 'Invites');
+    await page.keyboard.press('ArrowUp');
+    await dialog.getByRole('tab', { name: 'Users', selected: true }).waitFor();
+    await dialog.getByRole('button', { name: `Actions for ${server.bob.email}` }).focus();
+    await page.keyboard.press('ArrowDown');
+    await page.getByRole('menu').waitFor();
+    assert.equal(await focused(), 'Make admin');
+    await page.keyboard.press('Escape');
+    await page.getByRole('menu').waitFor({ state: 'detached' });
+    assert.equal(await dialog.isVisible(), true, 'Escape in the menu leaves the dialog open');
+    assert.equal(await focused(), `Actions for ${server.bob.email}`);
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+  });
+
   test('on a phone, Administration and Settings fill the screen with tabs across the top', async () => {
     const server = await ui.server();
     const { page } = await ui.page(server, { viewport: { width: 390, height: 844 } });
