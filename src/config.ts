@@ -6,8 +6,10 @@
  * The config file is `$BACKCHAT_CONFIG`, else `<dataDir>/backchat.config.json` if it exists.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { type LimitsConfig, limitsFileSchema, resolveLimits } from './limits/limits-config.js';
 
 const modelSchema = z.object({
   /** Name sent upstream. */
@@ -58,8 +60,18 @@ const fileSchema = z
     sessionTtlHours: z.number().positive().optional(),
     /** Probe Ollama on 127.0.0.1:11434 when no provider is configured. */
     detectOllama: z.boolean().optional(),
+    /** Abuse limits (docs/limits.md); every key optional. */
+    limits: limitsFileSchema.optional(),
+    /** Which proxies' X-Forwarded-For to believe: true (any) or their addresses / CIDR ranges. */
+    trustProxy: z.union([z.boolean(), z.array(z.string().min(1))]).optional(),
   })
   .strict();
+
+/**
+ * Fastify's `trustProxy`: false (default), true, or proxy addresses / CIDR ranges. (Fastify 5 ignores a
+ * hop count — it cannot check the immediate peer — so none is offered.)
+ */
+export type TrustProxy = boolean | string[];
 
 export interface Config {
   host: string;
@@ -78,6 +90,9 @@ export interface Config {
   sessionTtlHours: number;
   /** Where the built web UI lives (served at `/`), if built. */
   webRoot: string;
+  limits: LimitsConfig;
+  /** Behind a reverse proxy: whose X-Forwarded-For decides `request.ip` (per-IP limits). */
+  trustProxy: TrustProxy;
 }
 
 export class ConfigError extends Error {
@@ -112,6 +127,38 @@ function parseBool(value: string | undefined, source: string): boolean | undefin
   if (/^(1|true|yes|on)$/i.test(value)) return true;
   if (/^(0|false|no|off)$/i.test(value)) return false;
   throw new ConfigError(`${source} must be true or false, got "${value}"`);
+}
+
+/** proxy-addr's names for address ranges, usable in a trustProxy list. */
+const proxyRangeNames = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function checkProxyList(entries: string[], source: string): string[] {
+  for (const entry of entries) {
+    const [address = '', prefix, extra] = entry.split('/');
+    const validPrefix = prefix === undefined || (/^\d{1,3}$/.test(prefix) && extra === undefined);
+    if (!proxyRangeNames.has(entry) && !(isIP(address) && validPrefix)) {
+      throw new ConfigError(
+        `${source}: "${entry}" is not an IP address, a CIDR range or loopback/linklocal/uniquelocal`,
+      );
+    }
+  }
+  return entries;
+}
+
+/** `true`/`false` or a comma list of proxy addresses / CIDR ranges. */
+function parseTrustProxy(value: string | undefined): TrustProxy | undefined {
+  const text = value?.trim() ?? '';
+  if (text === '') return undefined;
+  if (/^(1|true|yes|on|0|false|no|off)$/i.test(text)) return parseBool(text, 'BACKCHAT_TRUST_PROXY');
+  const entries = text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  return checkProxyList(entries, 'BACKCHAT_TRUST_PROXY');
+}
+
+function fileTrustProxy(value: TrustProxy | undefined): TrustProxy | undefined {
+  return Array.isArray(value) ? checkProxyList(value, 'config file trustProxy') : value;
 }
 
 function readConfigFile(path: string): z.infer<typeof fileSchema> {
@@ -187,5 +234,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     sessionTtlHours:
       parsePositive(env.BACKCHAT_SESSION_TTL_HOURS, 'BACKCHAT_SESSION_TTL_HOURS') ?? file.sessionTtlHours ?? 24 * 30,
     webRoot: resolve(env.BACKCHAT_WEB_ROOT ?? new URL('../../web-dist', import.meta.url).pathname),
+    limits: resolveLimits(file.limits),
+    trustProxy: parseTrustProxy(env.BACKCHAT_TRUST_PROXY) ?? fileTrustProxy(file.trustProxy) ?? false,
   };
 }

@@ -68,3 +68,22 @@ export class UpstreamError extends DomainError {
   readonly status = 502;
   readonly code = 'upstream_error';
 }
+
+/**
+ * A limit was reached (message cap, concurrent answers, sign-in attempts, request rate). The reply is
+ * a 429 with `Retry-After: retryAfterSeconds`; a `model_cap_exceeded` body also carries `clears_in`.
+ */
+export class TooManyRequestsError extends DomainError {
+  override name = 'TooManyRequestsError';
+  readonly status = 429;
+  /** Whole seconds until a retry can succeed, at least 1. */
+  readonly retryAfterSeconds: number;
+  constructor(
+    message: string,
+    retryAfterSeconds: number,
+    readonly code = 'rate_limited',
+  ) {
+    super(message);
+    this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds));
+  }
+}

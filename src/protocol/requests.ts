@@ -40,9 +40,25 @@ const roleSchema = z.enum(['user', 'system', 'assistant', 'tool']);
 const maxParts = 64;
 const maxTextChars = 400_000;
 
+/**
+ * A free-form object whose JSON is at most `maxBytes` UTF-8 bytes (the body cap alone would let one
+ * field take the whole MiB).
+ */
+function boundedObject<T extends z.ZodType<Record<string, unknown>>>(schema: T, maxBytes: number) {
+  return schema.refine(
+    (value) => Buffer.byteLength(JSON.stringify(value)) <= maxBytes,
+    `must be at most ${maxBytes / 1024} KB as JSON`,
+  );
+}
+
 const contentSchema = z.looseObject({
   content_type: z.literal('text', { error: 'only "text" content is supported' }),
-  parts: z.array(z.string().max(maxTextChars), { error: 'must be an array of strings' }).min(1).max(maxParts),
+  parts: z
+    .array(z.string().max(maxTextChars, `each part must be at most ${maxTextChars} characters`), {
+      error: (issue) => (issue.code === 'invalid_type' ? 'must be an array of strings' : undefined),
+    })
+    .min(1, 'needs at least one part')
+    .max(maxParts, `at most ${maxParts} parts`),
 });
 
 const clientMessageSchema = z
@@ -52,7 +68,7 @@ const clientMessageSchema = z
     /** npm-chatgpt and browser-client send the role here, with no `author` (§3.2). */
     role: roleSchema.optional(),
     content: contentSchema,
-    metadata: z.record(z.string(), z.unknown()).nullish(),
+    metadata: boundedObject(z.record(z.string(), z.unknown()), 16 * 1024).nullish(),
   })
   .refine((message) => message.author !== undefined || message.role !== undefined, {
     message: 'needs author.role (or role)',
@@ -76,8 +92,8 @@ export const conversationRequestSchema = z
     suggestions: z.array(z.string().max(4000)).max(16).optional().nullable(),
     history_and_training_disabled: z.boolean().optional().nullable(),
     arkose_token: z.string().max(20_000).optional().nullable(),
-    conversation_mode: z
-      .looseObject({ kind: z.string().max(100) })
+    /** Stored with the conversation as sent. */
+    conversation_mode: boundedObject(z.looseObject({ kind: z.string().max(100) }), 4 * 1024)
       .optional()
       .nullable(),
     force_paragen: z.boolean().optional().nullable(),
@@ -129,6 +145,11 @@ export const conversationListQuerySchema = z.looseObject({
 export const promptLibraryQuerySchema = z.looseObject({
   limit: z.coerce.number().int().min(1).max(100).default(4),
   offset: z.coerce.number().int().min(-1_000_000).max(1_000_000).default(0),
+});
+
+/** `?model=` of `conversation_limit`: any client slug (resolved like a turn's `model`). */
+export const conversationLimitQuerySchema = z.looseObject({
+  model: z.string().min(1).max(200, 'must be at most 200 characters').optional(),
 });
 
 export const genTitleSchema = z.looseObject({

@@ -14,6 +14,7 @@ import type { PromptLibrary } from '../conversation/prompt-library.js';
 import type { Ids } from '../ids.js';
 import { detailBody, notFoundRouteBody } from '../protocol/error-bodies.js';
 import type { ProviderRegistry } from '../providers/registry.js';
+import type { Limits } from '../limits/limits-service.js';
 import type { Store } from '../store/store.js';
 import type { TelemetryService } from '../telemetry/telemetry-service.js';
 import { internalErrorReply, toErrorReply } from './errors.js';
@@ -28,7 +29,7 @@ import { securityHeaders } from './security-headers.js';
 import { registerWebUi } from './web-ui.js';
 
 export interface AppDeps {
-  config: Pick<Config, 'telemetryEnabled' | 'webRoot' | 'sessionTtlHours'>;
+  config: Pick<Config, 'telemetryEnabled' | 'webRoot' | 'sessionTtlHours' | 'trustProxy'>;
   store: Store;
   clock: Clock;
   ids: Ids;
@@ -43,6 +44,7 @@ export interface AppDeps {
 
 /** The API's body limit: 1 MiB (TESTING.md, research §3a). */
 export const apiBodyLimit = 1024 * 1024;
+  limits: Limits;
 
 /** Every route of the app, for registration and for the authorization matrix. */
 export function listRoutes(deps: AppDeps): RouteSpec[] {
@@ -85,8 +87,8 @@ function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {
     const known = toErrorReply(error);
     if (!known) request.log.error({ err: error }, 'unhandled error');
-    const { status, body } = known ?? internalErrorReply;
-    if (!reply.raw.headersSent) reply.code(status).type('application/json; charset=utf-8').send(body);
+    const { status, body, headers = {} } = known ?? internalErrorReply;
+    if (!reply.raw.headersSent) reply.code(status).headers(headers).type('application/json; charset=utf-8').send(body);
   });
   app.setNotFoundHandler((_request, reply) => {
     reply.code(404).type('application/json; charset=utf-8').send(notFoundRouteBody);
@@ -109,6 +111,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   installJsonParser(app);
   installErrorHandling(app);
   app.addHook('onSend', securityHeaders);
+    trustProxy: deps.config.trustProxy,
   app.get('/healthz', async () => ({ status: 'ok' }));
   registerRoutes(app, listRoutes(deps), deps.auth);
   await registerWebUi(app, deps.config.webRoot);

@@ -4,7 +4,7 @@
  * anything unexpected is a 500 that reveals nothing (no stack, no SQL).
  */
 import { ZodError } from 'zod';
-import { DomainError, NotFoundError, UnauthorizedError } from '../domain-errors.js';
+import { DomainError, NotFoundError, TooManyRequestsError, UnauthorizedError } from '../domain-errors.js';
 import {
   detailBody,
   type ErrorBody,
@@ -18,6 +18,8 @@ import { DatabaseConnectionError, DuplicateKeyError, UnsupportedTextError } from
 export interface ErrorReply {
   status: number;
   body: ErrorBody;
+  /** Extra response headers (`Retry-After` on a 429). */
+  headers?: Record<string, string>;
 }
 
 function unauthorized(error: UnauthorizedError): ErrorReply {
@@ -28,6 +30,16 @@ function unauthorized(error: UnauthorizedError): ErrorReply {
     credentials: detailBody(error.message),
   };
   return { status: 401, body: bodies[error.failure] };
+}
+
+/** ChatGPT's model-cap body carries `clears_in`; every other limit answers with a plain detail string. */
+function tooManyRequests(error: TooManyRequestsError): ErrorReply {
+  const seconds = error.retryAfterSeconds;
+  const body: ErrorBody =
+    error.code === 'model_cap_exceeded'
+      ? { detail: { message: error.message, code: error.code, clears_in: seconds } }
+      : detailBody(error.message);
+  return { status: 429, body, headers: { 'retry-after': String(seconds) } };
 }
 
 /** Fastify's own error codes for request framing problems. */
@@ -50,6 +62,7 @@ interface FrameworkError {
 
 export function toErrorReply(error: unknown): ErrorReply | undefined {
   if (error instanceof UnauthorizedError) return unauthorized(error);
+  if (error instanceof TooManyRequestsError) return tooManyRequests(error);
   if (error instanceof NotFoundError && error.code === 'conversation_not_found') {
     return { status: 404, body: detailBody(error.message, error.code) };
   }

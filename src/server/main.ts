@@ -11,6 +11,8 @@ import { PromptLibrary } from '../conversation/prompt-library.js';
 import { type Ids, randomIds } from '../ids.js';
 import { createProviderRegistry } from '../providers/registry.js';
 import { openStore } from '../store/open-store.js';
+import { Limits } from '../limits/limits-service.js';
+import { MemoryCounterStore } from '../limits/memory-counter-store.js';
 import type { Store } from '../store/store.js';
 import { TelemetryService } from '../telemetry/telemetry-service.js';
 import { type AppDeps, createApp } from './app.js';
@@ -29,6 +31,11 @@ export interface BuildOptions {
   store?: Store;
 }
 
+  /**
+   * The limiter's clock (default the system clock, not `clock`): its windows are wall-clock time, and
+   * its reads must not move a test's stepping clock (byte-stable transcripts).
+   */
+  limitsClock?: Clock;
 /** The installation's access-token signing secret, created once and shared by every instance. */
 const tokenSecretKey = 'access_token_secret';
 
@@ -68,6 +75,11 @@ export async function buildDeps(config: Config, options: BuildOptions = {}): Pro
   };
 }
 
+    limits: new Limits({
+      store: new MemoryCounterStore(),
+      clock: options.limitsClock ?? systemClock,
+      config: config.limits,
+    }),
 export interface RunningServer {
   app: FastifyInstance;
   deps: AppDeps;

@@ -580,6 +580,86 @@ export const numberCases: BadInputCase[] = [
   field('lat/r preflight_time_ms: -1e309', latencyPath, '{"preflight_time_ms":-1e309}', 'preflight_time_ms'),
 ];
 
+const over = (chars: number) => 'x'.repeat(chars + 1);
+const messageWith = (fields: Record<string, unknown>) => turnWith({ messages: [{ ...userText, ...fields }] });
+
+/** Every string and array field has its own cap, well under the body's 1 MiB; the 400 names the field. */
+export const fieldCapCases: BadInputCase[] = [
+  field(
+    '65 parts',
+    conversationPath,
+    messageWith({ content: { content_type: 'text', parts: Array(65).fill('a') } }),
+    'parts',
+  ),
+  field(
+    'a 400,001-character part',
+    conversationPath,
+    messageWith({ content: { content_type: 'text', parts: [over(400_000)] } }),
+    'parts',
+  ),
+  field('17 KB message metadata', conversationPath, messageWith({ metadata: { pad: over(17 * 1024) } }), 'metadata'),
+  field(
+    '5 KB conversation_mode',
+    conversationPath,
+    turnWith({ conversation_mode: { kind: 'primary_assistant', pad: over(5000) } }),
+    'conversation_mode',
+  ),
+  field(
+    'conversation_mode.kind of 101 characters',
+    conversationPath,
+    turnWith({ conversation_mode: { kind: over(100) } }),
+    'kind',
+  ),
+  field('model of 201 characters', conversationPath, turnWith({ model: over(200) }), 'model'),
+  field('17 suggestions', conversationPath, turnWith({ suggestions: Array(17).fill('a') }), 'suggestions'),
+  field('a 4,001-character suggestion', conversationPath, turnWith({ suggestions: [over(4000)] }), 'suggestions'),
+  field(
+    'arkose_token of 20,001 characters',
+    conversationPath,
+    turnWith({ arkose_token: over(20_000) }),
+    'arkose_token',
+  ),
+  {
+    ...field('PATCH title of 201 characters', patchPath, JSON.stringify({ title: over(200) }), 'title'),
+    method: 'PATCH',
+  },
+  field('gen_title model of 201 characters', titlePath, JSON.stringify({ model: over(200) }), 'model'),
+  field(
+    'feedback text of 10,001 characters',
+    feedbackPath,
+    JSON.stringify({ ...validFeedback, text: over(10_000) }),
+    'text',
+  ),
+  field('feedback 21 tags', feedbackPath, JSON.stringify({ ...validFeedback, tags: Array(21).fill('a') }), 'tags'),
+  field(
+    'feedback tag of 101 characters',
+    feedbackPath,
+    JSON.stringify({ ...validFeedback, tags: [over(100)] }),
+    'tags',
+  ),
+  field('lat/r model of 201 characters', latencyPath, JSON.stringify({ model: over(200) }), 'model'),
+  field(
+    'lat/r server_request_id of 201 characters',
+    latencyPath,
+    JSON.stringify({ server_request_id: over(200) }),
+    'server_request_id',
+  ),
+  field(
+    'ces event name of 501 characters',
+    batchPath,
+    JSON.stringify({ batch: [{ type: 'track', event: over(500) }] }),
+    'event',
+  ),
+  field('ces sentAt of 101 characters', batchPath, JSON.stringify({ batch: [], sentAt: over(100) }), 'sentAt'),
+  {
+    name: 'conversation_limit ?model= of 201 characters',
+    method: 'GET',
+    path: `/public-api/conversation_limit?model=${over(200)}`,
+    status: [400],
+    mentions: 'model',
+  },
+];
+
 const methodCase = (method: string, path: string, raw = false): BadInputCase => ({
   name: `${method} ${path}`,
   method,

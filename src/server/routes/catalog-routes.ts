@@ -1,16 +1,19 @@
 /** Models (§11), the starter-prompt library (§13) and the message cap (§17). */
 import type { PromptLibrary } from '../../conversation/prompt-library.js';
-import { promptLibraryQuerySchema } from '../../protocol/requests.js';
+import { conversationLimitBody } from '../../limits/conversation-limit-view.js';
+import type { Limits } from '../../limits/limits-service.js';
+import { conversationLimitQuerySchema, promptLibraryQuerySchema } from '../../protocol/requests.js';
 import type { WireModel } from '../../protocol/wire-types.js';
 import type { ModelInfo } from '../../providers/model-provider.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
-import type { RouteSpec } from '../route-table.js';
+import type { RouteSpec, UserRoute } from '../route-table.js';
 import { parseQuery } from './conversation-routes.js';
 
 export interface CatalogRouteDeps {
   providers: ProviderRegistry;
   prompts: PromptLibrary;
 }
+  limits: Limits;
 
 function toWireModel(model: ModelInfo): WireModel {
   return {
@@ -37,18 +40,13 @@ function modelsView(providers: ProviderRegistry): Record<string, unknown> {
   };
 }
 
-/**
- * No message cap exists until one is configured, so the cap fields are null rather than an
- * invented number (docs/decisions/2026-11-26-conversation-limit.md).
- */
-const conversationLimit = {
-  message_cap: null,
-  message_cap_window: null,
-  message_disclaimer: { textarea: '', model_switcher: '', 'model-switcher': '' },
-};
-
 export function catalogRoutes(deps: CatalogRouteDeps): RouteSpec[] {
-  const limit = async () => conversationLimit;
+  /** The caller's real cap: the model's own with `?model=` (any client slug), else the one over all models. */
+  const limit: UserRoute['handler'] = async (request, _reply, user) => {
+    const query = parseQuery(conversationLimitQuerySchema, request.query);
+    const model = query.model === undefined ? undefined : deps.providers.resolve(query.model).model;
+    return conversationLimitBody(await deps.limits.messages.usage(user.id, model?.slug), model?.title);
+  };
   return [
     { method: 'GET', path: '/models', mount: 'api', auth: 'user', handler: async () => modelsView(deps.providers) },
     {

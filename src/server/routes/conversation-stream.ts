@@ -2,6 +2,7 @@
  * POST /backend-api/conversation: commits the turn, then relays it as ChatGPT's Dec-2023 SSE stream
  * (PROTOCOL.md §4): cumulative `parts`, final event, completion moderation event, `[DONE]`.
  * A model failure before any text is a 502 JSON error (clients ignore in-stream errors, §5.3).
+ * The limits come first: a turn over a cap or the concurrent-answer limit is a 429 that writes nothing.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../clock.js';
@@ -10,8 +11,10 @@ import type { TurnEvent } from '../../conversation/turn-runner.js';
 import { toWireMessage } from '../../conversation/wire-format.js';
 import { UpstreamError } from '../../domain-errors.js';
 import type { Ids } from '../../ids.js';
-import { conversationRequestSchema } from '../../protocol/requests.js';
+import type { Limits, TurnAdmission } from '../../limits/limits-service.js';
+import { type ConversationRequest, conversationRequestSchema } from '../../protocol/requests.js';
 import { sseContentType, sseData, sseDone, ssePing } from '../../protocol/sse.js';
+import type { ProviderRegistry } from '../../providers/registry.js';
 import type { MessageRecord, UserRecord } from '../../store/store.js';
 import { contentSecurityPolicy } from '../security-headers.js';
 
@@ -19,6 +22,8 @@ export interface StreamDeps {
   conversations: ConversationService;
   clock: Clock;
   ids: Ids;
+  limits: Limits;
+  providers: ProviderRegistry;
 }
 
 /** How long the first model output may take before the stream starts anyway (then pings keep it alive). */
@@ -99,18 +104,41 @@ export class ConversationStream {
   async handle(request: FastifyRequest, reply: FastifyReply, user: UserRecord): Promise<void> {
     const startMs = this.deps.clock.monotonicMs();
     const body = conversationRequestSchema.parse(request.body);
+    const modelSlug = this.deps.providers.resolve(body.model).model.slug;
+    const admission = await this.deps.limits.admitTurn(user.id, modelSlug, String(request.id));
+    try {
+      await this.answer(request, reply, user, body, admission, startMs);
+    } finally {
+      await admission.release();
+    }
+  }
+
+  private async answer(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    user: UserRecord,
+    body: ConversationRequest,
+    admission: TurnAdmission,
+    startMs: number,
+  ): Promise<void> {
     const requestId = String(request.id);
     const abort = new AbortController();
     reply.raw.on('close', () => {
       if (!reply.raw.writableFinished) abort.abort();
     });
-    const turn = await this.deps.conversations.startTurn(user.id, body, { startMs, requestId });
+    const turn = await this.deps.conversations
+      .startTurn(user, body, { startMs, requestId })
+      .catch(async (error: unknown) => {
+        await admission.refund();
+        throw error;
+      });
     if (reply.raw.destroyed) abort.abort();
     const events = turn.events(abort.signal);
     const firstEvent = events.next();
     const first = await raceTimeout(firstEvent, firstEventWaitMs);
     if (first !== 'timeout' && first.value?.type === 'failed' && !first.value.textSent) {
       await turn.discard();
+      await admission.refund();
       throw new UpstreamError(first.value.error);
     }
     const writer = new SseWriter(reply, this.deps.clock, requestId);
@@ -118,8 +146,10 @@ export class ConversationStream {
     try {
       await this.relay(turn, writer, events, firstEvent);
     } finally {
-      // Runs the runner's own clean-up if relaying stopped early, so nothing stays in_progress.
+      // Runs the runner's own clean-up if relaying stopped early, so nothing stays in_progress; the
+      // lease goes back before `[DONE]`, so a client may start its next answer as soon as it reads it.
       await events.return(undefined);
+      await admission.release();
       writer.end();
     }
   }

@@ -1,10 +1,11 @@
-/** Telemetry routes: the Segment batch endpoint (§21) and the latency report (§15). */
+/** Telemetry routes: the Segment batch endpoint (§21, limited per client network) and the latency report (§15). */
+import type { Limits } from '../../limits/limits-service.js';
 import { latencyReportSchema } from '../../protocol/requests.js';
 import { maxBatchBytes, type TelemetryService } from '../../telemetry/telemetry-service.js';
 import type { RouteSpec } from '../route-table.js';
 import { parseWith } from './conversation-routes.js';
 
-export function telemetryRoutes(deps: { telemetry: TelemetryService }): RouteSpec[] {
+export function telemetryRoutes(deps: { telemetry: TelemetryService; limits: Limits }): RouteSpec[] {
   return [
     {
       method: 'POST',
@@ -13,6 +14,7 @@ export function telemetryRoutes(deps: { telemetry: TelemetryService }): RouteSpe
       auth: 'user',
       bodyLimit: maxBatchBytes,
       handler: async (request, _reply, user) => {
+        await deps.limits.telemetryBatch(request.ip);
         await deps.telemetry.ingestBatch(user.id, request.body);
         return { success: true };
       },
