@@ -12,9 +12,9 @@ import type { ConversationService } from '../conversation/conversation-service.j
 import type { FeedbackService } from '../conversation/feedback-service.js';
 import type { PromptLibrary } from '../conversation/prompt-library.js';
 import type { Ids } from '../ids.js';
+import type { Limits } from '../limits/limits-service.js';
 import { detailBody, notFoundRouteBody } from '../protocol/error-bodies.js';
 import type { ProviderRegistry } from '../providers/registry.js';
-import type { Limits } from '../limits/limits-service.js';
 import type { Store } from '../store/store.js';
 import type { TelemetryService } from '../telemetry/telemetry-service.js';
 import { internalErrorReply, toErrorReply } from './errors.js';
@@ -39,12 +39,12 @@ export interface AppDeps {
   feedback: FeedbackService;
   prompts: PromptLibrary;
   telemetry: TelemetryService;
+  limits: Limits;
   logger?: Logger | false;
 }
 
 /** The API's body limit: 1 MiB (TESTING.md, research §3a). */
 export const apiBodyLimit = 1024 * 1024;
-  limits: Limits;
 
 /** Every route of the app, for registration and for the authorization matrix. */
 export function listRoutes(deps: AppDeps): RouteSpec[] {
@@ -102,6 +102,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
+    trustProxy: deps.config.trustProxy,
     requestIdHeader: false,
     genReqId: () => deps.ids.uuid(),
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
@@ -111,7 +112,6 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   installJsonParser(app);
   installErrorHandling(app);
   app.addHook('onSend', securityHeaders);
-    trustProxy: deps.config.trustProxy,
   app.get('/healthz', async () => ({ status: 'ok' }));
   registerRoutes(app, listRoutes(deps), deps.auth);
   await registerWebUi(app, deps.config.webRoot);

@@ -9,10 +9,10 @@ import { ConversationService } from '../conversation/conversation-service.js';
 import { FeedbackService } from '../conversation/feedback-service.js';
 import { PromptLibrary } from '../conversation/prompt-library.js';
 import { type Ids, randomIds } from '../ids.js';
-import { createProviderRegistry } from '../providers/registry.js';
-import { openStore } from '../store/open-store.js';
 import { Limits } from '../limits/limits-service.js';
 import { MemoryCounterStore } from '../limits/memory-counter-store.js';
+import { createProviderRegistry } from '../providers/registry.js';
+import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 import { TelemetryService } from '../telemetry/telemetry-service.js';
 import { type AppDeps, createApp } from './app.js';
@@ -29,13 +29,13 @@ export interface BuildOptions {
   checkpointIntervalMs?: number;
   /** An already-open store to use instead of opening `config.database` (tests). */
   store?: Store;
-}
-
   /**
    * The limiter's clock (default the system clock, not `clock`): its windows are wall-clock time, and
    * its reads must not move a test's stepping clock (byte-stable transcripts).
    */
   limitsClock?: Clock;
+}
+
 /** The installation's access-token signing secret, created once and shared by every instance. */
 const tokenSecretKey = 'access_token_secret';
 
@@ -71,15 +71,15 @@ export async function buildDeps(config: Config, options: BuildOptions = {}): Pro
     feedback: new FeedbackService({ store, clock, ids }),
     prompts: new PromptLibrary({ store, ids }),
     telemetry: new TelemetryService({ store, clock, ids, enabled: config.telemetryEnabled }),
-    logger: options.logger,
-  };
-}
-
     limits: new Limits({
       store: new MemoryCounterStore(),
       clock: options.limitsClock ?? systemClock,
       config: config.limits,
     }),
+    logger: options.logger,
+  };
+}
+
 export interface RunningServer {
   app: FastifyInstance;
   deps: AppDeps;

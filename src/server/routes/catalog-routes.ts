@@ -12,8 +12,8 @@ import { parseQuery } from './conversation-routes.js';
 export interface CatalogRouteDeps {
   providers: ProviderRegistry;
   prompts: PromptLibrary;
-}
   limits: Limits;
+}
 
 function toWireModel(model: ModelInfo): WireModel {
   return {

@@ -37,7 +37,8 @@ export function createRenderer(window: SanitizerWindow): RenderMarkdown {
 
   function renderBlock(token: Token): string {
     blockMath = [];
-    marked.walkTokens([token], (child) => marked.defaults.walkTokens?.(child));
+    // Every extension here is synchronous: nothing to await.
+    void marked.walkTokens([token], (child) => marked.defaults.walkTokens?.(child));
     const math = blockMath;
     const html = sanitize(marked.parser([token]));
     return html
