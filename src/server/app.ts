@@ -5,6 +5,8 @@
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import type { AccountService } from '../auth/account-service.js';
+import type { AdminService } from '../auth/admin-service.js';
 import type { AuthService } from '../auth/auth-service.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
@@ -21,11 +23,12 @@ import { internalErrorReply, toErrorReply } from './errors.js';
 import { decodeUtf8, parseJsonBody } from './json-body.js';
 import { type RouteSpec, registerRoutes } from './route-table.js';
 import { accountRoutes } from './routes/account-routes.js';
+import { adminRoutes } from './routes/admin-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
 import { catalogRoutes } from './routes/catalog-routes.js';
 import { conversationRoutes } from './routes/conversation-routes.js';
 import { telemetryRoutes } from './routes/telemetry-routes.js';
-import { securityHeaders } from './security-headers.js';
+import { commonSecurityHeaders, securityHeaders } from './security-headers.js';
 import { registerWebUi } from './web-ui.js';
 
 export interface AppDeps {
@@ -35,6 +38,8 @@ export interface AppDeps {
   ids: Ids;
   providers: ProviderRegistry;
   auth: AuthService;
+  accounts: AccountService;
+  admin: AdminService;
   conversations: ConversationService;
   feedback: FeedbackService;
   prompts: PromptLibrary;
@@ -52,6 +57,7 @@ export function listRoutes(deps: AppDeps): RouteSpec[] {
     ...authRoutes(deps),
     ...conversationRoutes(deps),
     ...accountRoutes(deps),
+    ...adminRoutes(deps),
     ...catalogRoutes(deps),
     ...telemetryRoutes(deps),
   ];
@@ -76,11 +82,14 @@ function installJsonParser(app: FastifyInstance): void {
   });
 }
 
-/** Frame-level URL errors (a path parameter too long, bad percent-encoding) in the `{"detail"}` shape. */
+/**
+ * Frame-level URL errors (a path parameter too long, bad percent-encoding) in the `{"detail"}` shape.
+ * The router answers these before any hook runs, so the security headers are set here.
+ */
 function frameworkErrors(error: Error, _request: FastifyRequest, reply: FastifyReply): void {
   const tooLong = (error as { code?: string }).code === 'FST_ERR_MAX_PARAM_LENGTH';
   const message = tooLong ? 'A path parameter is too long' : 'The URL is malformed';
-  reply.code(400).type('application/json; charset=utf-8').send(detailBody(message));
+  reply.code(400).headers(commonSecurityHeaders).type('application/json; charset=utf-8').send(detailBody(message));
 }
 
 function installErrorHandling(app: FastifyInstance): void {

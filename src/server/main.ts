@@ -2,6 +2,8 @@
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { AccessTokens } from '../auth/access-token.js';
+import { AccountService } from '../auth/account-service.js';
+import { AdminService } from '../auth/admin-service.js';
 import { AuthService } from '../auth/auth-service.js';
 import { type Clock, epochSeconds, systemClock } from '../clock.js';
 import type { Config } from '../config.js';
@@ -61,6 +63,8 @@ export async function buildDeps(config: Config, options: BuildOptions = {}): Pro
     ids,
     providers,
     auth,
+    accounts: new AccountService({ store, clock, ids }),
+    admin: new AdminService({ store, clock, ids, auth }),
     conversations: new ConversationService({
       store,
       providers,

@@ -14,7 +14,8 @@ export const contentSecurityPolicy = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-const commonHeaders: Record<string, string> = {
+/** On every response, including the ones written outside Fastify's hooks (URL errors, SSE streams). */
+export const commonSecurityHeaders: Readonly<Record<string, string>> = {
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',
@@ -27,7 +28,7 @@ export async function securityHeaders(
   reply: FastifyReply,
   payload: unknown,
 ): Promise<unknown> {
-  reply.headers(commonHeaders);
+  reply.headers(commonSecurityHeaders);
   const type = String(reply.getHeader('content-type') ?? '');
   if (type.startsWith('text/html')) reply.header('content-security-policy', contentSecurityPolicy);
   if (type.startsWith('application/json') && !reply.hasHeader('cache-control'))

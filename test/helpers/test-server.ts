@@ -46,7 +46,8 @@ export interface TestServerOptions {
 
 export const demoProvider: ProviderConfig = { type: 'demo', id: 'demo', tokenDelayMs: 0 };
 
-async function addUser(deps: AppDeps, name: string, role: 'admin' | 'user'): Promise<TestUser> {
+/** Creates a user `<name>@example.com` (password `<name>-password-123`) with an access token. */
+export async function addUser(deps: AppDeps, name: string, role: 'admin' | 'user'): Promise<TestUser> {
   const email = `${name}@example.com`;
   const password = `${name}-password-123`;
   const user = await deps.auth.createUser({ email, password, name, role });
@@ -109,7 +110,11 @@ export async function startTestServer(kind: DatabaseKind, options: TestServerOpt
     bob,
     request,
     close: async () => {
-      await server.app.close();
+      const closing = server.app.close();
+      // A client that aborted a request can leave its keep-alive socket open; without this the close
+      // waits for Node's 60 s headers timeout.
+      server.app.server.closeAllConnections();
+      await closing;
       await db.close();
     },
   };

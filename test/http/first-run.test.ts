@@ -33,7 +33,10 @@ const post = (path: string, body: unknown) =>
   });
 
 test('a fresh installation asks for set-up; the first account is an admin and is signed in', async () => {
-  assert.deepEqual(await (await fetch(`${server.url}/api/auth/setup`)).json(), { needs_setup: true, signup_policy: 'invite' });
+  assert.deepEqual(await (await fetch(`${server.url}/api/auth/setup`)).json(), {
+    needs_setup: true,
+    signup_policy: 'invite',
+  });
   const attempts = await Promise.all(
     ['first', 'second', 'third'].map((name) =>
       post('/api/auth/setup', { name, email: `${name}@example.com`, password: `${name}-password-1` }),
@@ -46,7 +49,10 @@ test('a fresh installation asks for set-up; the first account is an admin and is
   const session = (await winner?.json()) as { user: { email: string; groups: string[] }; accessToken: string };
   assert.deepEqual(session.user.groups, ['admin']);
   assert.equal(await db.store.countUsers(), 1);
-  assert.deepEqual(await (await fetch(`${server.url}/api/auth/setup`)).json(), { needs_setup: false, signup_policy: 'invite' });
+  assert.deepEqual(await (await fetch(`${server.url}/api/auth/setup`)).json(), {
+    needs_setup: false,
+    signup_policy: 'invite',
+  });
   const late = await post('/api/auth/setup', { email: 'late@example.com', password: 'late-password-1' });
   assert.equal(late.status, 403);
   assert.match(((await late.json()) as { detail: string }).detail, /sign in/);

@@ -4,6 +4,7 @@ import { conversationLimitBody } from '../../limits/conversation-limit-view.js';
 import type { Limits } from '../../limits/limits-service.js';
 import { conversationLimitQuerySchema, promptLibraryQuerySchema } from '../../protocol/requests.js';
 import type { WireModel } from '../../protocol/wire-types.js';
+import { modelsFor } from '../../providers/model-access.js';
 import type { ModelInfo } from '../../providers/model-provider.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
 import type { RouteSpec, UserRoute } from '../route-table.js';
@@ -27,8 +28,8 @@ function toWireModel(model: ModelInfo): WireModel {
   };
 }
 
-function modelsView(providers: ProviderRegistry): Record<string, unknown> {
-  const models = providers.models();
+function modelsView(providers: ProviderRegistry, allowed: string[] | null): Record<string, unknown> {
+  const models = modelsFor(providers, allowed);
   return {
     models: models.map(toWireModel),
     categories: models.map((model) => ({
@@ -48,7 +49,13 @@ export function catalogRoutes(deps: CatalogRouteDeps): RouteSpec[] {
     return conversationLimitBody(await deps.limits.messages.usage(user.id, model?.slug), model?.title);
   };
   return [
-    { method: 'GET', path: '/models', mount: 'api', auth: 'user', handler: async () => modelsView(deps.providers) },
+    {
+      method: 'GET',
+      path: '/models',
+      mount: 'api',
+      auth: 'user',
+      handler: async (_q, _r, user) => modelsView(deps.providers, user.modelAccess),
+    },
     {
       method: 'GET',
       path: '/prompt_library/',

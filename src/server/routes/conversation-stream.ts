@@ -14,9 +14,10 @@ import type { Ids } from '../../ids.js';
 import type { Limits, TurnAdmission } from '../../limits/limits-service.js';
 import { type ConversationRequest, conversationRequestSchema } from '../../protocol/requests.js';
 import { sseContentType, sseData, sseDone, ssePing } from '../../protocol/sse.js';
+import { resolveFor } from '../../providers/model-access.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
 import type { MessageRecord, UserRecord } from '../../store/store.js';
-import { contentSecurityPolicy } from '../security-headers.js';
+import { commonSecurityHeaders, contentSecurityPolicy } from '../security-headers.js';
 
 export interface StreamDeps {
   conversations: ConversationService;
@@ -56,7 +57,7 @@ class SseWriter {
       'cache-control': 'no-cache',
       'x-accel-buffering': 'no',
       'x-request-id': requestId,
-      'x-content-type-options': 'nosniff',
+      ...commonSecurityHeaders,
       'content-security-policy': contentSecurityPolicy,
     });
     reply.raw.on('drain', () => this.flushPending());
@@ -104,7 +105,8 @@ export class ConversationStream {
   async handle(request: FastifyRequest, reply: FastifyReply, user: UserRecord): Promise<void> {
     const startMs = this.deps.clock.monotonicMs();
     const body = conversationRequestSchema.parse(request.body);
-    const modelSlug = this.deps.providers.resolve(body.model).model.slug;
+    // The model the turn will use, within the user's model access (a refused model is a 403 here).
+    const modelSlug = resolveFor(this.deps.providers, body.model, user.modelAccess).model.slug;
     const admission = await this.deps.limits.admitTurn(user.id, modelSlug, String(request.id));
     try {
       await this.answer(request, reply, user, body, admission, startMs);
