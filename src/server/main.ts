@@ -93,10 +93,11 @@ export interface RunningServer {
 
 const housekeepingIntervalMs = 60 * 60 * 1000;
 
-/** Answers left `in_progress` by a previous process are marked interrupted; old temporary chats are purged. */
+/** Old temporary chats are purged and expired sessions deleted (hourly, and at start-up). */
 async function housekeeping(deps: AppDeps, config: Config, log: (message: string) => void): Promise<void> {
   const purged = await deps.conversations.purgeTemporary(config.temporaryChatRetentionHours);
   if (purged > 0) log(`purged ${purged} temporary conversation(s) older than ${config.temporaryChatRetentionHours} h`);
+  await deps.store.deleteExpiredSessions(epochSeconds(deps.clock.now()));
 }
 
 export async function startServer(config: Config, options: BuildOptions = {}): Promise<RunningServer> {
