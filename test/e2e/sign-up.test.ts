@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { noLimits } from '../../src/limits/limits-config.js';
 import { browserSuite, screenshot, signIn } from '../helpers/browser.js';
 import type { TestServer } from '../helpers/test-server.js';
 
@@ -65,6 +66,14 @@ browserSuite('sign-up', (ui) => {
     await screenshot(late.page, 'invite-used-light');
     await late.page.getByRole('button', { name: 'Go to sign in' }).click();
     await late.page.getByRole('heading', { name: 'Welcome back' }).waitFor();
+
+    // A link opened while signed in does not sign anyone out by itself.
+    await guest.page.goto(url);
+    await guest.page.getByRole('heading', { name: 'You’re already signed in' }).waitFor();
+    await guest.page.getByText('carol@example.com').waitFor();
+    await guest.page.getByRole('button', { name: 'Continue to backchat' }).click();
+    await guest.page.getByRole('textbox', { name: 'Message' }).waitFor();
+    assert.equal(new URL(guest.page.url()).pathname, '/');
   });
 
   test('open sign-up: "Create an account" on the sign-in page only when the server allows it', async () => {
@@ -101,13 +110,14 @@ browserSuite('sign-up', (ui) => {
   });
 
   test('too many failed sign-ins show the server’s 429 text', async () => {
-    const server = await ui.server();
+    const login = { perAccount: 3, perIp: 30, windowMinutes: 15 };
+    const server = await ui.server({ config: { limits: { ...noLimits, login } } });
     const { page } = await ui.page(server);
     await page.getByLabel('Email').fill(server.bob.email);
     await page.getByLabel('Password').fill('wrong-password-000');
     const button = page.getByRole('button', { name: 'Sign in' });
     let status = 0;
-    for (let attempt = 0; attempt < 15 && status !== 429; attempt += 1) {
+    for (let attempt = 0; attempt <= login.perAccount && status !== 429; attempt += 1) {
       const answered = page.waitForResponse((response) => response.url().endsWith('/api/auth/login'));
       await button.click();
       status = (await answered).status();
