@@ -27,7 +27,7 @@ export interface BadInputCase {
 }
 
 /** Things an error body must never reveal: stack frames, source paths, SQL, driver errors. */
-const leakPatterns: readonly RegExp[] = [
+export const leakPatterns: readonly RegExp[] = [
   /\bat [\w.<>]+ \(/,
   /:\d+:\d+\)/,
   /node_modules|\/work\/|\/src\/|\/home\/|\/tmp\//,
