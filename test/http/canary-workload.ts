@@ -1,0 +1,352 @@
+/**
+ * The cross-user concurrency workload (research/reliability-security.md §3b "Concurrent-cancellation",
+ * after redis-py's test_cwe_404 — the bug behind ChatGPT's March 2023 leak of titles to other users):
+ * many users whose conversation titles and messages carry random 128-bit canaries; worker clients over
+ * real loopback HTTP issue a random mix of list (40 %), get (30 %), stream a turn (20 %), gen_title
+ * (5 %) and PATCH (5 %), a quarter of them aborted at a random moment (0–50 ms, or mid-stream). Every
+ * byte received is scanned for another user's canary.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { FakeScenario, RecordedRequest } from '../helpers/fake-upstream.js';
+import { addUser, type TestServer, type TestUser } from '../helpers/test-server.js';
+import { sendTurn, userMessage } from '../helpers/turns.js';
+
+export interface WorkloadOptions {
+  users: number;
+  conversationsPerUser: number;
+  operations: number;
+  /** Concurrent client workers; each user belongs to one worker (≤ 1 request in flight per user). */
+  workers: number;
+  /** Share of operations aborted by the client (default 0.25). */
+  abortShare?: number;
+  /** Seeds the operation mix (timing is real and is not reproducible). */
+  seed: number;
+}
+
+type OperationKind = 'list' | 'get' | 'stream' | 'gen_title' | 'patch';
+
+/** [kind, cumulative probability]: 40 / 30 / 20 / 5 / 5 %. */
+const operationMix: ReadonlyArray<readonly [OperationKind, number]> = [
+  ['list', 0.4],
+  ['get', 0.7],
+  ['stream', 0.9],
+  ['gen_title', 0.95],
+  ['patch', 1],
+];
+
+interface Conversation {
+  id: string;
+  canary: string;
+}
+
+interface Participant {
+  index: number;
+  user: TestUser;
+  conversations: Conversation[];
+}
+
+export interface WorkloadReport {
+  operations: number;
+  byKind: Record<OperationKind, number>;
+  /** Operations the client aborted (planned: abortShare) and those whose response was cut by it. */
+  abortsPlanned: number;
+  abortsEffective: number;
+  bytesScanned: number;
+  /** The requester's own canaries seen in responses (the scan has something to find). */
+  ownCanaries: number;
+  /** Another user's canary in a response: must stay empty. */
+  leaks: string[];
+  /** Non-aborted operations that failed (non-2xx, network error, timeout): must stay empty. */
+  errors: string[];
+  /** User messages whose stream started (acknowledged, so they must exist: T5). */
+  acknowledged: Array<{ conversationId: string; messageId: string }>;
+  durationMs: number;
+  /** Milliseconds per non-aborted operation kind: p50, p99, max. */
+  latency: Record<OperationKind, { p50: number; p99: number; max: number; count: number }>;
+}
+
+/** A small seeded PRNG (mulberry32): the operation mix replays from the seed. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let value = state;
+    value = Math.imul(value ^ (value >>> 15), value | 1);
+    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
+    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function newCanary(): string {
+  return `CANARY${randomBytes(16).toString('hex')}`;
+}
+
+const canaryPattern = /CANARY[0-9a-f]{32}/g;
+
+async function seedParticipant(server: TestServer, index: number, conversationCount: number): Promise<Participant> {
+  const user = await addUser(server.deps, `canary${index}`, 'user');
+  const conversations: Conversation[] = [];
+  for (let n = 0; n < conversationCount; n += 1) {
+    const canary = newCanary();
+    const turn = await sendTurn(server, user, { action: 'next', messages: [userMessage(`Secret ${canary} here`)] });
+    const patched = await server.request(`/backend-api/conversation/${turn.conversationId}`, {
+      method: 'PATCH',
+      as: user,
+      json: { title: `Title ${canary}` },
+    });
+    if (patched.status !== 200) throw new Error(`seeding a title failed: ${patched.status}`);
+    conversations.push({ id: turn.conversationId, canary });
+  }
+  return { index, user, conversations };
+}
+
+/** Users, each with conversations whose first message and title carry the conversation's canary. */
+export async function seedParticipants(
+  server: TestServer,
+  options: Pick<WorkloadOptions, 'users' | 'conversationsPerUser'>,
+): Promise<Participant[]> {
+  const participants: Participant[] = [];
+  const batch = 8;
+  for (let first = 0; first < options.users; first += batch) {
+    const indexes = Array.from({ length: Math.min(batch, options.users - first) }, (_, offset) => first + offset);
+    participants.push(
+      ...(await Promise.all(indexes.map((index) => seedParticipant(server, index, options.conversationsPerUser)))),
+    );
+  }
+  return participants;
+}
+
+/**
+ * The upstream's answer to a turn: "Noted: <the conversation's canary>." — so a reply delivered to the
+ * wrong user shows up in the scan as well.
+ */
+export function echoCanaryReply(request: RecordedRequest): FakeScenario {
+  const canary = JSON.stringify(request.body ?? '').match(canaryPattern)?.[0] ?? 'no canary';
+  return { kind: 'reply', text: `Noted: ${canary}.` };
+}
+
+interface Operation {
+  kind: OperationKind;
+  participant: Participant;
+  conversation: Conversation;
+  /** Abort after this many ms, or once the first chunk of the body arrived ('mid-stream'). */
+  abort: number | 'mid-stream' | undefined;
+  prefix: '/backend-api' | '/api';
+}
+
+function requestFor(operation: Operation): { path: string; init: RequestInit; messageId?: string } {
+  const { kind, conversation, prefix } = operation;
+  if (kind === 'list') return { path: `${prefix}/conversations?offset=0&limit=28&order=updated`, init: {} };
+  if (kind === 'get') return { path: `${prefix}/conversation/${conversation.id}`, init: {} };
+  if (kind === 'gen_title')
+    return { path: `${prefix}/conversation/gen_title/${conversation.id}`, init: { method: 'POST', body: '{}' } };
+  if (kind === 'patch') {
+    const body = JSON.stringify({ title: `Title ${conversation.canary} ${randomUUID().slice(0, 8)}` });
+    return { path: `${prefix}/conversation/${conversation.id}`, init: { method: 'PATCH', body } };
+  }
+  const messageId = randomUUID();
+  const body = JSON.stringify({
+    action: 'next',
+    conversation_id: conversation.id,
+    messages: [userMessage(`More on ${conversation.canary}, please`, messageId)],
+  });
+  return { path: `${prefix}/conversation`, init: { method: 'POST', body }, messageId };
+}
+
+interface Outcome {
+  status: number | undefined;
+  text: string;
+  error: string | undefined;
+  aborted: boolean;
+  firstChunk: boolean;
+  ms: number;
+}
+
+/** One operation over `agent`; every byte that arrives is kept, also when the client cuts it short. */
+function perform(agent: http.Agent, baseUrl: URL, operation: Operation): Promise<Outcome & { messageId?: string }> {
+  const { path, init, messageId } = requestFor(operation);
+  const controller = new AbortController();
+  const chunks: Buffer[] = [];
+  const startMs = performance.now();
+  return new Promise((resolve) => {
+    let status: number | undefined;
+    let settled = false;
+    const finish = (error?: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(abortTimer);
+      clearTimeout(deadline);
+      const aborted = controller.signal.aborted;
+      resolve({
+        status,
+        text: Buffer.concat(chunks).toString('utf8'),
+        error: error && !aborted ? `${error.name}: ${error.message}` : undefined,
+        aborted,
+        firstChunk: chunks.length > 0,
+        ms: performance.now() - startMs,
+        ...(messageId && { messageId }),
+      });
+    };
+    const request = http.request(
+      {
+        agent,
+        host: baseUrl.hostname,
+        port: baseUrl.port,
+        path,
+        method: init.method ?? 'GET',
+        headers: { authorization: `Bearer ${operation.participant.user.token}`, 'content-type': 'application/json' },
+        signal: controller.signal,
+      },
+      (response) => {
+        status = response.statusCode;
+        response.on('data', (chunk: Buffer) => {
+          chunks.push(chunk);
+          if (operation.abort === 'mid-stream') controller.abort();
+        });
+        response.on('end', () => finish());
+        response.on('error', finish);
+        response.on('close', () => finish(response.complete ? undefined : new Error('the response was cut off')));
+      },
+    );
+    request.on('error', finish);
+    const abortTimer =
+      typeof operation.abort === 'number' ? setTimeout(() => controller.abort(), operation.abort) : undefined;
+    const deadline = setTimeout(() => request.destroy(new Error('no response within 30 s')), 30_000);
+    request.end(typeof init.body === 'string' ? init.body : undefined);
+  });
+}
+
+function pickOperation(
+  next: () => number,
+  participants: readonly Participant[],
+  abortShare: number,
+  prefixes: readonly Operation['prefix'][],
+): Operation {
+  const roll = next();
+  const kind = operationMix.find(([, upTo]) => roll < upTo)?.[0] ?? 'list';
+  const participant = participants[Math.floor(next() * participants.length)] as Participant;
+  const conversation = participant.conversations[Math.floor(next() * participant.conversations.length)] as Conversation;
+  const aborted = next() < abortShare;
+  const abort = !aborted ? undefined : kind === 'stream' && next() < 0.5 ? 'mid-stream' : next() * 50;
+  return { kind, participant, conversation, abort, prefix: prefixes[Math.floor(next() * 2)] ?? '/backend-api' };
+}
+
+function percentile(sorted: number[], share: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(share * sorted.length))] ?? 0;
+}
+
+class Tally {
+  readonly report: WorkloadReport;
+  private readonly times: Record<OperationKind, number[]> = { list: [], get: [], stream: [], gen_title: [], patch: [] };
+
+  constructor(private readonly owners: Map<string, number>) {
+    const zero = { p50: 0, p99: 0, max: 0, count: 0 };
+    this.report = {
+      operations: 0,
+      byKind: { list: 0, get: 0, stream: 0, gen_title: 0, patch: 0 },
+      abortsPlanned: 0,
+      abortsEffective: 0,
+      bytesScanned: 0,
+      ownCanaries: 0,
+      leaks: [],
+      errors: [],
+      acknowledged: [],
+      durationMs: 0,
+      latency: { list: zero, get: zero, stream: zero, gen_title: zero, patch: zero },
+    };
+  }
+
+  add(operation: Operation, outcome: Outcome & { messageId?: string }): void {
+    const { report } = this;
+    const who = operation.participant.index;
+    report.operations += 1;
+    report.byKind[operation.kind] += 1;
+    report.bytesScanned += Buffer.byteLength(outcome.text);
+    if (operation.abort !== undefined) report.abortsPlanned += 1;
+    if (outcome.aborted) report.abortsEffective += 1;
+    for (const [canary] of outcome.text.matchAll(canaryPattern)) {
+      const owner = this.owners.get(canary);
+      if (owner === who) report.ownCanaries += 1;
+      else report.leaks.push(`${operation.kind} by user ${who} received ${canary} of user ${owner}`);
+    }
+    if (outcome.messageId && outcome.status === 200 && outcome.firstChunk) {
+      report.acknowledged.push({ conversationId: operation.conversation.id, messageId: outcome.messageId });
+    }
+    if (outcome.aborted) return;
+    this.times[operation.kind].push(outcome.ms);
+    if (outcome.error || outcome.status === undefined || outcome.status >= 300) {
+      report.errors.push(
+        `${operation.kind} by user ${who}: ${outcome.error ?? outcome.status} ${outcome.text.slice(0, 200)}`,
+      );
+    }
+  }
+
+  finish(durationMs: number): WorkloadReport {
+    this.report.durationMs = durationMs;
+    for (const kind of Object.keys(this.times) as OperationKind[]) {
+      const sorted = [...this.times[kind]].sort((a, b) => a - b);
+      this.report.latency[kind] = {
+        p50: percentile(sorted, 0.5),
+        p99: percentile(sorted, 0.99),
+        max: sorted.at(-1) ?? 0,
+        count: sorted.length,
+      };
+    }
+    return this.report;
+  }
+}
+
+/** Runs the workload against `server`; the report says what leaked and what failed. */
+export async function runWorkload(
+  server: TestServer,
+  participants: readonly Participant[],
+  options: WorkloadOptions,
+): Promise<WorkloadReport> {
+  const owners = new Map(participants.flatMap((p) => p.conversations.map((c) => [c.canary, p.index] as const)));
+  const tally = new Tally(owners);
+  const next = random(options.seed);
+  const abortShare = options.abortShare ?? 0.25;
+  const prefixes = ['/backend-api', '/api'] as const;
+  const perWorker = Array.from({ length: options.workers }, (_, worker) =>
+    participants.filter((participant) => participant.index % options.workers === worker),
+  );
+  // The plan is drawn up front from the seed, so the mix does not depend on timing.
+  const plans = perWorker.map(() => [] as Operation[]);
+  for (let n = 0; n < options.operations; n += 1) {
+    const worker = n % options.workers;
+    const own = perWorker[worker] ?? [];
+    if (own.length > 0) plans[worker]?.push(pickOperation(next, own, abortShare, prefixes));
+  }
+  // Our own connection pool, closed at the end: no client socket outlives the workload.
+  const agent = new http.Agent({ keepAlive: true });
+  const baseUrl = new URL(server.url);
+  const startMs = performance.now();
+  try {
+    await Promise.all(
+      plans.map(async (plan) => {
+        for (const operation of plan) tally.add(operation, await perform(agent, baseUrl, operation));
+      }),
+    );
+  } finally {
+    agent.destroy();
+  }
+  return tally.finish(performance.now() - startMs);
+}
+
+/** One line per figure, for the test's diagnostics. */
+export function describeReport(report: WorkloadReport): string[] {
+  const seconds = report.durationMs / 1000;
+  const kinds = Object.entries(report.byKind)
+    .map(([kind, count]) => `${kind} ${count}`)
+    .join(', ');
+  const latency = Object.entries(report.latency)
+    .map(([kind, l]) => `${kind} p50 ${l.p50.toFixed(1)} / p99 ${l.p99.toFixed(1)} / max ${l.max.toFixed(0)} ms`)
+    .join('; ');
+  return [
+    `${report.operations} operations in ${seconds.toFixed(1)} s (${(report.operations / seconds).toFixed(0)}/s): ${kinds}`,
+    `aborted: ${report.abortsPlanned} planned (${((100 * report.abortsPlanned) / report.operations).toFixed(1)} %), ${report.abortsEffective} cut before the end`,
+    `${(report.bytesScanned / 1e6).toFixed(1)} MB scanned: ${report.ownCanaries} own canaries, ${report.leaks.length} foreign ones, ${report.errors.length} errors, ${report.acknowledged.length} acknowledged turns`,
+    `latency (not aborted): ${latency}`,
+  ];
+}
