@@ -8,7 +8,7 @@ import type { Clock } from '../clock.js';
 import { epochSeconds } from '../clock.js';
 import { ConflictError, ForbiddenError, InvalidRequestError, UnauthorizedError } from '../domain-errors.js';
 import { type Ids, newUserId } from '../ids.js';
-import type { Role, SessionRecord, Store, UserRecord } from '../store/store.js';
+import type { NewUser, Role, SessionRecord, Store, UserRecord } from '../store/store.js';
 import type { AccessTokens } from './access-token.js';
 import type { Identity } from './identity.js';
 import { decoyPasswordHash, hashPassword, verifyPassword } from './password.js';
@@ -75,20 +75,25 @@ export class AuthService {
   }
 
   async createUser(input: NewUserInput): Promise<UserRecord> {
+    return this.deps.store.createUser(await this.newUserRecord(input));
+  }
+
+  /** Validates the input and hashes the password (slow: kept outside any transaction). */
+  private async newUserRecord(input: NewUserInput): Promise<NewUser> {
     const email = normaliseEmail(input.email);
     if (!emailPattern.test(email) || email.length > 320)
       throw new InvalidRequestError(`"${input.email}" is not an email address`);
     checkNewPassword(input.password, email);
     if (await this.deps.store.getUserByEmail(email))
       throw new ConflictError(`A user with email ${email} already exists`);
-    return this.deps.store.createUser({
+    return {
       id: newUserId(this.deps.ids),
       email,
       name: input.name?.trim().slice(0, 100) || email.split('@')[0] || email,
       passwordHash: await hashPassword(input.password),
       role: input.role ?? 'user',
       createTime: this.now(),
-    });
+    };
   }
 
   /** True until the first account exists: the web UI then offers "create the admin account". */
@@ -138,9 +143,10 @@ export class AuthService {
     if (invite.email && invite.email !== normaliseEmail(input.email)) {
       throw new ForbiddenError(`This invite is for ${invite.email}; sign up with that address`);
     }
-    return this.deps.store.transaction(async () => {
-      const user = await this.createUser({ ...input, role: invite.role });
-      if (!(await this.deps.store.markInviteUsed(invite.id, user.id, this.now()))) {
+    const record = await this.newUserRecord({ ...input, role: invite.role });
+    return this.deps.store.transaction(async (tx) => {
+      const user = await tx.createUser(record);
+      if (!(await tx.markInviteUsed(invite.id, user.id, this.now()))) {
         throw new ForbiddenError('This invite link is not valid: it was used, revoked or has expired');
       }
       return user;
