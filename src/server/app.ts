@@ -3,7 +3,7 @@
  * and the single error mapping. It never listens; `main.ts` (and tests) do.
  */
 import cookie from '@fastify/cookie';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { AccountService } from '../auth/account-service.js';
 import type { AdminService } from '../auth/admin-service.js';
@@ -19,6 +19,7 @@ import { detailBody, notFoundRouteBody } from '../protocol/error-bodies.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { Store } from '../store/store.js';
 import type { TelemetryService } from '../telemetry/telemetry-service.js';
+import { clientErrorHandler } from './client-errors.js';
 import { internalErrorReply, toErrorReply } from './errors.js';
 import { decodeUtf8, parseJsonBody } from './json-body.js';
 import { type RouteSpec, registerRoutes } from './route-table.js';
@@ -89,7 +90,11 @@ function installJsonParser(app: FastifyInstance): void {
 function frameworkErrors(error: Error, _request: FastifyRequest, reply: FastifyReply): void {
   const tooLong = (error as { code?: string }).code === 'FST_ERR_MAX_PARAM_LENGTH';
   const message = tooLong ? 'A path parameter is too long' : 'The URL is malformed';
-  reply.code(400).headers(commonSecurityHeaders).type('application/json; charset=utf-8').send(detailBody(message));
+  reply
+    .code(400)
+    .headers({ ...commonSecurityHeaders, 'cache-control': 'no-store' })
+    .type('application/json; charset=utf-8')
+    .send(detailBody(message));
 }
 
 function installErrorHandling(app: FastifyInstance): void {
@@ -106,7 +111,8 @@ function installErrorHandling(app: FastifyInstance): void {
 
 export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: deps.logger ?? false,
+    // Fastify 5 takes a ready pino instance as `loggerInstance`; `logger` only accepts options.
+    ...(deps.logger ? { loggerInstance: deps.logger as FastifyBaseLogger } : { logger: false }),
     bodyLimit: apiBodyLimit,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
@@ -116,6 +122,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     genReqId: () => deps.ids.uuid(),
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
     frameworkErrors,
+    clientErrorHandler,
   });
   await app.register(cookie);
   installJsonParser(app);

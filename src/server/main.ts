@@ -1,6 +1,6 @@
 /** Config → dependencies → a listening server, with start-up recovery, housekeeping and clean shutdown. */
 import type { FastifyInstance } from 'fastify';
-import { pino } from 'pino';
+import { type DestinationStream, pino } from 'pino';
 import { AccessTokens } from '../auth/access-token.js';
 import { AccountService } from '../auth/account-service.js';
 import { AdminService } from '../auth/admin-service.js';
@@ -132,9 +132,36 @@ async function listen(deps: AppDeps, config: Config, log: (message: string) => v
   };
 }
 
-export function requestLogger(): AppDeps['logger'] {
-  return pino({
+/** Invite tokens travel in paths (`/api/auth/invites/<token>`, the web UI's `/invite/<token>`). */
+const secretPathSegment = /(\/invites?\/)[^/?#]+/g;
+
+/** A request URL as it may be logged: secrets in the path replaced. */
+export function loggableUrl(url: string): string {
+  return url.replace(secretPathSegment, '$1[redacted]');
+}
+
+interface LoggedRequest {
+  method: string;
+  url: string;
+  host?: string;
+  ip?: string;
+  socket?: { remotePort?: number };
+}
+
+/** Request logs as JSON lines to `destination` (default stdout): no credentials, no secret path segments. */
+export function requestLogger(destination?: DestinationStream): AppDeps['logger'] {
+  const options = {
     level: process.env.BACKCHAT_LOG_LEVEL ?? 'info',
     redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
-  });
+    serializers: {
+      req: (request: LoggedRequest) => ({
+        method: request.method,
+        url: loggableUrl(request.url),
+        host: request.host,
+        remoteAddress: request.ip,
+        remotePort: request.socket?.remotePort,
+      }),
+    },
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

@@ -42,6 +42,8 @@ export interface TestServerOptions {
   checkpointIntervalMs?: number;
   /** The limiter's clock (default the system clock). */
   limitsClock?: Clock;
+  /** Request logging (default none), e.g. a pino logger writing into a buffer. */
+  logger?: AppDeps['logger'];
 }
 
 export const demoProvider: ProviderConfig = { type: 'demo', id: 'demo', tokenDelayMs: 0 };
@@ -88,6 +90,7 @@ export async function startTestServer(kind: DatabaseKind, options: TestServerOpt
     ids: options.ids,
     checkpointIntervalMs: options.checkpointIntervalMs,
     limitsClock: options.limitsClock,
+    logger: options.logger,
   });
   const alice = await addUser(server.deps, 'alice', 'admin');
   const bob = await addUser(server.deps, 'bob', 'user');
