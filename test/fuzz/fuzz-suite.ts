@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { randomIds } from '../../src/ids.js';
 import { createApp, listRoutes } from '../../src/server/app.js';
+import { routeUrls } from '../../src/server/route-table.js';
 import { type DatabaseKind, forEachDatabase } from '../helpers/databases.js';
 import { type Digester, openDigester } from '../helpers/db-digest.js';
 import { addUser, startTestServer, type TestServer } from '../helpers/test-server.js';
@@ -147,6 +148,11 @@ function registerRound(kind: DatabaseKind, tier: FuzzTier, seed: number): void {
       for (const line of report(bench.checker.stats, (performance.now() - startMs) / 1000)) t.diagnostic(line);
     }
     assert.equal(bench.checker.stats.requests, runs);
+    const patterns = listRoutes(bench.server.deps).flatMap((route) =>
+      routeUrls(route).map((url) => `${route.method} ${url}`),
+    );
+    const unfuzzed = patterns.filter((pattern) => !bench.checker.stats.byRoute.has(pattern));
+    assert.deepEqual(unfuzzed, [], 'every route of the route table gets generated requests');
   });
 
   test(`${kind}: afterwards the server answers, nothing is polluted or left unhandled, the trees are sound`, async () => {

@@ -115,8 +115,8 @@ function contractProblems(response: FuzzResponse, request: FuzzRequest): string[
   if (status >= 400) {
     if (!/^application\/json\b/.test(response.contentType ?? '')) problems.push(`content-type ${response.contentType}`);
     if (detailText(response.text) === undefined) problems.push('body is not {"detail": string | {message}}');
+    problems.push(...leaks(response, request));
   }
-  if (status >= 400) problems.push(...leaks(response, request));
   return problems;
 }
 

@@ -12,13 +12,8 @@ import { forEachDatabase } from '../helpers/databases.js';
 import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { checkTreeInvariants } from '../helpers/tree-checker.js';
-import {
-  describeReport,
-  echoCanaryReply,
-  runWorkload,
-  seedParticipants,
-  type WorkloadOptions,
-} from './canary-workload.js';
+import { describeReport } from './canary-report.js';
+import { echoCanaryReply, runWorkload, seedParticipants, type WorkloadOptions } from './canary-workload.js';
 
 export const defaultCanarySeed = 20230320;
 

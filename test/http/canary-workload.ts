@@ -11,6 +11,7 @@ import http from 'node:http';
 import type { FakeScenario, RecordedRequest } from '../helpers/fake-upstream.js';
 import { addUser, type TestServer, type TestUser } from '../helpers/test-server.js';
 import { sendTurn, userMessage } from '../helpers/turns.js';
+import { canaryPattern, type OperationKind, type Outcome, Tally, type WorkloadReport } from './canary-report.js';
 
 export interface WorkloadOptions {
   users: number;
@@ -23,8 +24,6 @@ export interface WorkloadOptions {
   /** Seeds the operation mix (timing is real and is not reproducible). */
   seed: number;
 }
-
-type OperationKind = 'list' | 'get' | 'stream' | 'gen_title' | 'patch';
 
 /** [kind, cumulative probability]: 40 / 30 / 20 / 5 / 5 %. */
 const operationMix: ReadonlyArray<readonly [OperationKind, number]> = [
@@ -46,26 +45,6 @@ interface Participant {
   conversations: Conversation[];
 }
 
-export interface WorkloadReport {
-  operations: number;
-  byKind: Record<OperationKind, number>;
-  /** Operations the client aborted (planned: abortShare) and those whose response was cut by it. */
-  abortsPlanned: number;
-  abortsEffective: number;
-  bytesScanned: number;
-  /** The requester's own canaries seen in responses (the scan has something to find). */
-  ownCanaries: number;
-  /** Another user's canary in a response: must stay empty. */
-  leaks: string[];
-  /** Non-aborted operations that failed (non-2xx, network error, timeout): must stay empty. */
-  errors: string[];
-  /** User messages whose stream started (acknowledged, so they must exist: T5). */
-  acknowledged: Array<{ conversationId: string; messageId: string }>;
-  durationMs: number;
-  /** Milliseconds per non-aborted operation kind: p50, p99, max. */
-  latency: Record<OperationKind, { p50: number; p99: number; max: number; count: number }>;
-}
-
 /** A small seeded PRNG (mulberry32): the operation mix replays from the seed. */
 function random(seed: number): () => number {
   let state = seed >>> 0;
@@ -81,8 +60,6 @@ function random(seed: number): () => number {
 function newCanary(): string {
   return `CANARY${randomBytes(16).toString('hex')}`;
 }
-
-const canaryPattern = /CANARY[0-9a-f]{32}/g;
 
 async function seedParticipant(server: TestServer, index: number, conversationCount: number): Promise<Participant> {
   const user = await addUser(server.deps, `canary${index}`, 'user');
@@ -154,17 +131,8 @@ function requestFor(operation: Operation): { path: string; init: RequestInit; me
   return { path: `${prefix}/conversation`, init: { method: 'POST', body }, messageId };
 }
 
-interface Outcome {
-  status: number | undefined;
-  text: string;
-  error: string | undefined;
-  aborted: boolean;
-  firstChunk: boolean;
-  ms: number;
-}
-
 /** One operation over `agent`; every byte that arrives is kept, also when the client cuts it short. */
-function perform(agent: http.Agent, baseUrl: URL, operation: Operation): Promise<Outcome & { messageId?: string }> {
+function perform(agent: http.Agent, baseUrl: URL, operation: Operation): Promise<Outcome> {
   const { path, init, messageId } = requestFor(operation);
   const controller = new AbortController();
   const chunks: Buffer[] = [];
@@ -232,71 +200,6 @@ function pickOperation(
   return { kind, participant, conversation, abort, prefix: prefixes[Math.floor(next() * 2)] ?? '/backend-api' };
 }
 
-function percentile(sorted: number[], share: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(share * sorted.length))] ?? 0;
-}
-
-class Tally {
-  readonly report: WorkloadReport;
-  private readonly times: Record<OperationKind, number[]> = { list: [], get: [], stream: [], gen_title: [], patch: [] };
-
-  constructor(private readonly owners: Map<string, number>) {
-    const zero = { p50: 0, p99: 0, max: 0, count: 0 };
-    this.report = {
-      operations: 0,
-      byKind: { list: 0, get: 0, stream: 0, gen_title: 0, patch: 0 },
-      abortsPlanned: 0,
-      abortsEffective: 0,
-      bytesScanned: 0,
-      ownCanaries: 0,
-      leaks: [],
-      errors: [],
-      acknowledged: [],
-      durationMs: 0,
-      latency: { list: zero, get: zero, stream: zero, gen_title: zero, patch: zero },
-    };
-  }
-
-  add(operation: Operation, outcome: Outcome & { messageId?: string }): void {
-    const { report } = this;
-    const who = operation.participant.index;
-    report.operations += 1;
-    report.byKind[operation.kind] += 1;
-    report.bytesScanned += Buffer.byteLength(outcome.text);
-    if (operation.abort !== undefined) report.abortsPlanned += 1;
-    if (outcome.aborted) report.abortsEffective += 1;
-    for (const [canary] of outcome.text.matchAll(canaryPattern)) {
-      const owner = this.owners.get(canary);
-      if (owner === who) report.ownCanaries += 1;
-      else report.leaks.push(`${operation.kind} by user ${who} received ${canary} of user ${owner}`);
-    }
-    if (outcome.messageId && outcome.status === 200 && outcome.firstChunk) {
-      report.acknowledged.push({ conversationId: operation.conversation.id, messageId: outcome.messageId });
-    }
-    if (outcome.aborted) return;
-    this.times[operation.kind].push(outcome.ms);
-    if (outcome.error || outcome.status === undefined || outcome.status >= 300) {
-      report.errors.push(
-        `${operation.kind} by user ${who}: ${outcome.error ?? outcome.status} ${outcome.text.slice(0, 200)}`,
-      );
-    }
-  }
-
-  finish(durationMs: number): WorkloadReport {
-    this.report.durationMs = durationMs;
-    for (const kind of Object.keys(this.times) as OperationKind[]) {
-      const sorted = [...this.times[kind]].sort((a, b) => a - b);
-      this.report.latency[kind] = {
-        p50: percentile(sorted, 0.5),
-        p99: percentile(sorted, 0.99),
-        max: sorted.at(-1) ?? 0,
-        count: sorted.length,
-      };
-    }
-    return this.report;
-  }
-}
-
 /** Runs the workload against `server`; the report says what leaked and what failed. */
 export async function runWorkload(
   server: TestServer,
@@ -325,28 +228,22 @@ export async function runWorkload(
   try {
     await Promise.all(
       plans.map(async (plan) => {
-        for (const operation of plan) tally.add(operation, await perform(agent, baseUrl, operation));
+        for (const operation of plan) {
+          const outcome = await perform(agent, baseUrl, operation);
+          tally.add(
+            {
+              kind: operation.kind,
+              who: operation.participant.index,
+              conversationId: operation.conversation.id,
+              abortPlanned: operation.abort !== undefined,
+            },
+            outcome,
+          );
+        }
       }),
     );
   } finally {
     agent.destroy();
   }
   return tally.finish(performance.now() - startMs);
-}
-
-/** One line per figure, for the test's diagnostics. */
-export function describeReport(report: WorkloadReport): string[] {
-  const seconds = report.durationMs / 1000;
-  const kinds = Object.entries(report.byKind)
-    .map(([kind, count]) => `${kind} ${count}`)
-    .join(', ');
-  const latency = Object.entries(report.latency)
-    .map(([kind, l]) => `${kind} p50 ${l.p50.toFixed(1)} / p99 ${l.p99.toFixed(1)} / max ${l.max.toFixed(0)} ms`)
-    .join('; ');
-  return [
-    `${report.operations} operations in ${seconds.toFixed(1)} s (${(report.operations / seconds).toFixed(0)}/s): ${kinds}`,
-    `aborted: ${report.abortsPlanned} planned (${((100 * report.abortsPlanned) / report.operations).toFixed(1)} %), ${report.abortsEffective} cut before the end`,
-    `${(report.bytesScanned / 1e6).toFixed(1)} MB scanned: ${report.ownCanaries} own canaries, ${report.leaks.length} foreign ones, ${report.errors.length} errors, ${report.acknowledged.length} acknowledged turns`,
-    `latency (not aborted): ${latency}`,
-  ];
 }
