@@ -92,6 +92,8 @@ export interface RunningServer {
 }
 
 const housekeepingIntervalMs = 60 * 60 * 1000;
+/** How long shutdown waits for open connections (answers still streaming) before closing them. */
+const shutdownGraceMs = 5_000;
 
 /** Old temporary chats are purged and expired sessions deleted (hourly, and at start-up). */
 async function housekeeping(deps: AppDeps, config: Config, log: (message: string) => void): Promise<void> {
@@ -126,7 +128,13 @@ async function listen(deps: AppDeps, config: Config, log: (message: string) => v
     url: address,
     close: async () => {
       clearInterval(timer);
-      await app.close();
+      const closing = app.close();
+      // A connection that never sent a request (a browser's pre-connect) counts as busy until Node's
+      // headers timeout (60 s); after a grace period for answers still streaming, every socket is closed.
+      const force = setTimeout(() => app.server.closeAllConnections(), shutdownGraceMs);
+      force.unref();
+      await closing;
+      clearTimeout(force);
       await deps.store.close();
     },
   };
