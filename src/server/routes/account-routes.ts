@@ -5,17 +5,13 @@
 import type { AccountService } from '../../auth/account-service.js';
 import { accountCheckLegacy, accountCheckV4, meView, userSettingsView } from '../../auth/account-views.js';
 import { personalTokenView, sessionItemView } from '../../auth/credential-views.js';
-import { changePasswordSchema, createTokenSchema, resourceIdSchema } from '../../protocol/account-requests.js';
+import { changePasswordSchema, createTokenSchema } from '../../protocol/account-requests.js';
 import type { RouteSpec } from '../route-table.js';
-import { parseWith } from './conversation-routes.js';
+import { parseWith, resourceId } from './request-parsing.js';
 
 export interface AccountRouteDeps {
   config: { telemetryEnabled: boolean };
   accounts: AccountService;
-}
-
-function idParam(params: unknown): string {
-  return parseWith(resourceIdSchema, (params as { id?: unknown }).id);
 }
 
 export function accountRoutes(deps: AccountRouteDeps): RouteSpec[] {
@@ -58,7 +54,7 @@ export function accountRoutes(deps: AccountRouteDeps): RouteSpec[] {
       mount: 'api',
       auth: 'session',
       handler: async (request, _r, user) => {
-        await accounts.endSession(user.id, idParam(request.params));
+        await accounts.endSession(user.id, resourceId(request));
         return { success: true };
       },
     },
@@ -107,7 +103,7 @@ export function accountRoutes(deps: AccountRouteDeps): RouteSpec[] {
       mount: 'api',
       auth: 'session',
       handler: async (request, _r, user) => {
-        await accounts.revokeToken(user.id, idParam(request.params));
+        await accounts.revokeToken(user.id, resourceId(request));
         return { success: true };
       },
     },

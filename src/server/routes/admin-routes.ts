@@ -8,18 +8,13 @@ import {
   adminSettingsSchema,
   adminUpdateUserSchema,
   createInviteSchema,
-  resourceIdSchema,
 } from '../../protocol/account-requests.js';
 import type { RouteSpec } from '../route-table.js';
-import { parseWith } from './conversation-routes.js';
+import { parseWith, resourceId } from './request-parsing.js';
 
 export interface AdminRouteDeps {
   admin: AdminService;
   auth: AuthService;
-}
-
-function idParam(params: unknown): string {
-  return parseWith(resourceIdSchema, (params as { id?: unknown }).id);
 }
 
 export function adminRoutes(deps: AdminRouteDeps): RouteSpec[] {
@@ -50,7 +45,7 @@ export function adminRoutes(deps: AdminRouteDeps): RouteSpec[] {
       auth: 'admin',
       handler: async (request) => {
         const body = parseWith(adminUpdateUserSchema, request.body);
-        const user = await admin.updateUser(idParam(request.params), {
+        const user = await admin.updateUser(resourceId(request), {
           name: body.name,
           role: body.role,
           disabled: body.disabled,
@@ -66,7 +61,7 @@ export function adminRoutes(deps: AdminRouteDeps): RouteSpec[] {
       auth: 'admin',
       handler: async (request) => {
         const body = parseWith(adminResetPasswordSchema, request.body);
-        await admin.resetPassword(idParam(request.params), body.password);
+        await admin.resetPassword(resourceId(request), body.password);
         return { success: true };
       },
     },
@@ -98,7 +93,7 @@ export function adminRoutes(deps: AdminRouteDeps): RouteSpec[] {
       mount: 'api',
       auth: 'admin',
       handler: async (request) => {
-        await admin.revokeInvite(idParam(request.params));
+        await admin.revokeInvite(resourceId(request));
         return { success: true };
       },
     },

@@ -11,7 +11,7 @@ import { signupSchema } from '../../protocol/account-requests.js';
 import { loginSchema, setupSchema } from '../../protocol/requests.js';
 import type { SessionRecord, UserRecord } from '../../store/store.js';
 import { type RouteSpec, sessionCookie } from '../route-table.js';
-import { parseWith } from './conversation-routes.js';
+import { parseWith } from './request-parsing.js';
 
 export interface AuthRouteDeps {
   auth: AuthService;

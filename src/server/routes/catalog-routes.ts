@@ -8,7 +8,7 @@ import { modelsFor } from '../../providers/model-access.js';
 import type { ModelInfo } from '../../providers/model-provider.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
 import type { RouteSpec, UserRoute } from '../route-table.js';
-import { parseQuery } from './conversation-routes.js';
+import { parseQuery } from './request-parsing.js';
 
 export interface CatalogRouteDeps {
   providers: ProviderRegistry;

@@ -1,20 +1,17 @@
 /** Conversation routes (PROTOCOL.md §3–§10, §14): thin — parse, call the service, format. */
 import type { FastifyRequest } from 'fastify';
-import type { z } from 'zod';
 import type { ConversationService } from '../../conversation/conversation-service.js';
 import type { FeedbackService } from '../../conversation/feedback-service.js';
-import { InvalidRequestError } from '../../domain-errors.js';
 import {
-  clientIdSchema,
   conversationListQuerySchema,
   conversationPatchSchema,
   conversationsPatchSchema,
-  describeZodError,
   genTitleSchema,
   messageFeedbackSchema,
 } from '../../protocol/requests.js';
 import type { RouteSpec } from '../route-table.js';
 import { ConversationStream, type StreamDeps } from './conversation-stream.js';
+import { parseQuery, parseWith, pathId } from './request-parsing.js';
 
 export interface ConversationRouteDeps extends StreamDeps {
   conversations: ConversationService;
@@ -22,29 +19,6 @@ export interface ConversationRouteDeps extends StreamDeps {
 }
 
 const success = { success: true } as const;
-
-/** The `:id` path parameter, which must look like a UUID (400 otherwise). */
-export function pathId(request: FastifyRequest, name = 'id'): string {
-  const value = (request.params as Record<string, string | undefined>)[name] ?? '';
-  const parsed = clientIdSchema.safeParse(value);
-  if (!parsed.success) throw new InvalidRequestError(`${name} in the path must be a UUID`);
-  return parsed.data;
-}
-
-/** Parses with `schema` (a missing body counts as `{}`); a failure is a 400 naming the field. */
-export function parseWith<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
-  const parsed = schema.safeParse(value === undefined ? {} : value);
-  if (!parsed.success) throw new InvalidRequestError(describeZodError(parsed.error));
-  return parsed.data;
-}
-
-/** Query strings: like parseWith, and `key[]=…`-style parameters are refused by name. */
-export function parseQuery<T extends z.ZodType>(schema: T, query: unknown): z.output<T> {
-  const bracketed = Object.keys(query ?? {}).find((key) => key.includes('['));
-  if (bracketed !== undefined)
-    throw new InvalidRequestError(`${bracketed.split('[')[0]}: array-style query parameters are not supported`);
-  return parseWith(schema, query);
-}
 
 export function conversationRoutes(deps: ConversationRouteDeps): RouteSpec[] {
   const { conversations } = deps;

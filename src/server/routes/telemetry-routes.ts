@@ -3,7 +3,7 @@ import type { Limits } from '../../limits/limits-service.js';
 import { latencyReportSchema } from '../../protocol/requests.js';
 import { maxBatchBytes, type TelemetryService } from '../../telemetry/telemetry-service.js';
 import type { RouteSpec } from '../route-table.js';
-import { parseWith } from './conversation-routes.js';
+import { parseWith } from './request-parsing.js';
 
 export function telemetryRoutes(deps: { telemetry: TelemetryService; limits: Limits }): RouteSpec[] {
   return [

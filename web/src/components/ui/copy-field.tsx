@@ -1,15 +1,9 @@
 /** A secret shown once (a new token, an invite link): read-only text, selected on focus, and a Copy button. */
-import { useEffect, useState } from 'react';
-import { copyText } from '../../lib/clipboard.js';
+import { useCopied } from '../../hooks/use-copied.js';
 import { CheckIcon, CopyIcon } from './icons.js';
 
 export function CopyField({ value, label }: { value: string; label: string }) {
-  const [copied, setCopied] = useState(false);
-  useEffect(() => {
-    if (!copied) return;
-    const timer = setTimeout(() => setCopied(false), 2000);
-    return () => clearTimeout(timer);
-  }, [copied]);
+  const { copied, copy } = useCopied();
   return (
     <div className="copy-field">
       <input
@@ -20,11 +14,7 @@ export function CopyField({ value, label }: { value: string; label: string }) {
         spellCheck={false}
         onFocus={(event) => event.target.select()}
       />
-      <button
-        type="button"
-        className="button button-secondary small"
-        onClick={() => void copyText(value).then(setCopied)}
-      >
+      <button type="button" className="button button-secondary small" onClick={() => copy(value)}>
         {copied ? <CheckIcon size={16} /> : <CopyIcon size={16} />}
         {copied ? 'Copied' : 'Copy'}
       </button>
