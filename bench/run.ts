@@ -9,10 +9,13 @@
  * - open: GET /backend-api/conversation/:id of a 2,000-message conversation vs a server that reads the
  *   same rows from the store and sends JSON.stringify of them.
  * - list: GET /backend-api/conversations (28 of 1,000) vs a server sending the same store query's rows.
+ * - limits: one turn on a server with the default abuse limits on (message caps, concurrent answers)
+ *   vs the same turn on a server with them off: the limiter's cost per turn (SQLite only).
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { defaultLimits } from '../src/limits/limits-config.js';
 import { seedConversations } from '../test/helpers/browser.js';
 import { sessionAccessToken, startTestServer, type TestServer } from '../test/helpers/test-server.js';
 
@@ -80,6 +83,42 @@ async function streamBench(server: TestServer): Promise<Result> {
   const baselineMs = await timeMany(rounds, () => post(baseline.url, false));
   await baseline.close();
   return { name: 'stream one turn (demo, 0 ms/token)', subjectMs, baselineMs };
+}
+
+/** Total milliseconds of `count` sequential runs of `work` (no warm-up). */
+async function timeBlock(count: number, work: () => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  for (let index = 0; index < count; index++) await work();
+  return performance.now() - start;
+}
+
+/** The same turn with the default limits on and off, alternating servers so drift hits both alike. */
+async function limitsBench(): Promise<Result & { database: string }> {
+  const limited = await startTestServer('sqlite', { config: { limits: defaultLimits } });
+  const open = await startTestServer('sqlite');
+  try {
+    const turn = (server: TestServer) =>
+      server
+        .request('/backend-api/conversation', { method: 'POST', as: server.alice, json: turnBody('Benchmark me') })
+        .then((response) => response.text());
+    // Ten alternating blocks so drift (the database growing, the machine) hits both sides alike; 5 + 100
+    // turns stay under the default cap of 300 messages per 3 hours.
+    const blocks = 10;
+    const perBlock = quick ? 3 : 10;
+    for (let index = 0; index < 5; index++) await Promise.all([turn(limited), turn(open)]);
+    let subjectMs = 0;
+    let baselineMs = 0;
+    for (let block = 0; block < blocks; block++) {
+      subjectMs += await timeBlock(perBlock, () => turn(limited));
+      baselineMs += await timeBlock(perBlock, () => turn(open));
+    }
+    subjectMs /= blocks * perBlock;
+    baselineMs /= blocks * perBlock;
+    return { name: 'stream one turn, default limits on (baseline: off)', subjectMs, baselineMs, database: 'sqlite' };
+  } finally {
+    await limited.close();
+    await open.close();
+  }
 }
 
 async function seedLongConversation(server: TestServer, messages: number): Promise<string> {
@@ -168,6 +207,8 @@ async function main(): Promise<void> {
       await server.close();
     }
   }
+  process.stderr.write('bench: limits…\n');
+  results.push(await limitsBench());
   console.log('| database | benchmark | backchat (ms/op) | baseline (ms/op) | ratio |');
   console.log('|---|---|---|---|---|');
   for (const result of results) {
