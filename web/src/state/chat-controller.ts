@@ -195,7 +195,12 @@ export class ChatController {
     const abort = new AbortController();
     this.running.set(plan.store, abort);
     const runner = new TurnRunner(plan, this.hooks, abort);
-    void runner.run().finally(() => this.running.delete(plan.store));
+    // The thread is free again as soon as the answer ends: the follow-up requests (history, title) must
+    // not swallow a click on "Continue generating" or a new message sent right away.
+    void runner
+      .run()
+      .finally(() => this.running.delete(plan.store))
+      .then(() => runner.afterAnswer());
   }
 
   private conversationKnown(store: ThreadStore, conversationId: string, isNew: boolean): void {

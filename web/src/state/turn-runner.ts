@@ -59,6 +59,7 @@ export class TurnRunner {
     this.isNew = plan.request.conversationId === null;
   }
 
+  /** Streams the turn; resolves when the answer has ended (the follow-up requests are `afterAnswer`). */
   async run(): Promise<void> {
     const { store } = this.plan;
     store.updateMeta({ busy: true, threadError: null });
@@ -73,7 +74,6 @@ export class TurnRunner {
       this.throttle.flush();
       store.updateMeta({ busy: false });
     }
-    await this.afterAnswer();
   }
 
   private showPlaceholders(): void {
@@ -200,7 +200,8 @@ export class TurnRunner {
     reportLatency(report).catch(() => {});
   }
 
-  private async afterAnswer(): Promise<void> {
+  /** After a finished answer: the seed's follow-ups (history refresh, title for a new conversation). */
+  async afterAnswer(): Promise<void> {
     const { conversationId, answerId, finished } = this.state;
     if (conversationId === null || !finished) return;
     await this.hooks.answered(this.plan.store, conversationId, answerId, this.isNew);
