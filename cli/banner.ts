@@ -28,9 +28,10 @@ export function banner(config: Config, url: string, providers: ProviderRegistry)
     );
   }
   lines.push(
-    '  First time here? Create the admin account:',
+    `  First time here? Open ${url.replace('0.0.0.0', '127.0.0.1')} to create the admin account, or:`,
     '    npx backchat user create --email you@example.com --password "a long password" --admin',
-    '  API clients: npx backchat token create --email you@example.com',
+    '  More people: invite them from Administration in the web app (or "npx backchat user create").',
+    '  API clients: npx backchat token create --email you@example.com (a personal access token)',
     '',
   );
   return `${lines.join('\n')}\n`;
