@@ -4,7 +4,7 @@ import { epochSeconds } from '../clock.js';
 import { NotFoundError } from '../domain-errors.js';
 import type { Ids } from '../ids.js';
 import { isoTime } from '../protocol/times.js';
-import type { Store } from '../store/store.js';
+import type { ConversationRecord, Store } from '../store/store.js';
 
 export interface FeedbackInput {
   message_id: string;
@@ -16,6 +16,15 @@ export interface FeedbackInput {
 
 export class FeedbackService {
   constructor(private readonly deps: { store: Store; clock: Clock; ids: Ids }) {}
+
+  /**
+   * The owner's ratings in a conversation already checked to be theirs and visible (ConversationService
+   * `visible`), so the thumbs survive a reload.
+   */
+  async ratings(conversation: ConversationRecord): Promise<{ items: Array<{ message_id: string; rating: string }> }> {
+    const ratings = await this.deps.store.listFeedback(conversation.ownerId, conversation.id);
+    return { items: ratings.map((rating) => ({ message_id: rating.messageId, rating: rating.rating })) };
+  }
 
   async rate(userId: string, input: FeedbackInput): Promise<Record<string, unknown>> {
     const conversation = await this.deps.store.getConversation(userId, input.conversation_id);

@@ -48,14 +48,10 @@ export async function upsertFeedback(db: Executor, feedback: FeedbackRecord): Pr
   return toFeedback(row);
 }
 
-/** The user's ratings, oldest first. */
-export async function listFeedback(db: Executor, userId: string): Promise<FeedbackRecord[]> {
-  const rows = await db
-    .selectFrom('message_feedback')
-    .selectAll()
-    .where('user_id', '=', userId)
-    .orderBy('create_time')
-    .orderBy('id')
-    .execute();
+/** The user's ratings (of one conversation, when given), oldest first. */
+export async function listFeedback(db: Executor, userId: string, conversationId?: string): Promise<FeedbackRecord[]> {
+  let query = db.selectFrom('message_feedback').selectAll().where('user_id', '=', userId);
+  if (conversationId !== undefined) query = query.where('conversation_id', '=', conversationId);
+  const rows = await query.orderBy('create_time').orderBy('id').execute();
   return rows.map(toFeedback);
 }

@@ -266,8 +266,8 @@ export class KyselyStore implements Store {
     return feedback.upsertFeedback(this.db, record);
   }
 
-  listFeedback(userId: string): Promise<FeedbackRecord[]> {
-    return feedback.listFeedback(this.db, userId);
+  listFeedback(userId: string, conversationId?: string): Promise<FeedbackRecord[]> {
+    return feedback.listFeedback(this.db, userId, conversationId);
   }
 
   listPrompts(): Promise<PromptRecord[]> {

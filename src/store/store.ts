@@ -345,7 +345,8 @@ export interface Store {
   // feedback
   /** One rating per (user, conversation, message): a second call replaces the first. */
   upsertFeedback(feedback: FeedbackRecord): Promise<FeedbackRecord>;
-  listFeedback(userId: string): Promise<FeedbackRecord[]>;
+  /** The user's ratings, oldest first; only those of `conversationId` when given. */
+  listFeedback(userId: string, conversationId?: string): Promise<FeedbackRecord[]>;
 
   // prompt library
   /** Enabled prompts, ordered by id. */

@@ -183,5 +183,11 @@ browserSuite('conversation', (ui) => {
     await page.locator('.copy-code').first().click();
     const code = await page.evaluate(() => navigator.clipboard.readText());
     assert.ok(code.length > 0 && !code.includes('Copy'), 'a code block copies its code');
+    // The rating survives a reload.
+    await log.settled();
+    await page.reload();
+    await waitForAnswers(page, 1);
+    await page.locator('button[aria-label="Good response"][aria-pressed="true"]').waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Bad response' }).getAttribute('aria-pressed'), 'false');
   });
 });

@@ -94,6 +94,10 @@ const rows: Record<string, Row> = {
     }),
     other: 'notFound',
   },
+  'GET /conversation/:id/feedback': {
+    build: (f) => ({ path: `/conversation/${f.conversationId}/feedback` }),
+    other: 'notFound',
+  },
   'GET /accounts/check/v4-2023-04-27': { build: () => ({ path: '/accounts/check/v4-2023-04-27' }), other: 'own' },
   'GET /accounts/check': { build: () => ({ path: '/accounts/check' }), other: 'own' },
   'GET /me': { build: () => ({ path: '/me' }), other: 'own' },

@@ -175,6 +175,24 @@ forEachDatabase((kind) => {
     );
   });
 
+  test(`${kind}: a conversation's ratings come back for its owner only (the thumbs after a reload)`, async () => {
+    const turn = await sendTurn(server, server.alice, firstTurn('Rate me again'));
+    const other = await sendTurn(server, server.alice, firstTurn('Another chat'));
+    const rate = (conversationId: string, messageId: string, rating: string) =>
+      send('POST', '/backend-api/conversation/message_feedback', server.alice, {
+        message_id: messageId,
+        conversation_id: conversationId,
+        rating,
+      });
+    await rate(turn.conversationId, turn.final.id, 'thumbsDown');
+    await rate(other.conversationId, other.final.id, 'thumbsUp');
+    const path = `/backend-api/conversation/${turn.conversationId}/feedback`;
+    assert.deepEqual(await get(path, server.alice), { items: [{ message_id: turn.final.id, rating: 'thumbsDown' }] });
+    assert.equal((await server.request(path, { as: server.bob })).status, 404);
+    await send('PATCH', `/backend-api/conversation/${turn.conversationId}`, server.alice, { is_visible: false });
+    assert.equal((await server.request(path, { as: server.alice })).status, 404, 'a deleted chat has none');
+  });
+
   test(`${kind}: temporary chats are never listed, readable by their owner, and purged`, async () => {
     const turn = await sendTurn(server, server.alice, firstTurn('Forget me', { history_and_training_disabled: true }));
     const page = await get<ListPage>('/backend-api/conversations?offset=0&limit=100', server.alice);

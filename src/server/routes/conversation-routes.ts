@@ -113,5 +113,14 @@ export function conversationRoutes(deps: ConversationRouteDeps): RouteSpec[] {
       auth: 'user',
       handler: (request, _reply, user) => deps.feedback.rate(user.id, parseWith(messageFeedbackSchema, request.body)),
     },
+    {
+      // backchat's own: the caller's thumbs in a conversation, so the web app shows them after a reload.
+      method: 'GET',
+      path: '/conversation/:id/feedback',
+      mount: 'api',
+      auth: 'user',
+      handler: async (request, _reply, user) =>
+        deps.feedback.ratings(await conversations.visible(user.id, pathId(request))),
+    },
   ];
 }

@@ -57,6 +57,20 @@ export async function sendFeedback(conversationId: string, messageId: string, ra
   });
 }
 
+/** The caller's ratings in a conversation (backchat's own route), so the thumbs survive a reload. */
+export async function conversationRatings(
+  conversationId: string,
+): Promise<Array<{ messageId: string; rating: Rating }>> {
+  const body = await requestJson<{ items?: Array<{ message_id: string; rating: string }> }>(
+    `/backend-api/conversation/${encodeURIComponent(conversationId)}/feedback`,
+  );
+  return (body?.items ?? []).flatMap((item) =>
+    item.rating === 'thumbsUp' || item.rating === 'thumbsDown'
+      ? [{ messageId: item.message_id, rating: item.rating }]
+      : [],
+  );
+}
+
 export async function listModels(): Promise<WireModel[]> {
   const body = await requestJson<{ models?: WireModel[] }>('/backend-api/models');
   return body?.models ?? [];

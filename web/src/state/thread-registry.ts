@@ -3,7 +3,7 @@
  * the user looks elsewhere, so coming back shows the answer live instead of a stale copy.
  */
 import { ApiError, describeError } from '../api/api-error.js';
-import { getConversation } from '../api/backend-api.js';
+import { conversationRatings, getConversation } from '../api/backend-api.js';
 import { ThreadStore } from './thread-store.js';
 
 const keptIdle = 8;
@@ -59,6 +59,14 @@ export class ThreadRegistry {
     } catch (error) {
       const notFound = error instanceof ApiError && (error.status === 404 || error.status === 400);
       store.updateMeta({ phase: notFound ? 'not-found' : 'error', loadError: describeError(error) });
+      return;
+    }
+    // The thumbs are shown once known; a failure here only leaves them unpressed.
+    try {
+      for (const { messageId, rating } of await conversationRatings(conversationId))
+        store.setFeedback(messageId, rating);
+    } catch {
+      // Ratings are a nicety: the conversation is already on screen.
     }
   }
 }
