@@ -30,7 +30,7 @@ export function banner(config: Config, url: string, providers: ProviderRegistry)
   lines.push(
     `  First time here? Open ${url.replace('0.0.0.0', '127.0.0.1')} to create the admin account, or:`,
     '    npx backchat user create --email you@example.com --password "a long password" --admin',
-    '  More people: invite them from Administration in the web app (or "npx backchat user create").',
+    '  More people: invite them from Administration (account menu) in the web app (or "npx backchat user create").',
     '  API clients: npx backchat token create --email you@example.com (a personal access token)',
     '',
   );
