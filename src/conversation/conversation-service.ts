@@ -8,9 +8,9 @@ import { NotFoundError } from '../domain-errors.js';
 import type { Ids } from '../ids.js';
 import type { ConversationRequest } from '../protocol/requests.js';
 import type { WireConversation, WireConversationList } from '../protocol/wire-types.js';
-import { resolveFor } from '../providers/model-access.js';
+import type { ServedModel } from '../providers/model-access.js';
 import type { ProviderRegistry } from '../providers/registry.js';
-import type { ConversationRecord, Store, UserRecord } from '../store/store.js';
+import type { ConversationRecord, Store } from '../store/store.js';
 import { childrenIndex, newestLeaf } from './message-tree.js';
 import { buildPrompt } from './prompt-builder.js';
 import { TitleGenerator } from './title-generator.js';
@@ -55,14 +55,17 @@ export class ConversationService {
     return epochSeconds(this.deps.clock.now());
   }
 
-  /** Commits the turn's rows and returns its event stream; throws domain errors before anything is sent. */
+  /**
+   * Commits the turn's rows and returns its event stream; throws domain errors before anything is sent.
+   * `served` is the model the caller resolved for this user (`resolveFor`), once, for the caps and the turn.
+   */
   async startTurn(
-    owner: Pick<UserRecord, 'id' | 'modelAccess'>,
+    userId: string,
     body: ConversationRequest,
+    served: ServedModel,
     context: { startMs: number; requestId: string | null },
   ): Promise<StartedTurn> {
-    const userId = owner.id;
-    const { model, provider } = resolveFor(this.deps.providers, body.model, owner.modelAccess);
+    const { model, provider } = served;
     const [message] = body.messages ?? [];
     const { plan, prompt } = await this.deps.store.transaction(async (tx) => {
       const planned = await new TurnPlanner(tx, this.deps.ids, {

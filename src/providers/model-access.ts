@@ -13,12 +13,21 @@ export function modelsFor(registry: ProviderRegistry, allowed: readonly string[]
   return allowed === null ? models : models.filter((model) => allowed.includes(model.slug));
 }
 
-/** `registry.resolve(slug)` within the user's model access; ForbiddenError when nothing fits. */
+/** A model and the provider that serves it. */
+export interface ServedModel {
+  model: ModelInfo;
+  provider: ModelProvider;
+}
+
+/**
+ * `registry.resolve(slug)` within the user's model access; ForbiddenError when nothing fits. The one
+ * place a request's model slug becomes a model (turns, their caps, `conversation_limit?model=`).
+ */
 export function resolveFor(
   registry: ProviderRegistry,
   slug: string | null | undefined,
   allowed: readonly string[] | null,
-): { model: ModelInfo; provider: ModelProvider } {
+): ServedModel {
   const served = registry.resolve(slug);
   if (allowed === null || allowed.includes(served.model.slug)) return served;
   const usable = modelsFor(registry, allowed);

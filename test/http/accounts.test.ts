@@ -335,6 +335,10 @@ forEachDatabase((kind) => {
       assert.match((await json<{ detail: string }>(refused)).detail, new RegExp(`cannot use the model "${first}"`));
       const legacy = await sendTurn(server, server.bob, newTurn('Old client', 'text-davinci-002-render-sha'));
       assert.equal(legacy.final.metadata.model_slug, second);
+      const limitOf = (slug: string) =>
+        server.request(`/public-api/conversation_limit?model=${encodeURIComponent(slug)}`, { as: server.bob });
+      assert.equal((await limitOf(first)).status, 403, 'the cap of a model the user may not use is not theirs');
+      assert.equal((await limitOf('text-davinci-002-render-sha')).status, 200);
       await asAdmin(`/admin/users/${server.bob.id}`, { method: 'PATCH', json: { model_access: null } });
       const all = await json<{ models: unknown[] }>(await server.request('/backend-api/models', { as: server.bob }));
       assert.equal(all.models.length, 2);

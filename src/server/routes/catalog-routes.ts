@@ -4,7 +4,7 @@ import { conversationLimitBody } from '../../limits/conversation-limit-view.js';
 import type { Limits } from '../../limits/limits-service.js';
 import { conversationLimitQuerySchema, promptLibraryQuerySchema } from '../../protocol/requests.js';
 import type { WireModel } from '../../protocol/wire-types.js';
-import { modelsFor } from '../../providers/model-access.js';
+import { modelsFor, resolveFor } from '../../providers/model-access.js';
 import type { ModelInfo } from '../../providers/model-provider.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
 import type { RouteSpec, UserRoute } from '../route-table.js';
@@ -42,10 +42,14 @@ function modelsView(providers: ProviderRegistry, allowed: string[] | null): Reco
 }
 
 export function catalogRoutes(deps: CatalogRouteDeps): RouteSpec[] {
-  /** The caller's real cap: the model's own with `?model=` (any client slug), else the one over all models. */
+  /**
+   * The caller's real cap: with `?model=` (any client slug) that of the model a turn naming it would use,
+   * else the one over all models.
+   */
   const limit: UserRoute['handler'] = async (request, _reply, user) => {
     const query = parseQuery(conversationLimitQuerySchema, request.query);
-    const model = query.model === undefined ? undefined : deps.providers.resolve(query.model).model;
+    const model =
+      query.model === undefined ? undefined : resolveFor(deps.providers, query.model, user.modelAccess).model;
     return conversationLimitBody(await deps.limits.messages.usage(user.id, model?.slug), model?.title);
   };
   return [

@@ -14,7 +14,7 @@ import type { Ids } from '../../ids.js';
 import type { Limits, TurnAdmission } from '../../limits/limits-service.js';
 import { type ConversationRequest, conversationRequestSchema } from '../../protocol/requests.js';
 import { sseContentType, sseData, sseDone, ssePing } from '../../protocol/sse.js';
-import { resolveFor } from '../../providers/model-access.js';
+import { resolveFor, type ServedModel } from '../../providers/model-access.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
 import type { MessageRecord, UserRecord } from '../../store/store.js';
 import { commonSecurityHeaders, contentSecurityPolicy } from '../security-headers.js';
@@ -106,10 +106,10 @@ export class ConversationStream {
     const startMs = this.deps.clock.monotonicMs();
     const body = conversationRequestSchema.parse(request.body);
     // The model the turn will use, within the user's model access (a refused model is a 403 here).
-    const modelSlug = resolveFor(this.deps.providers, body.model, user.modelAccess).model.slug;
-    const admission = await this.deps.limits.admitTurn(user.id, modelSlug, String(request.id));
+    const served = resolveFor(this.deps.providers, body.model, user.modelAccess);
+    const admission = await this.deps.limits.admitTurn(user.id, served.model.slug, String(request.id));
     try {
-      await this.answer(request, reply, user, body, admission, startMs);
+      await this.answer(request, reply, user.id, body, served, admission, startMs);
     } finally {
       await admission.release();
     }
@@ -118,8 +118,9 @@ export class ConversationStream {
   private async answer(
     request: FastifyRequest,
     reply: FastifyReply,
-    user: UserRecord,
+    userId: string,
     body: ConversationRequest,
+    served: ServedModel,
     admission: TurnAdmission,
     startMs: number,
   ): Promise<void> {
@@ -129,7 +130,7 @@ export class ConversationStream {
       if (!reply.raw.writableFinished) abort.abort();
     });
     const turn = await this.deps.conversations
-      .startTurn(user, body, { startMs, requestId })
+      .startTurn(userId, body, served, { startMs, requestId })
       .catch(async (error: unknown) => {
         await admission.refund();
         throw error;
