@@ -15,19 +15,3 @@ export function AuthLayout({ title, subtitle, children }: { title: string; subti
     </main>
   );
 }
-
-/** Runs a form submission, keeping "busy" and the error message. */
-export async function submitting(
-  setBusy: (busy: boolean) => void,
-  setError: (error: string | null) => void,
-  work: () => Promise<void>,
-): Promise<void> {
-  setBusy(true);
-  setError(null);
-  try {
-    await work();
-  } catch (error) {
-    setError(error instanceof Error ? error.message : String(error));
-    setBusy(false);
-  }
-}

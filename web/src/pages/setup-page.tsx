@@ -1,16 +1,17 @@
 /** First run: no account exists yet, so the first one — the administrator — is created here. */
 import { useState } from 'react';
 import { Field } from '../components/ui/field.js';
+import { FormMessages } from '../components/ui/form-messages.js';
+import { useAction } from '../hooks/use-action.js';
 import { minPasswordLength, passwordRuleText } from '../lib/password-rules.js';
 import { sessionStore } from '../state/session-store.js';
-import { AuthLayout, submitting } from './auth-layout.js';
+import { AuthLayout } from './auth-layout.js';
 
 export function SetupPage() {
   const [name, setName] = useState('');
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const action = useAction();
   return (
     <AuthLayout
       title="Create the admin account"
@@ -20,7 +21,7 @@ export function SetupPage() {
         className="auth-form"
         onSubmit={(event) => {
           event.preventDefault();
-          void submitting(setBusy, setError, () => sessionStore.createAdmin(name, email, password));
+          void action.run(() => sessionStore.createAdmin(name, email, password));
         }}
       >
         <Field label="Name" type="text" autoComplete="name" value={name} onChange={setName} autoFocus />
@@ -34,13 +35,9 @@ export function SetupPage() {
           minLength={minPasswordLength}
           hint={passwordRuleText}
         />
-        {error && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
-        <button type="submit" className="button button-primary button-block" disabled={busy}>
-          {busy ? 'Creating…' : 'Create account'}
+        <FormMessages error={action.error} />
+        <button type="submit" className="button button-primary button-block" disabled={action.busy}>
+          {action.busy ? 'Creating…' : 'Create account'}
         </button>
       </form>
     </AuthLayout>

@@ -5,8 +5,10 @@
 import { useState } from 'react';
 import type { SignupPolicy } from '../api/auth-api.js';
 import { Field } from '../components/ui/field.js';
+import { FormMessages } from '../components/ui/form-messages.js';
+import { useAction } from '../hooks/use-action.js';
 import { sessionStore } from '../state/session-store.js';
-import { AuthLayout, submitting } from './auth-layout.js';
+import { AuthLayout } from './auth-layout.js';
 
 const policyHints: Record<Exclude<SignupPolicy, 'open'>, string> = {
   invite: 'New here? Ask an administrator of this server for an invite link.',
@@ -34,11 +36,10 @@ interface SignInPageProps {
 export function SignInPage({ notice, signupPolicy, onSignUp }: SignInPageProps) {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const action = useAction();
   return (
     <AuthLayout title="Welcome back" subtitle="Sign in to backchat to continue.">
-      {notice && !error && (
+      {notice && !action.error && (
         <p className="form-notice" role="status">
           {notice}
         </p>
@@ -47,7 +48,7 @@ export function SignInPage({ notice, signupPolicy, onSignUp }: SignInPageProps) 
         className="auth-form"
         onSubmit={(event) => {
           event.preventDefault();
-          void submitting(setBusy, setError, () => sessionStore.signIn(email, password));
+          void action.run(() => sessionStore.signIn(email, password));
         }}
       >
         <Field label="Email" type="email" autoComplete="username" value={email} onChange={setEmail} autoFocus />
@@ -58,13 +59,9 @@ export function SignInPage({ notice, signupPolicy, onSignUp }: SignInPageProps) 
           value={password}
           onChange={setPassword}
         />
-        {error && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
-        <button type="submit" className="button button-primary button-block" disabled={busy}>
-          {busy ? 'Signing in…' : 'Sign in'}
+        <FormMessages error={action.error} />
+        <button type="submit" className="button button-primary button-block" disabled={action.busy}>
+          {action.busy ? 'Signing in…' : 'Sign in'}
         </button>
       </form>
       <SignUpHint policy={signupPolicy} onSignUp={onSignUp} />

@@ -4,9 +4,10 @@
  */
 import { useState } from 'react';
 import { Field } from '../components/ui/field.js';
+import { FormMessages } from '../components/ui/form-messages.js';
+import { useAction } from '../hooks/use-action.js';
 import { passwordProblem, passwordRuleText } from '../lib/password-rules.js';
 import { sessionStore } from '../state/session-store.js';
-import { submitting } from './auth-layout.js';
 
 interface SignUpFormProps {
   /** The invite link's token, and the email it is for (null: anyone with the link). */
@@ -18,21 +19,20 @@ export function SignUpForm({ invite }: SignUpFormProps) {
   const [name, setName] = useState('');
   const [email, setEmail] = useState(fixedEmail ?? '');
   const [password, setPassword] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const action = useAction();
   /** An edit makes the last error stale. */
   const editing = (set: (value: string) => void) => (value: string) => {
     set(value);
-    setError(null);
+    setProblem(null);
+    action.clear();
   };
   const submit = () => {
-    const problem = passwordProblem(password, email);
-    if (problem) {
-      setError(problem);
-      return;
-    }
+    const found = passwordProblem(password, email);
+    setProblem(found);
+    if (found) return;
     const input = { email: email.trim(), password, ...(name.trim() && { name: name.trim() }) };
-    void submitting(setBusy, setError, () => sessionStore.signUp(invite ? { ...input, invite: invite.token } : input));
+    void action.run(() => sessionStore.signUp(invite ? { ...input, invite: invite.token } : input));
   };
   return (
     <form
@@ -68,13 +68,9 @@ export function SignUpForm({ invite }: SignUpFormProps) {
         onChange={editing(setPassword)}
         hint={passwordRuleText}
       />
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
-      <button type="submit" className="button button-primary button-block" disabled={busy}>
-        {busy ? 'Creating account…' : 'Create account'}
+      <FormMessages error={problem ?? action.error} />
+      <button type="submit" className="button button-primary button-block" disabled={action.busy}>
+        {action.busy ? 'Creating account…' : 'Create account'}
       </button>
     </form>
   );
