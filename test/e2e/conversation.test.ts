@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { pollUntil } from '../helpers/bounded.js';
 import {
   browserSuite,
   conversationIdOf,
@@ -115,18 +116,16 @@ browserSuite('conversation', (ui) => {
     await messages(page, 'user').getByText('1 / 2').waitFor();
     await page.locator(`article[data-message-id="${secondAnswer}"]`).waitFor();
     assert.equal((await messages(page, 'user').locator('.markdown').textContent())?.trim(), 'Branch me');
-    await pollCurrentNode(server, conversationId, secondAnswer);
+    await pollUntil(
+      async () =>
+        (await serverConversation(server, server.alice, conversationId)).current_node === secondAnswer
+          ? true
+          : undefined,
+      `current_node becomes ${secondAnswer}`,
+    );
     await page.reload();
     await page.locator(`article[data-message-id="${secondAnswer}"]`).getByText('2 / 2').waitFor();
     assert.notEqual(editedAnswer, secondAnswer);
-
-    async function pollCurrentNode(s: typeof server, id: string, expected: string): Promise<void> {
-      const deadline = Date.now() + 5000;
-      while ((await serverConversation(s, s.alice, id)).current_node !== expected) {
-        if (Date.now() > deadline) assert.fail(`current_node did not become ${expected}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    }
   });
 
   test('stop mid-stream keeps the partial answer, marked Stopped, also after a reload', async () => {
