@@ -36,15 +36,9 @@ function ActionsPlaceholder() {
 }
 
 function UserActions({ store, item, edit }: { store: ThreadStore; item: DisplayItem; edit: () => void }) {
-  const { controller } = useServices();
   return (
     <div className="message-actions">
-      <BranchSwitcher
-        index={item.siblingIndex}
-        count={item.siblingCount}
-        disabled={false}
-        onStep={(step) => controller.switchBranch(store, item, step)}
-      />
+      <BranchSwitcher store={store} item={item} />
       <button
         type="button"
         className="icon-button small"
@@ -126,12 +120,7 @@ function AnswerActions({ store, item }: { store: ThreadStore; item: DisplayItem 
   const rate = (rating: 'thumbsUp' | 'thumbsDown') => void controller.rate(store, item, rating).catch(() => {});
   return (
     <div className="message-actions">
-      <BranchSwitcher
-        index={item.siblingIndex}
-        count={item.siblingCount}
-        disabled={false}
-        onStep={(step) => controller.switchBranch(store, item, step)}
-      />
+      <BranchSwitcher store={store} item={item} />
       <CopyButton text={item.text} label="Copy message" />
       <RatingButton item={item} rating="thumbsUp" onRate={() => rate('thumbsUp')} />
       <RatingButton item={item} rating="thumbsDown" onRate={() => rate('thumbsDown')} />
