@@ -13,33 +13,24 @@ interface SwitchProps {
 }
 
 export function Switch({ checked, onChange, label, showLabel, className, icon }: SwitchProps) {
-  if (icon) {
-    return (
-      <button
-        type="button"
-        role="switch"
-        aria-checked={checked}
-        aria-label={label}
-        className={`icon-button icon-switch ${checked ? 'on' : ''} ${className ?? ''}`}
-        onClick={() => onChange(!checked)}
-      >
-        {icon}
-      </button>
-    );
-  }
+  const look = icon ? 'icon-button icon-switch' : 'switch';
   return (
     <button
       type="button"
       role="switch"
       aria-checked={checked}
       aria-label={label}
-      className={`switch ${checked ? 'on' : ''} ${className ?? ''}`}
+      className={`${look} ${checked ? 'on' : ''} ${className ?? ''}`}
       onClick={() => onChange(!checked)}
     >
-      {showLabel && <span className="switch-label">{label}</span>}
-      <span className="switch-track" aria-hidden="true">
-        <span className="switch-thumb" />
-      </span>
+      {icon || (
+        <>
+          {showLabel && <span className="switch-label">{label}</span>}
+          <span className="switch-track" aria-hidden="true">
+            <span className="switch-thumb" />
+          </span>
+        </>
+      )}
     </button>
   );
 }
