@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { browserSuite, type LoggedRequest, screenshot, signIn } from '../helpers/browser.js';
+import { seedFirstTurnKeys } from '../helpers/turns.js';
 
 const uuidV4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const clientId = /^aaa[0-9a-f]{5}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -105,19 +106,7 @@ browserSuite('seed flow', (ui) => {
       log.matching('/backend-api/conversation').find((entry) => entry.path === '/backend-api/conversation'),
     );
     const timezone = await page.evaluate(() => new Date().getTimezoneOffset());
-    assert.deepEqual(Object.keys(first), [
-      'action',
-      'messages',
-      'parent_message_id',
-      'model',
-      'timezone_offset_min',
-      'suggestions',
-      'history_and_training_disabled',
-      'arkose_token',
-      'conversation_mode',
-      'force_paragen',
-      'force_rate_limit',
-    ]);
+    assert.deepEqual(Object.keys(first), seedFirstTurnKeys);
     const [message] = first.messages as Array<{ id: string }>;
     assert.match(message?.id ?? '', clientId);
     assert.deepEqual(first.messages, [

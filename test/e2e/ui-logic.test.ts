@@ -13,6 +13,7 @@ import { clientMessageId, uuidV4 } from '../../web/src/lib/ids.js';
 import { estimateTokens, percentile, tokenTimingStats } from '../../web/src/lib/latency-stats.js';
 import { branchGroups, buildItem } from '../../web/src/state/display-items.js';
 import { newestLeaf, pathTo, treeFromWire, visibleSiblings } from '../../web/src/state/message-tree.js';
+import { seedFirstTurnKeys } from '../helpers/turns.js';
 
 describe('latency figures (lat/r)', () => {
   test('percentiles interpolate linearly between closest ranks, like numpy', () => {
@@ -104,19 +105,7 @@ describe('the conversation request', () => {
       suggestions: ['a', 'b', 'c', 'd'],
       temporary: false,
     });
-    assert.deepEqual(Object.keys(first), [
-      'action',
-      'messages',
-      'parent_message_id',
-      'model',
-      'timezone_offset_min',
-      'suggestions',
-      'history_and_training_disabled',
-      'arkose_token',
-      'conversation_mode',
-      'force_paragen',
-      'force_rate_limit',
-    ]);
+    assert.deepEqual(Object.keys(first), seedFirstTurnKeys);
     const later = turnRequestBody({
       action: 'continue',
       message: null,

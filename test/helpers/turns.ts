@@ -21,6 +21,21 @@ export interface TurnResult {
   messageEvents: Array<{ message: WireMessageLike; conversation_id: string; error: null }>;
 }
 
+/** A first turn's request body keys, in the order ChatGPT's web client sends them (seed/operations_flow.md). */
+export const seedFirstTurnKeys = [
+  'action',
+  'messages',
+  'parent_message_id',
+  'model',
+  'timezone_offset_min',
+  'suggestions',
+  'history_and_training_disabled',
+  'arkose_token',
+  'conversation_mode',
+  'force_paragen',
+  'force_rate_limit',
+];
+
 export function userMessage(text: string, id?: string) {
   return {
     ...(id && { id }),
