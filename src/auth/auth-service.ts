@@ -194,8 +194,8 @@ export class AuthService {
     sessionToken: string | undefined,
   ): Promise<{ user: UserRecord; session: SessionRecord } | undefined> {
     if (!sessionToken || sessionToken.length > 200) return undefined;
-    const session = await this.deps.store.getSession(hashSecret(sessionToken));
-    return session && this.liveSession(session, session.userId);
+    const found = await this.deps.store.getSessionWithUser({ tokenHash: hashSecret(sessionToken) });
+    return found && this.live(found, found.user.id);
   }
 
   /** The user a request acts as, or UnauthorizedError with the reason (missing, invalid, expired). */
@@ -213,8 +213,8 @@ export class AuthService {
     if (token.startsWith(personalTokenPrefix)) return this.personalTokenIdentity(token);
     const result = await this.deps.tokens.verify(token, this.now());
     if (!result.ok) return { failure: result.failure };
-    const session = await this.deps.store.getSessionById(result.claims.sessionId);
-    const live = session && (await this.liveSession(session, result.claims.userId));
+    const found = await this.deps.store.getSessionWithUser({ id: result.claims.sessionId });
+    const live = found && this.live(found, result.claims.userId);
     return live ? sessionIdentity(live.user, 'access_token', live.session) : { failure: 'invalid' };
   }
 
@@ -234,11 +234,10 @@ export class AuthService {
     };
   }
 
-  /** The session if it is unexpired, belongs to `userId` and its user is active. */
-  private async liveSession(session: SessionRecord, userId: string) {
-    if (session.userId !== userId || session.expireTime <= this.now()) return undefined;
-    const user = await this.deps.store.getUserById(session.userId);
-    return user && !user.disabled ? { user, session } : undefined;
+  /** The pair if the session is unexpired, belongs to `userId` and its user is active. */
+  private live<T extends { session: SessionRecord; user: UserRecord }>(found: T, userId: string): T | undefined {
+    const { session, user } = found;
+    return session.userId === userId && session.expireTime > this.now() && !user.disabled ? found : undefined;
   }
 
   /**

@@ -119,12 +119,10 @@ export class KyselyStore implements Store {
     return sessions.createSession(this.db, session);
   }
 
-  getSession(tokenHash: string): Promise<SessionRecord | undefined> {
-    return sessions.getSession(this.db, tokenHash);
-  }
-
-  getSessionById(id: string): Promise<SessionRecord | undefined> {
-    return sessions.getSessionById(this.db, id);
+  getSessionWithUser(
+    key: { tokenHash: string } | { id: string },
+  ): Promise<{ session: SessionRecord; user: UserRecord } | undefined> {
+    return sessions.getSessionWithUser(this.db, key);
   }
 
   listSessions(userId: string): Promise<SessionRecord[]> {

@@ -2,7 +2,8 @@
 import type { Selectable } from 'kysely';
 import type { SessionsTable } from './database-schema.js';
 import type { Executor } from './executor.js';
-import type { SessionRecord } from './store.js';
+import type { SessionRecord, UserRecord } from './store.js';
+import { toUser } from './user-queries.js';
 
 function toSession(row: Selectable<SessionsTable>): SessionRecord {
   return {
@@ -31,14 +32,48 @@ export async function createSession(db: Executor, session: SessionRecord): Promi
     .execute();
 }
 
-export async function getSession(db: Executor, tokenHash: string): Promise<SessionRecord | undefined> {
-  const row = await db.selectFrom('sessions').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
-  return row && toSession(row);
-}
-
-export async function getSessionById(db: Executor, id: string): Promise<SessionRecord | undefined> {
-  const row = await db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
-  return row && toSession(row);
+/**
+ * A session and its user in one round trip (every authenticated request asks this), found by the
+ * cookie secret's hash or by the public id an access token carries.
+ */
+export async function getSessionWithUser(
+  db: Executor,
+  key: { tokenHash: string } | { id: string },
+): Promise<{ session: SessionRecord; user: UserRecord } | undefined> {
+  const query = db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .select([
+      'sessions.token_hash',
+      'sessions.id as session_id',
+      'sessions.create_time as session_create_time',
+      'sessions.expire_time',
+      'sessions.last_used_time',
+      'sessions.user_agent',
+      'users.id',
+      'users.email',
+      'users.name',
+      'users.password_hash',
+      'users.role',
+      'users.disabled',
+      'users.create_time',
+      'users.model_access',
+    ]);
+  const row = await ('id' in key
+    ? query.where('sessions.id', '=', key.id)
+    : query.where('sessions.token_hash', '=', key.tokenHash)
+  ).executeTakeFirst();
+  if (!row) return undefined;
+  const session = toSession({
+    token_hash: row.token_hash,
+    id: row.session_id,
+    user_id: row.id,
+    create_time: row.session_create_time,
+    expire_time: row.expire_time,
+    last_used_time: row.last_used_time,
+    user_agent: row.user_agent,
+  });
+  return { session, user: toUser(row) };
 }
 
 export async function listSessions(db: Executor, userId: string): Promise<SessionRecord[]> {

@@ -268,8 +268,10 @@ export interface Store {
 
   // sessions
   createSession(session: SessionRecord): Promise<void>;
-  getSession(tokenHash: string): Promise<SessionRecord | undefined>;
-  getSessionById(id: string): Promise<SessionRecord | undefined>;
+  /** The session (by the cookie secret's hash or by its public id) and its user, in one query. */
+  getSessionWithUser(
+    key: { tokenHash: string } | { id: string },
+  ): Promise<{ session: SessionRecord; user: UserRecord } | undefined>;
   /** The user's sessions, newest first. */
   listSessions(userId: string): Promise<SessionRecord[]>;
   touchSession(id: string, lastUsedTime: number): Promise<void>;

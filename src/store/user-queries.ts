@@ -5,7 +5,7 @@ import type { UsersTable } from './database-schema.js';
 import type { Executor } from './executor.js';
 import type { NewUser, Role, UserPatch, UserRecord } from './store.js';
 
-function toUser(row: Selectable<UsersTable>): UserRecord {
+export function toUser(row: Selectable<UsersTable>): UserRecord {
   return {
     id: row.id,
     email: row.email,

@@ -92,8 +92,9 @@ forEachDatabase((kind) => {
         expireTime: 50,
         userAgent: null,
       });
-      assert.deepEqual(await store.getSession(session.tokenHash), session);
-      assert.deepEqual(await store.getSessionById('session-a'), session);
+      const ann = await store.getUserById('user-ann');
+      assert.deepEqual(await store.getSessionWithUser({ tokenHash: session.tokenHash }), { session, user: ann });
+      assert.deepEqual(await store.getSessionWithUser({ id: 'session-a' }), { session, user: ann });
       await assert.rejects(store.createSession(session), DuplicateKeyError);
       await assert.rejects(store.createSession({ ...session, tokenHash: 'd'.repeat(64) }), DuplicateKeyError);
       await assert.rejects(
@@ -106,12 +107,12 @@ forEachDatabase((kind) => {
       );
       assert.deepEqual(await store.listSessions('user-bo'), []);
       await store.touchSession('session-a', 60.5);
-      assert.equal((await store.getSessionById('session-a'))?.lastUsedTime, 60.5);
+      assert.equal((await store.getSessionWithUser({ id: 'session-a' }))?.session.lastUsedTime, 60.5);
       assert.equal(await store.deleteSessionById('user-bo', 'session-a'), false, 'another user cannot end it');
       assert.equal(await store.deleteExpiredSessions(50), 1);
-      assert.equal(await store.getSession('b'.repeat(64)), undefined);
+      assert.equal(await store.getSessionWithUser({ tokenHash: 'b'.repeat(64) }), undefined);
       await store.deleteSession(session.tokenHash);
-      assert.equal(await store.getSession(session.tokenHash), undefined);
+      assert.equal(await store.getSessionWithUser({ tokenHash: session.tokenHash }), undefined);
       await store.deleteSession('missing');
     }));
 
