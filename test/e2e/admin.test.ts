@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { browserSuite, screenshot, sendMessage, signIn, uiDemoProvider } from '../helpers/browser.js';
+import { type BrowserUi, browserSuite, screenshot, sendMessage, signIn, uiDemoProvider } from '../helpers/browser.js';
 import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.js';
 
 async function openAdministration(page: Page, tab: 'Users' | 'Invites' | 'Sign-up') {
@@ -20,6 +20,17 @@ async function openAdministration(page: Page, tab: 'Users' | 'Invites' | 'Sign-u
 async function userAction(page: Page, email: string, action: string): Promise<void> {
   await page.getByRole('button', { name: `Actions for ${email}` }).click();
   await page.getByRole('menuitem', { name: action }).click();
+}
+
+/** Bob signed in on one page (its start-up requests done), then alice, the admin, on another. */
+async function bobThenAlice(ui: BrowserUi) {
+  const server = await ui.server();
+  const bob = await ui.page(server);
+  await signIn(bob.page, server.bob);
+  await bob.log.settled();
+  const { page } = await ui.page(server);
+  await signIn(page, server.alice);
+  return { server, bob, page };
 }
 
 const upstreams: FakeUpstream[] = [];
@@ -38,12 +49,7 @@ browserSuite('administration', (ui) => {
   });
 
   test('disabling bob sends his open page to sign-in; the last admin stays an admin', async () => {
-    const server = await ui.server();
-    const bob = await ui.page(server);
-    await signIn(bob.page, server.bob);
-    await bob.log.settled();
-    const { page } = await ui.page(server);
-    await signIn(page, server.alice);
+    const { server, bob, page } = await bobThenAlice(ui);
     const dialog = await openAdministration(page, 'Users');
     const table = dialog.getByRole('table', { name: 'Users' });
     await table.getByText(server.bob.email).waitFor();
@@ -75,12 +81,7 @@ browserSuite('administration', (ui) => {
   });
 
   test('a disabled user’s next request goes to sign-in', async () => {
-    const server = await ui.server();
-    const bob = await ui.page(server);
-    await signIn(bob.page, server.bob);
-    await bob.log.settled();
-    const { page } = await ui.page(server);
-    await signIn(page, server.alice);
+    const { server, bob, page } = await bobThenAlice(ui);
     await openAdministration(page, 'Users');
     await userAction(page, server.bob.email, 'Disable account…');
     await page.getByRole('dialog', { name: 'Disable this account?' }).getByRole('button', { name: 'Disable' }).click();
