@@ -13,10 +13,12 @@ export function isStateChanging(request: FastifyRequest): boolean {
   return !safeMethods.has(request.method);
 }
 
+/** The origin a header names; `undefined` without one; `'invalid'` for anything else (`null`, junk). */
 function originOf(value: string | undefined): string | undefined {
-  if (!value || value === 'null') return value === 'null' ? 'null' : undefined;
+  if (!value) return undefined;
   try {
-    return new URL(value).origin;
+    const { origin } = new URL(value);
+    return origin === 'null' ? 'invalid' : origin;
   } catch {
     return 'invalid';
   }
