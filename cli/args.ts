@@ -28,7 +28,7 @@ export function required(values: Values, name: string): string {
   return value;
 }
 
-export function overrides(values: Values): ConfigOverrides {
+function overrides(values: Values): ConfigOverrides {
   const port = text(values, 'port');
   return {
     ...(text(values, 'host') && { host: text(values, 'host') }),

@@ -4,10 +4,10 @@
  * token create|list|revoke.
  * Bad arguments print one line to stderr and exit with code 2; failures exit with code 1.
  */
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError } from '../src/config.js';
 import { DomainError } from '../src/domain-errors.js';
 import { accountCommands } from './account-commands.js';
-import { CommandError, overrides, parse, progress, UsageError } from './args.js';
+import { CommandError, loadCommandConfig, parse, progress, UsageError } from './args.js';
 
 const usage = `usage: backchat <command> [options]
   serve  [--host H] [--port P] [--data-dir D]     run the server (default 127.0.0.1:3000, ./data)
@@ -24,10 +24,7 @@ const usage = `usage: backchat <command> [options]
   (every command also takes --data-dir D)`;
 
 async function serve(args: string[]): Promise<void> {
-  const config = loadConfig(
-    process.env,
-    overrides(parse(args, { host: { type: 'string' }, port: { type: 'string' } })),
-  );
+  const config = loadCommandConfig(parse(args, { host: { type: 'string' }, port: { type: 'string' } }));
   const { requestLogger, startServer } = await import('../src/server/main.js');
   const { banner } = await import('./banner.js');
   const server = await startServer(config, {
@@ -53,7 +50,7 @@ async function serve(args: string[]): Promise<void> {
 }
 
 async function migrate(args: string[]): Promise<void> {
-  const config = loadConfig(process.env, overrides(parse(args, {})));
+  const config = loadCommandConfig(parse(args, {}));
   const { openStore } = await import('../src/store/open-store.js');
   const store = await openStore(config.database, { onProgress: progress });
   await store.close();
