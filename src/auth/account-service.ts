@@ -24,7 +24,6 @@ export interface CreatedPersonalToken {
   token: string;
 }
 
-export const maxTokenLifetimeDays = 3650;
 const maxTokensPerUser = 100;
 
 export class AccountService {
