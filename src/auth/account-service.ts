@@ -6,14 +6,14 @@ import type { Clock } from '../clock.js';
 import { epochSeconds } from '../clock.js';
 import { InvalidRequestError, NotFoundError } from '../domain-errors.js';
 import type { Ids } from '../ids.js';
-import type { PersonalAccessTokenRecord, SessionRecord, Store } from '../store/store.js';
+import type { AccountStore, PersonalAccessTokenRecord, SessionRecord, Transactional } from '../store/store.js';
 import type { Identity } from './identity.js';
 import { hashPassword, verifyPassword } from './password.js';
 import { checkNewPassword } from './password-policy.js';
 import { hashSecret, newPersonalToken, personalTokenDisplayPrefix } from './secrets.js';
 
 export interface AccountServiceDeps {
-  store: Store;
+  store: Transactional<AccountStore>;
   clock: Clock;
   ids: Ids;
 }

@@ -1,6 +1,7 @@
 /**
- * The account-shaped answers ChatGPT clients read (PROTOCOL.md §2, §12, §18, §19), built from the
- * real user. backchat has no billing: every account is a personal "free" plan with all features.
+ * The account-shaped answers ChatGPT clients read (the session, account check, `me` and user settings
+ * routes of docs/api.md), built from the real user. backchat has no billing: every account is a
+ * personal "free" plan with all features.
  */
 import { createHash } from 'node:crypto';
 import type { UserRecord } from '../store/store.js';

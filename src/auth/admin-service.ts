@@ -6,7 +6,7 @@ import type { Clock } from '../clock.js';
 import { epochSeconds } from '../clock.js';
 import { ConflictError, NotFoundError } from '../domain-errors.js';
 import type { Ids } from '../ids.js';
-import type { InviteRecord, Role, Store, UserPatch, UserRecord } from '../store/store.js';
+import type { AccountStore, InviteRecord, Role, Transactional, UserPatch, UserRecord } from '../store/store.js';
 import type { AuthService, NewUserInput } from './auth-service.js';
 import { normaliseEmail } from './auth-service.js';
 import { hashPassword } from './password.js';
@@ -14,7 +14,7 @@ import { checkNewPassword } from './password-policy.js';
 import { hashSecret } from './secrets.js';
 
 export interface AdminServiceDeps {
-  store: Store;
+  store: Transactional<AccountStore>;
   clock: Clock;
   ids: Ids;
   auth: AuthService;
@@ -87,7 +87,7 @@ export class AdminService {
     });
   }
 
-  private async endEverything(store: Store, userId: string): Promise<void> {
+  private async endEverything(store: AccountStore, userId: string): Promise<void> {
     await store.deleteUserSessions(userId);
     await store.deleteUserPersonalAccessTokens(userId);
   }

@@ -1,14 +1,22 @@
 /**
  * Users, sessions and credentials: request credentials → the identity they belong to.
  * A valid bearer credential (a session-bound access token or a personal access token) authenticates;
- * otherwise a valid session cookie does (PROTOCOL.md §2). Ending a session ends the access tokens
- * minted from it; disabling a user ends everything at once.
+ * otherwise a valid session cookie does (docs/decisions/2026-11-26-auth-and-temporary-chats.md).
+ * Ending a session ends the access tokens minted from it; disabling a user ends everything at once.
  */
 import type { Clock } from '../clock.js';
 import { epochSeconds } from '../clock.js';
 import { ConflictError, ForbiddenError, InvalidRequestError, UnauthorizedError } from '../domain-errors.js';
 import { type Ids, newUserId } from '../ids.js';
-import type { NewUser, Role, SessionRecord, Store, UserRecord } from '../store/store.js';
+import type {
+  AccountStore,
+  NewUser,
+  Role,
+  SessionRecord,
+  SettingsStore,
+  Transactional,
+  UserRecord,
+} from '../store/store.js';
 import type { AccessTokens } from './access-token.js';
 import type { Identity } from './identity.js';
 import { decoyPasswordHash, hashPassword, verifyPassword } from './password.js';
@@ -16,7 +24,7 @@ import { checkNewPassword } from './password-policy.js';
 import { bearerToken, hashSecret, personalTokenPrefix } from './secrets.js';
 
 export interface AuthServiceDeps {
-  store: Store;
+  store: Transactional<AccountStore & SettingsStore>;
   clock: Clock;
   ids: Ids;
   tokens: AccessTokens;

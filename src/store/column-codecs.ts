@@ -1,7 +1,9 @@
 /**
  * The one place where stored column values become record values and back: booleans (0/1 on
- * SQLite), JSON text, and counts (BIGINT strings on PostgreSQL).
+ * SQLite), JSON text, and counts (BIGINT strings on PostgreSQL). Query modules name these codecs
+ * in their row mappers (row-mapper.ts).
  */
+import type { ColumnCodec } from './row-mapper.js';
 
 /** A stored boolean (PostgreSQL `true`, SQLite `1`) as a JS boolean. */
 export function readBoolean(value: boolean | number): boolean {
@@ -26,4 +28,24 @@ export function readJson<T>(text: string): T {
 /** A COUNT(*) result (number on SQLite, BIGINT string on PostgreSQL) as a number. */
 export function readCount(value: string | number | bigint | undefined): number {
   return Number(value ?? 0);
+}
+
+/** Booleans are written as they are (the SQLite dialect binds them as 0/1). */
+const unchanged = <T>(value: T): T => value;
+
+/** A boolean column. */
+export const booleanColumn: ColumnCodec<boolean, boolean | number, boolean> = { read: readBoolean, write: unchanged };
+
+/** A nullable boolean column. */
+export const nullableBooleanColumn: ColumnCodec<boolean | null, boolean | number | null, boolean | null> = {
+  read: readNullableBoolean,
+  write: unchanged,
+};
+
+/** A JSON value kept as text (any JSON field type). */
+export const jsonColumn = { read: readJson, write: writeJson };
+
+/** A text column holding one of a few values (`role`, `status`…), as the store wrote it. */
+export function textUnionColumn<T extends string>(): ColumnCodec<T, string> {
+  return { read: (stored) => stored as T, write: unchanged };
 }

@@ -1,49 +1,23 @@
 /** Queries on `conversations`. Every read and write is filtered by `owner_id`. */
-import type { Selectable } from 'kysely';
-import { readBoolean, readCount, readJson, writeJson } from './column-codecs.js';
+import { booleanColumn, jsonColumn, readCount } from './column-codecs.js';
 import type { ConversationsTable } from './database-schema.js';
 import type { Executor } from './executor.js';
+import { rowMapper } from './row-mapper.js';
 import type { ConversationListQuery, ConversationPatch, ConversationRecord, NewConversation } from './store.js';
 
-function toConversation(row: Selectable<ConversationsTable>): ConversationRecord {
-  return {
-    id: row.id,
-    ownerId: row.owner_id,
-    title: row.title,
-    createTime: row.create_time,
-    updateTime: row.update_time,
-    currentNode: row.current_node,
-    rootId: row.root_id,
-    isArchived: readBoolean(row.is_archived),
-    isVisible: readBoolean(row.is_visible),
-    isTemporary: readBoolean(row.is_temporary),
-    defaultModel: row.default_model,
-    timezoneOffsetMin: row.timezone_offset_min,
-    conversationMode: readJson(row.conversation_mode),
-    suggestions: readJson(row.suggestions),
-  };
-}
+const conversationRows = rowMapper<ConversationsTable, ConversationRecord>({
+  isArchived: booleanColumn,
+  isVisible: booleanColumn,
+  isTemporary: booleanColumn,
+  conversationMode: jsonColumn,
+  suggestions: jsonColumn,
+});
 
 /** Inserts a conversation (visible, unarchived, update_time = create_time). */
 export async function createConversation(db: Executor, conversation: NewConversation): Promise<ConversationRecord> {
-  const row = {
-    id: conversation.id,
-    owner_id: conversation.ownerId,
-    title: conversation.title,
-    create_time: conversation.createTime,
-    update_time: conversation.createTime,
-    current_node: conversation.currentNode,
-    root_id: conversation.rootId,
-    is_archived: false,
-    is_visible: true,
-    is_temporary: conversation.isTemporary,
-    default_model: conversation.defaultModel,
-    timezone_offset_min: conversation.timezoneOffsetMin,
-    conversation_mode: writeJson(conversation.conversationMode),
-    suggestions: writeJson(conversation.suggestions),
-  };
-  await db.insertInto('conversations').values(row).execute();
-  return toConversation(row);
+  const record = { ...conversation, updateTime: conversation.createTime, isArchived: false, isVisible: true };
+  await db.insertInto('conversations').values(conversationRows.toRow(record)).execute();
+  return conversationRows.roundTrip(record);
 }
 
 function ownedConversations(db: Executor, ownerId: string) {
@@ -56,7 +30,7 @@ export async function getConversation(
   id: string,
 ): Promise<ConversationRecord | undefined> {
   const row = await ownedConversations(db, ownerId).selectAll().where('id', '=', id).executeTakeFirst();
-  return row && toConversation(row);
+  return row && conversationRows.fromRow(row);
 }
 
 /** True when the owner has a conversation `id` (whatever its visibility). */
@@ -88,7 +62,7 @@ export async function listConversations(
   const count = await listed(db, ownerId, query.archived)
     .select((eb) => eb.fn.countAll().as('count'))
     .executeTakeFirst();
-  return { items: rows.map(toConversation), total: readCount(count?.count) };
+  return { items: rows.map(conversationRows.fromRow), total: readCount(count?.count) };
 }
 
 export async function updateConversation(
@@ -97,14 +71,8 @@ export async function updateConversation(
   id: string,
   patch: ConversationPatch,
 ): Promise<boolean> {
-  const values = {
-    title: patch.title,
-    is_visible: patch.isVisible,
-    is_archived: patch.isArchived,
-    current_node: patch.currentNode,
-    update_time: patch.updateTime,
-  };
-  if (Object.values(values).every((value) => value === undefined)) return conversationExists(db, ownerId, id);
+  const values = conversationRows.toColumns(patch);
+  if (Object.keys(values).length === 0) return conversationExists(db, ownerId, id);
   const result = await db
     .updateTable('conversations')
     .set(values)

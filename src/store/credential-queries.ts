@@ -1,50 +1,16 @@
 /** Queries on `personal_access_tokens` and `invites` (secrets stored only as SHA-256 hashes). */
-import type { Selectable } from 'kysely';
+import { textUnionColumn } from './column-codecs.js';
 import type { InvitesTable, PersonalAccessTokensTable } from './database-schema.js';
 import type { Executor } from './executor.js';
-import type { InviteRecord, PersonalAccessTokenRecord, Role } from './store.js';
+import { rowMapper } from './row-mapper.js';
+import type { InviteRecord, PersonalAccessTokenRecord } from './store.js';
 
-function toToken(row: Selectable<PersonalAccessTokensTable>): PersonalAccessTokenRecord {
-  return {
-    id: row.id,
-    userId: row.user_id,
-    name: row.name,
-    tokenHash: row.token_hash,
-    prefix: row.prefix,
-    createTime: row.create_time,
-    expireTime: row.expire_time,
-    lastUsedTime: row.last_used_time,
-  };
-}
+const tokenRows = rowMapper<PersonalAccessTokensTable, PersonalAccessTokenRecord>({});
 
-function toInvite(row: Selectable<InvitesTable>): InviteRecord {
-  return {
-    id: row.id,
-    tokenHash: row.token_hash,
-    email: row.email,
-    role: row.role as Role,
-    createdBy: row.created_by,
-    createTime: row.create_time,
-    expireTime: row.expire_time,
-    usedTime: row.used_time,
-    usedBy: row.used_by,
-  };
-}
+const inviteRows = rowMapper<InvitesTable, InviteRecord>({ role: textUnionColumn() });
 
 export async function createPersonalAccessToken(db: Executor, token: PersonalAccessTokenRecord): Promise<void> {
-  await db
-    .insertInto('personal_access_tokens')
-    .values({
-      id: token.id,
-      user_id: token.userId,
-      name: token.name,
-      token_hash: token.tokenHash,
-      prefix: token.prefix,
-      create_time: token.createTime,
-      expire_time: token.expireTime,
-      last_used_time: token.lastUsedTime,
-    })
-    .execute();
+  await db.insertInto('personal_access_tokens').values(tokenRows.toRow(token)).execute();
 }
 
 export async function getPersonalAccessTokenByHash(
@@ -56,7 +22,7 @@ export async function getPersonalAccessTokenByHash(
     .selectAll()
     .where('token_hash', '=', tokenHash)
     .executeTakeFirst();
-  return row && toToken(row);
+  return row && tokenRows.fromRow(row);
 }
 
 export async function listPersonalAccessTokens(db: Executor, userId: string): Promise<PersonalAccessTokenRecord[]> {
@@ -67,7 +33,7 @@ export async function listPersonalAccessTokens(db: Executor, userId: string): Pr
     .orderBy('create_time', 'desc')
     .orderBy('id')
     .execute();
-  return rows.map(toToken);
+  return rows.map(tokenRows.fromRow);
 }
 
 export async function touchPersonalAccessToken(db: Executor, id: string, lastUsedTime: number): Promise<void> {
@@ -89,30 +55,17 @@ export async function deleteUserPersonalAccessTokens(db: Executor, userId: strin
 }
 
 export async function createInvite(db: Executor, invite: InviteRecord): Promise<void> {
-  await db
-    .insertInto('invites')
-    .values({
-      id: invite.id,
-      token_hash: invite.tokenHash,
-      email: invite.email,
-      role: invite.role,
-      created_by: invite.createdBy,
-      create_time: invite.createTime,
-      expire_time: invite.expireTime,
-      used_time: invite.usedTime,
-      used_by: invite.usedBy,
-    })
-    .execute();
+  await db.insertInto('invites').values(inviteRows.toRow(invite)).execute();
 }
 
 export async function getInviteByHash(db: Executor, tokenHash: string): Promise<InviteRecord | undefined> {
   const row = await db.selectFrom('invites').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
-  return row && toInvite(row);
+  return row && inviteRows.fromRow(row);
 }
 
 export async function listInvites(db: Executor): Promise<InviteRecord[]> {
   const rows = await db.selectFrom('invites').selectAll().orderBy('create_time', 'desc').orderBy('id').execute();
-  return rows.map(toInvite);
+  return rows.map(inviteRows.fromRow);
 }
 
 /** The conditional update is the claim: of two racing sign-ups, one sees `false`. */

@@ -7,6 +7,7 @@
  * `boolean | number` (see column-codecs.ts).
  */
 import type { ColumnType, Generated } from 'kysely';
+import type { LatencyMetricWireName } from '../protocol/latency-metrics.js';
 
 /** A boolean column: written as boolean, read back as boolean (PostgreSQL) or 0/1 (SQLite). */
 export type BooleanColumn = ColumnType<boolean | number, boolean, boolean>;
@@ -105,6 +106,16 @@ export interface MessagesTable {
   update_time: number | null;
 }
 
+/** An answer being written: which process owns it, until when (migration 004). */
+export interface GenerationsTable {
+  conversation_id: string;
+  message_id: string;
+  owner_id: string;
+  instance_id: string;
+  start_time: number;
+  lease_expire_time: number;
+}
+
 export interface MessageFeedbackTable {
   id: string;
   user_id: string;
@@ -125,7 +136,10 @@ export interface PromptsTable {
   enabled: DefaultedBooleanColumn;
 }
 
-export interface LatencyReportsTable {
+/** One column per latency figure, named as on the wire (src/protocol/latency-metrics.ts). */
+type LatencyMetricColumns = Record<LatencyMetricWireName, number | null>;
+
+export interface LatencyReportsTable extends LatencyMetricColumns {
   id: string;
   user_id: string;
   source: string;
@@ -133,17 +147,6 @@ export interface LatencyReportsTable {
   server_request_id: string | null;
   conversation_id: string | null;
   message_id: string | null;
-  count_tokens: number | null;
-  preflight_time_ms: number | null;
-  ts_first_token_ms: number | null;
-  ts_max_token_time_ms: number | null;
-  ts_mean_token_without_first_ms: number | null;
-  ts_median_token_without_first_ms: number | null;
-  ts_min_token_time_ms: number | null;
-  ts_p95_token_without_first_ms: number | null;
-  ts_p99_token_without_first_ms: number | null;
-  ts_std_dev_token_ms: number | null;
-  ts_total_request_ms: number | null;
   create_time: number;
 }
 
@@ -175,6 +178,7 @@ export interface Database {
   settings: SettingsTable;
   conversations: ConversationsTable;
   messages: MessagesTable;
+  generations: GenerationsTable;
   message_feedback: MessageFeedbackTable;
   prompts: PromptsTable;
   latency_reports: LatencyReportsTable;

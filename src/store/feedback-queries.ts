@@ -1,22 +1,11 @@
 /** Queries on `message_feedback`: one rating per (user, conversation, message). */
-import type { Selectable } from 'kysely';
-import { readJson, writeJson } from './column-codecs.js';
+import { jsonColumn, textUnionColumn } from './column-codecs.js';
 import type { MessageFeedbackTable } from './database-schema.js';
 import type { Executor } from './executor.js';
+import { rowMapper } from './row-mapper.js';
 import type { FeedbackRecord } from './store.js';
 
-function toFeedback(row: Selectable<MessageFeedbackTable>): FeedbackRecord {
-  return {
-    id: row.id,
-    userId: row.user_id,
-    conversationId: row.conversation_id,
-    messageId: row.message_id,
-    rating: row.rating as FeedbackRecord['rating'],
-    text: row.text,
-    tags: readJson(row.tags),
-    createTime: row.create_time,
-  };
-}
+const feedbackRows = rowMapper<MessageFeedbackTable, FeedbackRecord>({ rating: textUnionColumn(), tags: jsonColumn });
 
 /**
  * Inserts the rating, or replaces rating/text/tags/create_time of the existing one for the same
@@ -25,16 +14,7 @@ function toFeedback(row: Selectable<MessageFeedbackTable>): FeedbackRecord {
 export async function upsertFeedback(db: Executor, feedback: FeedbackRecord): Promise<FeedbackRecord> {
   const row = await db
     .insertInto('message_feedback')
-    .values({
-      id: feedback.id,
-      user_id: feedback.userId,
-      conversation_id: feedback.conversationId,
-      message_id: feedback.messageId,
-      rating: feedback.rating,
-      text: feedback.text,
-      tags: writeJson(feedback.tags),
-      create_time: feedback.createTime,
-    })
+    .values(feedbackRows.toRow(feedback))
     .onConflict((conflict) =>
       conflict.columns(['user_id', 'conversation_id', 'message_id']).doUpdateSet((eb) => ({
         rating: eb.ref('excluded.rating'),
@@ -45,7 +25,7 @@ export async function upsertFeedback(db: Executor, feedback: FeedbackRecord): Pr
     )
     .returningAll()
     .executeTakeFirstOrThrow();
-  return toFeedback(row);
+  return feedbackRows.fromRow(row);
 }
 
 /** The user's ratings (of one conversation, when given), oldest first. */
@@ -53,5 +33,5 @@ export async function listFeedback(db: Executor, userId: string, conversationId?
   let query = db.selectFrom('message_feedback').selectAll().where('user_id', '=', userId);
   if (conversationId !== undefined) query = query.where('conversation_id', '=', conversationId);
   const rows = await query.orderBy('create_time').orderBy('id').execute();
-  return rows.map(toFeedback);
+  return rows.map(feedbackRows.fromRow);
 }

@@ -1,7 +1,7 @@
 /**
  * The one implementation of `Store`, on Kysely, for SQLite and PostgreSQL alike. Each method
  * delegates to the query module of its table; this class only picks the executor (the database, or
- * the transaction the caller is inside) and owns transactions.
+ * the transaction the caller is inside) and owns transactions. Methods are grouped by store part.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Kysely } from 'kysely';
@@ -11,9 +11,10 @@ import * as credentials from './credential-queries.js';
 import type { Database } from './database-schema.js';
 import type { Executor } from './executor.js';
 import * as feedback from './feedback-queries.js';
+import * as generations from './generation-queries.js';
+import type { GenerationLease } from './generation-store.js';
 import * as latency from './latency-queries.js';
 import * as messages from './message-queries.js';
-import { interruptInProgressMessages } from './message-recovery.js';
 import * as prompts from './prompt-queries.js';
 import * as sessions from './session-queries.js';
 import * as settings from './setting-queries.js';
@@ -79,6 +80,8 @@ export class KyselyStore implements Store {
     return this.#closing;
   }
 
+  // SettingsStore
+
   getSetting(key: string): Promise<string | undefined> {
     return settings.getSetting(this.db, key);
   }
@@ -90,6 +93,8 @@ export class KyselyStore implements Store {
   putSetting(key: string, value: string): Promise<void> {
     return settings.putSetting(this.db, key, value);
   }
+
+  // AccountStore
 
   createUser(user: NewUser): Promise<UserRecord> {
     return users.createUser(this.db, user);
@@ -145,6 +150,10 @@ export class KyselyStore implements Store {
     return sessions.deleteUserSessions(this.db, userId, keepId);
   }
 
+  deleteExpiredSessions(now: number): Promise<number> {
+    return sessions.deleteExpiredSessions(this.db, now);
+  }
+
   createPersonalAccessToken(token: PersonalAccessTokenRecord): Promise<void> {
     return credentials.createPersonalAccessToken(this.db, token);
   }
@@ -189,9 +198,7 @@ export class KyselyStore implements Store {
     return credentials.deleteUnusedInvite(this.db, id);
   }
 
-  deleteExpiredSessions(now: number): Promise<number> {
-    return sessions.deleteExpiredSessions(this.db, now);
-  }
+  // ConversationStore
 
   createConversation(conversation: NewConversation): Promise<ConversationRecord> {
     return conversations.createConversation(this.db, conversation);
@@ -256,9 +263,33 @@ export class KyselyStore implements Store {
     return messages.deleteMessage(this.db, ownerId, conversationId, id);
   }
 
-  interruptInProgressMessages(updateTime: number): Promise<number> {
-    return this.transaction(() => interruptInProgressMessages(this.db, updateTime));
+  // GenerationStore
+
+  insertGenerationLease(lease: GenerationLease): Promise<void> {
+    return generations.insertGenerationLease(this.db, lease);
   }
+
+  renewGenerationLeases(instanceId: string, leaseExpireTime: number): Promise<number> {
+    return generations.renewGenerationLeases(this.db, instanceId, leaseExpireTime);
+  }
+
+  deleteGenerationLease(conversationId: string, messageId: string): Promise<void> {
+    return generations.deleteGenerationLease(this.db, conversationId, messageId);
+  }
+
+  findConversationIdByRoot(ownerId: string, rootId: string, messageId: string): Promise<string | undefined> {
+    return generations.findConversationIdByRoot(this.db, ownerId, rootId, messageId);
+  }
+
+  interruptExpiredAnswers(now: number): Promise<number> {
+    return this.transaction(() => generations.interruptOrphanedAnswers(this.db, { expiredBefore: now }, now));
+  }
+
+  interruptAnswersOf(instanceId: string, now: number): Promise<number> {
+    return this.transaction(() => generations.interruptOrphanedAnswers(this.db, { instanceId }, now));
+  }
+
+  // FeedbackStore
 
   upsertFeedback(record: FeedbackRecord): Promise<FeedbackRecord> {
     return feedback.upsertFeedback(this.db, record);
@@ -267,6 +298,8 @@ export class KyselyStore implements Store {
   listFeedback(userId: string, conversationId?: string): Promise<FeedbackRecord[]> {
     return feedback.listFeedback(this.db, userId, conversationId);
   }
+
+  // PromptStore
 
   listPrompts(): Promise<PromptRecord[]> {
     return prompts.listPrompts(this.db);
@@ -279,6 +312,8 @@ export class KyselyStore implements Store {
   deletePrompt(id: string): Promise<boolean> {
     return prompts.deletePrompt(this.db, id);
   }
+
+  // TelemetryStore
 
   insertLatencyReport(report: LatencyReport): Promise<void> {
     return latency.insertLatencyReport(this.db, report);

@@ -3,35 +3,28 @@
  * owner_id always equals its conversation's (insertMessage checks it), so filtering on the message
  * row alone is enough.
  */
-import { type Selectable, sql } from 'kysely';
-import { readJson, readNullableBoolean, writeJson } from './column-codecs.js';
+import { sql } from 'kysely';
+import { jsonColumn, nullableBooleanColumn, textUnionColumn } from './column-codecs.js';
 import { conversationExists } from './conversation-queries.js';
 import type { MessagesTable } from './database-schema.js';
 import type { Executor } from './executor.js';
-import type { MessagePatch, MessageRecord, MessageRole, MessageStatus } from './store.js';
+import { rowMapper } from './row-mapper.js';
+import type { MessagePatch, MessageRecord } from './store.js';
 
 /** Longest parent chain pathToMessage follows: a guard against cycles, far above any real chat. */
 export const maxPathDepth = 100_000;
 
-function toMessage(row: Selectable<MessagesTable>): MessageRecord {
-  return {
-    id: row.id,
-    conversationId: row.conversation_id,
-    parentId: row.parent_id,
-    role: row.role as MessageRole,
-    authorName: row.author_name,
-    contentType: row.content_type,
-    parts: readJson(row.parts),
-    status: row.status as MessageStatus,
-    endTurn: readNullableBoolean(row.end_turn),
-    weight: row.weight,
-    metadata: readJson(row.metadata),
-    recipient: row.recipient,
-    modelSlug: row.model_slug,
-    createTime: row.create_time,
-    updateTime: row.update_time,
-  };
-}
+/** `owner_id` (always the conversation's owner) and `seq` (insertion order) stay in the database. */
+const messageRows = rowMapper<MessagesTable, MessageRecord>(
+  {
+    role: textUnionColumn(),
+    parts: jsonColumn,
+    status: textUnionColumn(),
+    endTurn: nullableBooleanColumn,
+    metadata: jsonColumn,
+  },
+  { hidden: { owner_id: true, seq: true } },
+);
 
 function ownedMessages(db: Executor, ownerId: string, conversationId: string) {
   return db.selectFrom('messages').where('owner_id', '=', ownerId).where('conversation_id', '=', conversationId);
@@ -42,24 +35,7 @@ export async function insertMessage(db: Executor, ownerId: string, message: Mess
   if (!(await conversationExists(db, ownerId, message.conversationId))) return false;
   await db
     .insertInto('messages')
-    .values({
-      conversation_id: message.conversationId,
-      owner_id: ownerId,
-      id: message.id,
-      parent_id: message.parentId,
-      role: message.role,
-      author_name: message.authorName,
-      content_type: message.contentType,
-      parts: writeJson(message.parts),
-      status: message.status,
-      end_turn: message.endTurn,
-      weight: message.weight,
-      metadata: writeJson(message.metadata),
-      recipient: message.recipient,
-      model_slug: message.modelSlug,
-      create_time: message.createTime,
-      update_time: message.updateTime,
-    })
+    .values({ ...messageRows.toRow(message), owner_id: ownerId })
     .execute();
   return true;
 }
@@ -71,12 +47,12 @@ export async function getMessage(
   id: string,
 ): Promise<MessageRecord | undefined> {
   const row = await ownedMessages(db, ownerId, conversationId).selectAll().where('id', '=', id).executeTakeFirst();
-  return row && toMessage(row);
+  return row && messageRows.fromRow(row);
 }
 
 export async function listMessages(db: Executor, ownerId: string, conversationId: string): Promise<MessageRecord[]> {
   const rows = await ownedMessages(db, ownerId, conversationId).selectAll().orderBy('seq').execute();
-  return rows.map(toMessage);
+  return rows.map(messageRows.fromRow);
 }
 
 /** One recursive query from the leaf up to the root (depth-capped), returned root first. */
@@ -109,7 +85,7 @@ export async function pathToMessage(
     .selectAll('messages')
     .orderBy('path.depth', 'desc')
     .execute();
-  return rows.map(toMessage);
+  return rows.map(messageRows.fromRow);
 }
 
 export async function listChildIds(
@@ -133,15 +109,8 @@ export async function updateMessage(
   id: string,
   patch: MessagePatch,
 ): Promise<boolean> {
-  const values = {
-    parts: patch.parts === undefined ? undefined : writeJson(patch.parts),
-    status: patch.status,
-    end_turn: patch.endTurn,
-    metadata: patch.metadata === undefined ? undefined : writeJson(patch.metadata),
-    update_time: patch.updateTime,
-    create_time: patch.createTime,
-  };
-  if (Object.values(values).every((value) => value === undefined)) {
+  const values = messageRows.toColumns(patch);
+  if (Object.keys(values).length === 0) {
     return (await getMessage(db, ownerId, conversationId, id)) !== undefined;
   }
   const result = await db

@@ -1,35 +1,14 @@
 /** Queries on `sessions` (cookie sessions, keyed by the SHA-256 of their secret, named by a public id). */
-import type { Selectable } from 'kysely';
 import type { SessionsTable } from './database-schema.js';
 import type { Executor } from './executor.js';
+import { rowMapper } from './row-mapper.js';
 import type { SessionRecord, UserRecord } from './store.js';
-import { toUser } from './user-queries.js';
+import { userRows } from './user-queries.js';
 
-function toSession(row: Selectable<SessionsTable>): SessionRecord {
-  return {
-    tokenHash: row.token_hash,
-    id: row.id,
-    userId: row.user_id,
-    createTime: row.create_time,
-    expireTime: row.expire_time,
-    lastUsedTime: row.last_used_time,
-    userAgent: row.user_agent,
-  };
-}
+const sessionRows = rowMapper<SessionsTable, SessionRecord>({});
 
 export async function createSession(db: Executor, session: SessionRecord): Promise<void> {
-  await db
-    .insertInto('sessions')
-    .values({
-      token_hash: session.tokenHash,
-      id: session.id,
-      user_id: session.userId,
-      create_time: session.createTime,
-      expire_time: session.expireTime,
-      last_used_time: session.lastUsedTime,
-      user_agent: session.userAgent,
-    })
-    .execute();
+  await db.insertInto('sessions').values(sessionRows.toRow(session)).execute();
 }
 
 /**
@@ -43,6 +22,7 @@ export async function getSessionWithUser(
   const query = db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
+    .selectAll('users')
     .select([
       'sessions.token_hash',
       'sessions.id as session_id',
@@ -50,30 +30,24 @@ export async function getSessionWithUser(
       'sessions.expire_time',
       'sessions.last_used_time',
       'sessions.user_agent',
-      'users.id',
-      'users.email',
-      'users.name',
-      'users.password_hash',
-      'users.role',
-      'users.disabled',
-      'users.create_time',
-      'users.model_access',
     ]);
   const row = await ('id' in key
     ? query.where('sessions.id', '=', key.id)
     : query.where('sessions.token_hash', '=', key.tokenHash)
   ).executeTakeFirst();
   if (!row) return undefined;
-  const session = toSession({
-    token_hash: row.token_hash,
-    id: row.session_id,
-    user_id: row.id,
-    create_time: row.session_create_time,
-    expire_time: row.expire_time,
-    last_used_time: row.last_used_time,
-    user_agent: row.user_agent,
+  // The session's columns that share a name with the user's come back renamed.
+  const { token_hash, session_id, session_create_time, expire_time, last_used_time, user_agent, ...user } = row;
+  const session = sessionRows.fromRow({
+    token_hash,
+    id: session_id,
+    user_id: user.id,
+    create_time: session_create_time,
+    expire_time,
+    last_used_time,
+    user_agent,
   });
-  return { session, user: toUser(row) };
+  return { session, user: userRows.fromRow(user) };
 }
 
 export async function listSessions(db: Executor, userId: string): Promise<SessionRecord[]> {
@@ -84,7 +58,7 @@ export async function listSessions(db: Executor, userId: string): Promise<Sessio
     .orderBy('create_time', 'desc')
     .orderBy('id')
     .execute();
-  return rows.map(toSession);
+  return rows.map(sessionRows.fromRow);
 }
 
 export async function touchSession(db: Executor, id: string, lastUsedTime: number): Promise<void> {

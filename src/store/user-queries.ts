@@ -1,53 +1,41 @@
 /** Queries on `users`. Emails are stored lowercased and compared lowercased. */
-import type { Selectable } from 'kysely';
-import { readBoolean, readCount } from './column-codecs.js';
+import { booleanColumn, readCount, readJson, textUnionColumn, writeJson } from './column-codecs.js';
 import type { UsersTable } from './database-schema.js';
 import type { Executor } from './executor.js';
-import type { NewUser, Role, UserPatch, UserRecord } from './store.js';
+import { type ColumnCodec, rowMapper } from './row-mapper.js';
+import type { NewUser, UserPatch, UserRecord } from './store.js';
 
-export function toUser(row: Selectable<UsersTable>): UserRecord {
-  return {
-    id: row.id,
-    email: row.email,
-    name: row.name,
-    passwordHash: row.password_hash,
-    role: row.role as Role,
-    disabled: readBoolean(row.disabled),
-    createTime: row.create_time,
-    modelAccess: readModelAccess(row.model_access),
-  };
-}
+/** A JSON array of model slugs, or null for every model; anything but a string is dropped on reading. */
+const modelAccessColumn: ColumnCodec<string[] | null, string | null> = {
+  read: (stored) => {
+    if (stored === null) return null;
+    const parsed: unknown = readJson(stored);
+    return Array.isArray(parsed) ? parsed.filter((slug): slug is string => typeof slug === 'string') : null;
+  },
+  write: (slugs) => slugs && writeJson(slugs),
+};
 
-function readModelAccess(value: string | null): string[] | null {
-  if (value === null) return null;
-  const parsed: unknown = JSON.parse(value);
-  return Array.isArray(parsed) ? parsed.filter((slug): slug is string => typeof slug === 'string') : null;
-}
+export const userRows = rowMapper<UsersTable, UserRecord>({
+  role: textUnionColumn(),
+  disabled: booleanColumn,
+  modelAccess: modelAccessColumn,
+});
 
 /** Inserts a user (email lowercased); a taken email or id throws `DuplicateKeyError`. */
 export async function createUser(db: Executor, user: NewUser): Promise<UserRecord> {
-  const row = {
-    id: user.id,
-    email: user.email.toLowerCase(),
-    name: user.name,
-    password_hash: user.passwordHash,
-    role: user.role,
-    disabled: false,
-    create_time: user.createTime,
-    model_access: null,
-  };
-  await db.insertInto('users').values(row).execute();
-  return toUser(row);
+  const record: UserRecord = { ...user, email: user.email.toLowerCase(), disabled: false, modelAccess: null };
+  await db.insertInto('users').values(userRows.toRow(record)).execute();
+  return userRows.roundTrip(record);
 }
 
 export async function getUserById(db: Executor, id: string): Promise<UserRecord | undefined> {
   const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
-  return row && toUser(row);
+  return row && userRows.fromRow(row);
 }
 
 export async function getUserByEmail(db: Executor, email: string): Promise<UserRecord | undefined> {
   const row = await db.selectFrom('users').selectAll().where('email', '=', email.toLowerCase()).executeTakeFirst();
-  return row && toUser(row);
+  return row && userRows.fromRow(row);
 }
 
 export async function countUsers(db: Executor): Promise<number> {
@@ -61,18 +49,12 @@ export async function countUsers(db: Executor): Promise<number> {
 /** Every user, oldest first. */
 export async function listUsers(db: Executor): Promise<UserRecord[]> {
   const rows = await db.selectFrom('users').selectAll().orderBy('create_time').orderBy('id').execute();
-  return rows.map(toUser);
+  return rows.map(userRows.fromRow);
 }
 
 export async function updateUser(db: Executor, id: string, patch: UserPatch): Promise<boolean> {
-  const values = {
-    name: patch.name,
-    password_hash: patch.passwordHash,
-    role: patch.role,
-    disabled: patch.disabled,
-    model_access: patch.modelAccess === undefined ? undefined : patch.modelAccess && JSON.stringify(patch.modelAccess),
-  };
-  if (Object.values(values).every((value) => value === undefined)) {
+  const values = userRows.toColumns(patch);
+  if (Object.keys(values).length === 0) {
     return (await getUserById(db, id)) !== undefined;
   }
   const result = await db.updateTable('users').set(values).where('id', '=', id).executeTakeFirst();

@@ -1,4 +1,4 @@
-/** Turns the arrival times of a stream's chunks into the latency fields of the seed's `lat/r` report. */
+/** A stream's chunk arrival times → the latency figures of a `lat/r` report (docs/api.md, "Telemetry"). */
 import type { LatencyMetrics } from '../store/store.js';
 
 /** Linear-interpolated percentile of sorted values (numpy's default method). */
@@ -35,7 +35,7 @@ export interface StreamTimeline {
   preflightMs?: number;
 }
 
-/** Inter-chunk gaps exclude the wait for the first chunk, as the seed's `*_without_first_ms` fields do. */
+/** Inter-chunk gaps exclude the wait for the first chunk, as the wire's `*_without_first_ms` fields do. */
 export function latencyMetrics(timeline: StreamTimeline): LatencyMetrics {
   const [first, ...rest] = timeline.chunkMs;
   const gaps = rest.map((time, index) => time - (timeline.chunkMs[index] ?? time));

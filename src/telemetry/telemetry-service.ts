@@ -1,26 +1,27 @@
 /**
- * Telemetry ingest: Segment analytics.js batches (`/ces/v1/b`, seed step 2) and latency reports
- * (`lat/r`). Events are stored under the authenticated user; a `userId` the client claims is kept as
- * data only. With telemetry switched off, batches are validated and dropped.
+ * Telemetry ingest (docs/api.md, "Telemetry"): Segment analytics.js batches (`/ces/v1/b`) and latency
+ * reports (`lat/r`). Events are stored under the authenticated user; a `userId` the client claims is
+ * kept as data only. With telemetry switched off, batches are validated and dropped.
  */
 import type { Clock } from '../clock.js';
 import { epochSeconds } from '../clock.js';
 import { InvalidRequestError } from '../domain-errors.js';
 import type { Ids } from '../ids.js';
+import { latencyMetricFields, latencyMetricWireNames } from '../protocol/latency-metrics.js';
 import {
   analyticsBatchSchema,
   analyticsEventSchema,
   describeZodError,
   type LatencyReportBody,
 } from '../protocol/requests.js';
-import type { AnalyticsEvent, Store } from '../store/store.js';
+import type { AnalyticsEvent, LatencyMetrics, TelemetryStore } from '../store/store.js';
 
 /** Segment's HTTP API limits: 32 KB per event, 500 KB per batch (the route enforces the batch size). */
 export const maxEventBytes = 32 * 1024;
 export const maxBatchBytes = 500 * 1024;
 
 export interface TelemetryDeps {
-  store: Store;
+  store: TelemetryStore;
   clock: Clock;
   ids: Ids;
   enabled: boolean;
@@ -28,6 +29,12 @@ export interface TelemetryDeps {
 
 function optionalText(value: string | number | null | undefined): string | null {
   return value === null || value === undefined ? null : String(value);
+}
+
+/** The body's latency figures by record name; a figure the client left out is null. */
+function metricsOf(body: LatencyReportBody): LatencyMetrics {
+  const metrics = latencyMetricFields.map((field) => [field, body[latencyMetricWireNames[field]] ?? null]);
+  return Object.fromEntries(metrics) as LatencyMetrics;
 }
 
 export class TelemetryService {
@@ -73,17 +80,7 @@ export class TelemetryService {
       serverRequestId: body.server_request_id ?? null,
       conversationId: null,
       messageId: null,
-      countTokens: body.count_tokens ?? null,
-      preflightTimeMs: body.preflight_time_ms ?? null,
-      firstTokenMs: body.ts_first_token_ms ?? null,
-      maxTokenTimeMs: body.ts_max_token_time_ms ?? null,
-      meanTokenWithoutFirstMs: body.ts_mean_token_without_first_ms ?? null,
-      medianTokenWithoutFirstMs: body.ts_median_token_without_first_ms ?? null,
-      minTokenTimeMs: body.ts_min_token_time_ms ?? null,
-      p95TokenWithoutFirstMs: body.ts_p95_token_without_first_ms ?? null,
-      p99TokenWithoutFirstMs: body.ts_p99_token_without_first_ms ?? null,
-      stdDevTokenMs: body.ts_std_dev_token_ms ?? null,
-      totalRequestMs: body.ts_total_request_ms ?? null,
+      ...metricsOf(body),
       createTime: epochSeconds(this.deps.clock.now()),
     });
   }

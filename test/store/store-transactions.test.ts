@@ -1,4 +1,7 @@
-/** The Store contract, part 4: transactions and exact round-trips of text and numbers — on every database. */
+/**
+ * The Store contract shared by every part: transactions, and exact round-trips of text and numbers — on
+ * every database.
+ */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';

@@ -2,7 +2,13 @@
 import { initialMigration } from './001-initial.js';
 import { promptLibraryMigration } from './002-prompt-library.js';
 import { accountsMigration } from './003-accounts.js';
+import { generationsMigration } from './004-generations.js';
 import type { Migration } from './migration.js';
 
 /** Every migration, oldest first. */
-export const migrations: readonly Migration[] = [initialMigration, promptLibraryMigration, accountsMigration];
+export const migrations: readonly Migration[] = [
+  initialMigration,
+  promptLibraryMigration,
+  accountsMigration,
+  generationsMigration,
+];

@@ -1,4 +1,7 @@
-/** The Store contract, part 2: messages and the tree (order, paths, branches, recovery) — on every database. */
+/**
+ * The ConversationStore contract (conversations, messages and the tree: order, paths, branches, owner
+ * scoping) — on every database.
+ */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DuplicateKeyError, MissingReferenceError } from '../../src/store/store-errors.js';
@@ -15,6 +18,99 @@ import {
 } from './store-fixtures.js';
 
 forEachDatabase((kind) => {
+  test(`${kind}: a conversation round-trips with its JSON fields`, () =>
+    withDatabase(kind, async ({ store }) => {
+      await store.createUser(newUser('ann'));
+      const input = newConversation('user-ann', 'c1', {
+        isTemporary: true,
+        conversationMode: { kind: 'gizmo', gizmo_id: 'g-1' },
+      });
+      const created = await store.createConversation(input);
+      const expected = { ...input, updateTime: input.createTime, isArchived: false, isVisible: true };
+      assert.deepEqual(created, expected);
+      assert.deepEqual(await store.getConversation('user-ann', 'c1'), expected);
+      await assert.rejects(store.createConversation(input), DuplicateKeyError);
+      await assert.rejects(store.createConversation(newConversation('user-nobody', 'c2')), MissingReferenceError);
+    }));
+
+  test(`${kind}: updateConversation, setTitleIfUntitled`, () =>
+    withDatabase(kind, async ({ store }) => {
+      const owner = await userWithConversation(store, 'ann', 'c1');
+      await insertChain(store, owner, 'c1', 'c1-root', ['m1']);
+      const patch = { isArchived: true, isVisible: false, currentNode: 'm1', updateTime: 1_700_000_500.75 };
+      assert.equal(await store.updateConversation(owner, 'c1', patch), true);
+      assert.equal(await store.setTitleIfUntitled(owner, 'c1', 'First title'), true);
+      assert.equal(await store.setTitleIfUntitled(owner, 'c1', 'Second title'), false);
+      const updated = await store.getConversation(owner, 'c1');
+      assert.deepEqual([updated?.isArchived, updated?.isVisible, updated?.currentNode], [true, false, 'm1']);
+      assert.deepEqual([updated?.updateTime, updated?.title], [1_700_000_500.75, 'First title']);
+      assert.equal(await store.updateConversation(owner, 'c1', { title: 'Renamed' }), true);
+      assert.equal((await store.getConversation(owner, 'c1'))?.title, 'Renamed');
+      assert.equal(await store.updateConversation(owner, 'c1', {}), true);
+      assert.equal(await store.updateConversation(owner, 'missing', {}), false);
+      assert.equal(await store.updateConversation(owner, 'missing', { title: 'x' }), false);
+    }));
+
+  test(`${kind}: listConversations — order, total, paging and filters`, () =>
+    withDatabase(kind, async ({ store }) => {
+      await store.createUser(newUser('ann'));
+      await store.createUser(newUser('bob'));
+      const times: [string, number][] = [
+        ['a', 5],
+        ['b', 9],
+        ['c', 7],
+        ['d', 9],
+        ['e', 1],
+      ];
+      for (const [id, time] of times)
+        await store.createConversation(newConversation('user-ann', id, { createTime: time }));
+      await store.createConversation(newConversation('user-ann', 'temporary', { createTime: 100, isTemporary: true }));
+      await store.createConversation(newConversation('user-ann', 'hidden', { createTime: 100 }));
+      await store.updateConversation('user-ann', 'hidden', { isVisible: false });
+      await store.createConversation(newConversation('user-ann', 'archived', { createTime: 100 }));
+      await store.updateConversation('user-ann', 'archived', { isArchived: true });
+      await store.createConversation(newConversation('user-bob', 'bobs', { createTime: 100 }));
+      const ids = async (offset: number, limit: number, archived = false) => {
+        const page = await store.listConversations('user-ann', { offset, limit, archived });
+        return { ids: page.items.map((item) => item.id), total: page.total };
+      };
+      assert.deepEqual(await ids(0, 28), { ids: ['b', 'd', 'c', 'a', 'e'], total: 5 });
+      assert.deepEqual(await ids(1, 2), { ids: ['d', 'c'], total: 5 });
+      assert.deepEqual(await ids(4, 10), { ids: ['e'], total: 5 });
+      assert.deepEqual(await ids(10, 10), { ids: [], total: 5 });
+      assert.deepEqual(await ids(0, 10, true), { ids: ['archived'], total: 1 });
+      assert.deepEqual(
+        (await store.listConversations('user-nobody', { offset: 0, limit: 5, archived: false })).total,
+        0,
+      );
+    }));
+
+  test(`${kind}: archiveAllConversations, hideAllConversations and purgeTemporaryConversations`, () =>
+    withDatabase(kind, async ({ store }) => {
+      const ann = await userWithConversation(store, 'ann', 'a1');
+      await store.createConversation(newConversation(ann, 'a2'));
+      const bob = await userWithConversation(store, 'bob', 'b1');
+      assert.equal(await store.archiveAllConversations(ann), 2);
+      assert.equal(await store.archiveAllConversations(ann), 0);
+      assert.equal((await store.getConversation(ann, 'a2'))?.isArchived, true);
+      assert.equal((await store.getConversation(bob, 'b1'))?.isArchived, false);
+      assert.equal(await store.hideAllConversations(ann, 1_800_000_000), 2);
+      assert.equal(await store.hideAllConversations(ann, 1_800_000_001), 0);
+      assert.deepEqual((await store.getConversation(ann, 'a1'))?.isVisible, false);
+      assert.deepEqual((await store.getConversation(ann, 'a1'))?.updateTime, 1_800_000_000);
+      assert.equal((await store.getConversation(bob, 'b1'))?.isVisible, true);
+
+      await store.createConversation(newConversation(bob, 'old-temporary', { isTemporary: true, createTime: 100 }));
+      await store.insertMessage(bob, message('old-temporary', 'old-temporary-root', null, { role: 'root' }));
+      await store.createConversation(newConversation(bob, 'new-temporary', { isTemporary: true, createTime: 300 }));
+      await store.createConversation(newConversation(bob, 'old-kept', { createTime: 100 }));
+      assert.equal(await store.purgeTemporaryConversations(200), 1);
+      assert.equal(await store.getConversation(bob, 'old-temporary'), undefined);
+      assert.deepEqual(await store.listMessages(bob, 'old-temporary'), []);
+      assert.ok(await store.getConversation(bob, 'new-temporary'));
+      assert.ok(await store.getConversation(bob, 'old-kept'));
+    }));
+
   test(`${kind}: messages round-trip and list in insertion order`, () =>
     withDatabase(kind, async ({ store }) => {
       const owner = await userWithConversation(store, 'ann', 'c1');
@@ -167,44 +263,6 @@ forEachDatabase((kind) => {
       assert.equal(await store.deleteMessage(ann, 'c1', 'u1'), false);
     }));
 
-  test(`${kind}: interruptInProgressMessages marks every in_progress message interrupted`, () =>
-    withDatabase(kind, async (db) => {
-      const { store } = db;
-      const ann = await userWithConversation(store, 'ann', 'c1');
-      const bob = await userWithConversation(store, 'bob', 'c2');
-      const streaming = {
-        role: 'assistant',
-        status: 'in_progress',
-        metadata: { model_slug: 'demo', finish_details: { type: 'x' } },
-      } as const;
-      await store.insertMessage(
-        ann,
-        message('c1', 'a1', 'c1-root', { ...streaming, metadata: { ...streaming.metadata } }),
-      );
-      await store.insertMessage(
-        bob,
-        message('c2', 'b1', 'c2-root', { ...streaming, metadata: {}, createTime: 1_900_000_000 }),
-      );
-      await store.insertMessage(bob, message('c2', 'b2', 'b1'));
-      assert.deepEqual(await checkTreeInvariants(db, { allowInProgress: true }), []);
-      assert.equal((await checkTreeInvariants(db)).length, 2);
-      assert.equal(await store.interruptInProgressMessages(1_800_000_000), 2);
-      const a1 = await store.getMessage(ann, 'c1', 'a1');
-      assert.equal(a1?.status, 'finished_partial_completion');
-      assert.deepEqual(a1?.metadata, {
-        model_slug: 'demo',
-        finish_details: { type: 'interrupted' },
-        is_complete: false,
-      });
-      assert.equal(a1?.updateTime, 1_800_000_000);
-      const b1 = await store.getMessage(bob, 'c2', 'b1');
-      assert.deepEqual(b1?.metadata, { finish_details: { type: 'interrupted' }, is_complete: false });
-      assert.equal(b1?.updateTime, 1_900_000_000);
-      assert.equal((await store.getMessage(bob, 'c2', 'b2'))?.status, 'finished_successfully');
-      assert.equal(await store.interruptInProgressMessages(1_800_000_001), 0);
-      assert.deepEqual(await checkTreeInvariants(db), []);
-    }));
-
   test(`${kind}: deleting a user's conversation cascades to its messages only`, () =>
     withDatabase(kind, async ({ store }) => {
       const ann = await store.createUser(newUser('ann'));
@@ -215,5 +273,30 @@ forEachDatabase((kind) => {
       assert.equal(await store.purgeTemporaryConversations(2), 1);
       assert.deepEqual(await store.listMessages(ann.id, 'temp'), []);
       assert.equal((await store.listMessages(ann.id, 'kept')).length, 1);
+    }));
+
+  test(`${kind}: another owner sees nothing and changes nothing, through every method`, () =>
+    withDatabase(kind, async (db) => {
+      const { store } = db;
+      const ann = await userWithConversation(store, 'ann', 'c1');
+      await insertChain(store, ann, 'c1', 'c1-root', ['m1', 'm2']);
+      const bob = (await store.createUser(newUser('bob'))).id;
+      const before = await db.digest();
+      assert.equal(await store.getConversation(bob, 'c1'), undefined);
+      assert.deepEqual((await store.listConversations(bob, { offset: 0, limit: 10, archived: false })).items, []);
+      assert.equal(await store.updateConversation(bob, 'c1', { title: 'stolen', isVisible: false }), false);
+      assert.equal(await store.updateConversation(bob, 'c1', {}), false);
+      assert.equal(await store.setTitleIfUntitled(bob, 'c1', 'stolen'), false);
+      assert.equal(await store.hideAllConversations(bob, 2e9), 0);
+      assert.equal(await store.insertMessage(bob, message('c1', 'intruder', 'm2')), false);
+      assert.equal(await store.getMessage(bob, 'c1', 'm1'), undefined);
+      assert.deepEqual(await store.listMessages(bob, 'c1'), []);
+      assert.deepEqual(await store.pathToMessage(bob, 'c1', 'm2'), []);
+      assert.deepEqual(await store.listChildIds(bob, 'c1', 'm1'), []);
+      assert.equal(await store.updateMessage(bob, 'c1', 'm2', { parts: ['stolen'] }), false);
+      assert.equal(await store.updateMessage(bob, 'c1', 'm2', {}), false);
+      assert.equal(await store.deleteMessage(bob, 'c1', 'm1'), false);
+      assert.equal(await db.digest(), before);
+      assert.equal((await store.listMessages(ann, 'c1')).length, 3);
     }));
 });

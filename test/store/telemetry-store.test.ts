@@ -1,4 +1,4 @@
-/** The Store contract, part 3: feedback, the prompt library and telemetry records — on every database. */
+/** The TelemetryStore contract (latency reports, analytics events) — on every database. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { AnalyticsEvent, LatencyReport } from '../../src/store/store.js';
@@ -44,62 +44,6 @@ function analyticsEvent(index: number): AnalyticsEvent {
 }
 
 forEachDatabase((kind) => {
-  test(`${kind}: feedback is one rating per user and message; a second call replaces it`, () =>
-    withDatabase(kind, async ({ store }) => {
-      const first = {
-        id: 'fb-1',
-        userId: 'user-ann',
-        conversationId: 'c1',
-        messageId: 'm1',
-        rating: 'thumbsUp',
-        text: null,
-        tags: [],
-        createTime: 10.5,
-      } as const;
-      assert.deepEqual(await store.upsertFeedback({ ...first, tags: [] }), { ...first, tags: [] });
-      const second = {
-        ...first,
-        id: 'fb-2',
-        rating: 'thumbsDown',
-        text: 'Wrong 👎',
-        tags: ['harmful', 'false'],
-        createTime: 11,
-      } as const;
-      const stored = await store.upsertFeedback({ ...second, tags: [...second.tags] });
-      assert.deepEqual(stored, { ...second, id: 'fb-1', tags: ['harmful', 'false'] });
-      await store.upsertFeedback({ ...first, id: 'fb-3', messageId: 'm2', tags: [], createTime: 12 });
-      assert.deepEqual(
-        (await store.listFeedback('user-ann')).map((item) => [item.id, item.rating]),
-        [
-          ['fb-1', 'thumbsDown'],
-          ['fb-3', 'thumbsUp'],
-        ],
-      );
-      assert.deepEqual(await store.listFeedback('user-bob'), []);
-    }));
-
-  test(`${kind}: the prompt library is seeded; upsert, delete and re-enable`, () =>
-    withDatabase(kind, async ({ store }) => {
-      const seeded = await store.listPrompts();
-      assert.ok(seeded.length >= 60, `${seeded.length} prompts`);
-      assert.equal(new Set(seeded.map((prompt) => prompt.id)).size, seeded.length);
-      for (const prompt of seeded) assert.match(prompt.id, /^[0-9a-f]{8}$/);
-      assert.deepEqual(
-        seeded.map((prompt) => prompt.id),
-        [...seeded.map((prompt) => prompt.id)].sort(),
-      );
-      const mine = { id: '0000beef', title: 'Say hi', description: 'to the operator', prompt: 'Hi!', category: 'fun' };
-      await store.upsertPrompt(mine);
-      await store.upsertPrompt({ ...mine, title: 'Say hello' });
-      assert.deepEqual((await store.listPrompts())[0], { ...mine, title: 'Say hello' });
-      assert.equal(await store.deletePrompt('0000beef'), true);
-      assert.equal(await store.deletePrompt('0000beef'), false);
-      assert.equal(await store.deletePrompt('ffffffff'), false);
-      assert.equal((await store.listPrompts()).length, seeded.length);
-      await store.upsertPrompt(mine);
-      assert.equal((await store.listPrompts()).length, seeded.length + 1);
-    }));
-
   test(`${kind}: latency reports round-trip exactly, nulls included`, () =>
     withDatabase(kind, async ({ store }) => {
       await store.insertLatencyReport(latencyReport);

@@ -1,0 +1,111 @@
+/** Answer leases (`generations`) and the recovery of answers whose writer is gone. */
+import { readJson, writeJson } from './column-codecs.js';
+import type { Executor } from './executor.js';
+import type { GenerationLease } from './generation-store.js';
+
+/** Merged into the metadata of every answer marked interrupted by recovery. */
+export const interruptedMetadata = { finish_details: { type: 'interrupted' }, is_complete: false } as const;
+
+export async function insertGenerationLease(db: Executor, lease: GenerationLease): Promise<void> {
+  await db
+    .insertInto('generations')
+    .values({
+      conversation_id: lease.conversationId,
+      message_id: lease.messageId,
+      owner_id: lease.ownerId,
+      instance_id: lease.instanceId,
+      start_time: lease.startTime,
+      lease_expire_time: lease.leaseExpireTime,
+    })
+    .execute();
+}
+
+export async function renewGenerationLeases(db: Executor, instanceId: string, leaseExpireTime: number) {
+  const result = await db
+    .updateTable('generations')
+    .set({ lease_expire_time: leaseExpireTime })
+    .where('instance_id', '=', instanceId)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+export async function deleteGenerationLease(db: Executor, conversationId: string, messageId: string) {
+  await db
+    .deleteFrom('generations')
+    .where('conversation_id', '=', conversationId)
+    .where('message_id', '=', messageId)
+    .execute();
+}
+
+type Orphans = { expiredBefore: number } | { instanceId: string };
+
+/**
+ * Marks `in_progress` answers interrupted: those whose lease expired (or that have none), or those of
+ * one instance. Each update re-checks that no live lease appeared meanwhile; update_time never goes
+ * below create_time. Call it inside a transaction.
+ */
+export async function interruptOrphanedAnswers(db: Executor, orphans: Orphans, now: number): Promise<number> {
+  const rows = await db
+    .selectFrom('messages as m')
+    .leftJoin('generations as g', (join) =>
+      join.onRef('g.conversation_id', '=', 'm.conversation_id').onRef('g.message_id', '=', 'm.id'),
+    )
+    .select(['m.seq', 'm.conversation_id', 'm.id', 'm.metadata', 'm.create_time'])
+    .where('m.status', '=', 'in_progress')
+    .where((eb) =>
+      'instanceId' in orphans
+        ? eb('g.instance_id', '=', orphans.instanceId)
+        : eb.or([eb('g.lease_expire_time', 'is', null), eb('g.lease_expire_time', '<', orphans.expiredBefore)]),
+    )
+    .execute();
+  let marked = 0;
+  for (const row of rows) {
+    const metadata = { ...readJson<Record<string, unknown>>(row.metadata), ...interruptedMetadata };
+    const result = await db
+      .updateTable('messages')
+      .set({
+        status: 'finished_partial_completion',
+        metadata: writeJson(metadata),
+        update_time: Math.max(now, row.create_time ?? now),
+      })
+      .where('seq', '=', row.seq)
+      .where('status', '=', 'in_progress')
+      .where((eb) =>
+        'instanceId' in orphans
+          ? eb.lit(true)
+          : eb.not(
+              eb.exists(
+                eb
+                  .selectFrom('generations as live')
+                  .select('live.message_id')
+                  .where('live.conversation_id', '=', row.conversation_id)
+                  .where('live.message_id', '=', row.id)
+                  .where('live.lease_expire_time', '>=', orphans.expiredBefore),
+              ),
+            ),
+      )
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) continue;
+    marked += 1;
+    await deleteGenerationLease(db, row.conversation_id, row.id);
+  }
+  return marked;
+}
+
+export async function findConversationIdByRoot(
+  db: Executor,
+  ownerId: string,
+  rootId: string,
+  messageId: string,
+): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('conversations as c')
+    .innerJoin('messages as m', 'm.conversation_id', 'c.id')
+    .select('c.id')
+    .where('c.owner_id', '=', ownerId)
+    .where('c.root_id', '=', rootId)
+    .where('m.id', '=', messageId)
+    .orderBy('c.create_time', 'desc')
+    .executeTakeFirst();
+  return row?.id;
+}

@@ -1,0 +1,40 @@
+/**
+ * The answer-lease part of the Store seam: which server process owns an answer being written, until
+ * when. Leases make crash recovery safe with several processes on one database: only an answer whose
+ * lease ran out is marked interrupted (docs/reliability.md).
+ */
+
+/** An answer being written, as recorded beside its `in_progress` message. */
+export interface GenerationLease {
+  conversationId: string;
+  /** The assistant message being written. */
+  messageId: string;
+  ownerId: string;
+  /** The server process writing it. */
+  instanceId: string;
+  startTime: number;
+  /** Float epoch seconds; renewed while the answer runs. */
+  leaseExpireTime: number;
+}
+
+export interface GenerationStore {
+  /** Records the lease of a new answer; call it in the transaction that inserts the message. */
+  insertGenerationLease(lease: GenerationLease): Promise<void>;
+  /** Extends every lease `instanceId` holds to `leaseExpireTime` (one statement); returns how many. */
+  renewGenerationLeases(instanceId: string, leaseExpireTime: number): Promise<number>;
+  /** Ends the answer's lease (its final state is being written in the same transaction). */
+  deleteGenerationLease(conversationId: string, messageId: string): Promise<void>;
+  /**
+   * Marks every `in_progress` answer whose lease expired before `now` (or that has no lease at all)
+   * `finished_partial_completion` with `finish_details.type = "interrupted"`, and deletes those
+   * leases. An answer whose lease is renewed concurrently is left alone. Returns how many it marked.
+   */
+  interruptExpiredAnswers(now: number): Promise<number>;
+  /**
+   * The owner's conversation whose root id is `rootId` and that holds a message `messageId`: how a
+   * retried first turn (same root and message ids, no conversation id) finds the conversation it made.
+   */
+  findConversationIdByRoot(ownerId: string, rootId: string, messageId: string): Promise<string | undefined>;
+  /** Marks the `in_progress` answers `instanceId` owns interrupted (shutdown); returns how many. */
+  interruptAnswersOf(instanceId: string, now: number): Promise<number>;
+}

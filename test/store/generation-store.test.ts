@@ -1,0 +1,98 @@
+/** The GenerationStore contract: answer leases and the recovery of orphaned answers — on every database. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { GenerationLease, Store } from '../../src/store/store.js';
+import { forEachDatabase } from '../helpers/databases.js';
+import { checkTreeInvariants } from '../helpers/tree-checker.js';
+import { message, userWithConversation, withDatabase } from './store-fixtures.js';
+
+const streaming = { role: 'assistant', status: 'in_progress', metadata: { model_slug: 'demo' } } as const;
+
+/** An `in_progress` answer `id` under the root of `conversationId`, with a lease when `lease` is given. */
+async function answer(
+  store: Store,
+  ownerId: string,
+  conversationId: string,
+  id: string,
+  lease?: Pick<GenerationLease, 'instanceId' | 'leaseExpireTime'>,
+): Promise<void> {
+  await store.transaction(async (tx) => {
+    await tx.insertMessage(
+      ownerId,
+      message(conversationId, id, `${conversationId}-root`, { ...streaming, parts: [`partial ${id}`] }),
+    );
+    if (lease) {
+      await tx.insertGenerationLease({ conversationId, messageId: id, ownerId, startTime: 1_700_000_000, ...lease });
+    }
+  });
+}
+
+forEachDatabase((kind) => {
+  test(`${kind}: only answers whose lease expired (or that have none) are marked interrupted`, () =>
+    withDatabase(kind, async (db) => {
+      const { store } = db;
+      const ann = await userWithConversation(store, 'ann', 'c1');
+      const bob = await userWithConversation(store, 'bob', 'c2');
+      await answer(store, ann, 'c1', 'expired', { instanceId: 'dead', leaseExpireTime: 1_800_000_000 });
+      await answer(store, ann, 'c1', 'live', { instanceId: 'alive', leaseExpireTime: 1_800_000_100 });
+      await answer(store, bob, 'c2', 'unleased');
+      assert.equal(await store.interruptExpiredAnswers(1_800_000_050), 2);
+      const expired = await store.getMessage(ann, 'c1', 'expired');
+      assert.equal(expired?.status, 'finished_partial_completion');
+      assert.deepEqual(expired?.parts, ['partial expired']);
+      assert.deepEqual(expired?.metadata, {
+        model_slug: 'demo',
+        finish_details: { type: 'interrupted' },
+        is_complete: false,
+      });
+      assert.equal(expired?.updateTime, 1_800_000_050);
+      assert.equal((await store.getMessage(bob, 'c2', 'unleased'))?.status, 'finished_partial_completion');
+      assert.equal((await store.getMessage(ann, 'c1', 'live'))?.status, 'in_progress');
+      assert.equal(await store.interruptExpiredAnswers(1_800_000_050), 0, 'a second sweep finds nothing');
+      assert.deepEqual(await checkTreeInvariants(db, { allowInProgress: true }), []);
+    }));
+
+  test(`${kind}: renewing keeps an instance's answers alive; interruptAnswersOf ends only that instance's`, () =>
+    withDatabase(kind, async (db) => {
+      const { store } = db;
+      const ann = await userWithConversation(store, 'ann', 'c1');
+      await answer(store, ann, 'c1', 'a1', { instanceId: 'one', leaseExpireTime: 1_800_000_000 });
+      await answer(store, ann, 'c1', 'a2', { instanceId: 'one', leaseExpireTime: 1_800_000_000 });
+      await answer(store, ann, 'c1', 'b1', { instanceId: 'two', leaseExpireTime: 1_800_000_000 });
+      assert.equal(await store.renewGenerationLeases('one', 1_800_000_200), 2);
+      assert.equal(await store.interruptExpiredAnswers(1_800_000_100), 1, 'only b1 ran out');
+      assert.equal((await store.getMessage(ann, 'c1', 'a1'))?.status, 'in_progress');
+      assert.equal(await store.interruptAnswersOf('one', 1_800_000_150), 2);
+      for (const id of ['a1', 'a2', 'b1']) {
+        assert.equal((await store.getMessage(ann, 'c1', id))?.status, 'finished_partial_completion');
+      }
+      assert.equal(await store.renewGenerationLeases('one', 1_800_000_300), 0, 'their leases are gone');
+      assert.deepEqual(await checkTreeInvariants(db), []);
+    }));
+
+  test(`${kind}: a finished answer's lease goes with it; deleting the message deletes its lease`, () =>
+    withDatabase(kind, async ({ store }) => {
+      const ann = await userWithConversation(store, 'ann', 'c1');
+      await answer(store, ann, 'c1', 'done', { instanceId: 'one', leaseExpireTime: 1_800_000_000 });
+      await answer(store, ann, 'c1', 'gone', { instanceId: 'one', leaseExpireTime: 1_800_000_000 });
+      await store.transaction(async (tx) => {
+        await tx.updateMessage(ann, 'c1', 'done', { status: 'finished_successfully' });
+        await tx.deleteGenerationLease('c1', 'done');
+      });
+      assert.equal(await store.deleteMessage(ann, 'c1', 'gone'), true);
+      assert.equal(await store.renewGenerationLeases('one', 1_800_000_100), 0);
+      assert.equal(await store.interruptExpiredAnswers(1_900_000_000), 0);
+      assert.equal((await store.getMessage(ann, 'c1', 'done'))?.status, 'finished_successfully');
+    }));
+
+  test(`${kind}: a retried first turn finds its conversation by root and message id, for its owner only`, () =>
+    withDatabase(kind, async ({ store }) => {
+      const ann = await userWithConversation(store, 'ann', 'c1');
+      await store.insertMessage(ann, message('c1', 'u1', 'c1-root'));
+      assert.equal(await store.findConversationIdByRoot(ann, 'c1-root', 'u1'), 'c1');
+      assert.equal(await store.findConversationIdByRoot(ann, 'c1-root', 'u2'), undefined);
+      assert.equal(await store.findConversationIdByRoot(ann, 'other-root', 'u1'), undefined);
+      const bob = await userWithConversation(store, 'bob', 'c2');
+      assert.equal(await store.findConversationIdByRoot(bob, 'c1-root', 'u1'), undefined);
+    }));
+});
