@@ -32,6 +32,8 @@ const providerSchema = z.discriminatedUnion('type', [
     models: z.array(modelSchema).optional(),
     /** Milliseconds to wait for the upstream's response headers. */
     timeoutMs: z.number().int().positive().optional(),
+    /** Milliseconds of silence mid-stream after which the answer is ended (kept, marked). */
+    idleTimeoutMs: z.number().int().positive().optional(),
   }),
   z.object({
     type: z.literal('demo'),
@@ -64,6 +66,10 @@ const fileSchema = z
     limits: limitsFileSchema.optional(),
     /** Which proxies' X-Forwarded-For to believe: true (any) or their addresses / CIDR ranges. */
     trustProxy: z.union([z.boolean(), z.array(z.string().min(1))]).optional(),
+    /** Seconds running answers may take to finish at shutdown (default 30). */
+    shutdownGraceSeconds: z.number().min(0).optional(),
+    /** Seconds an answer's lease lasts unrenewed (default 15). */
+    generationLeaseSeconds: z.number().positive().optional(),
   })
   .strict();
 
@@ -93,6 +99,12 @@ export interface Config {
   limits: LimitsConfig;
   /** Behind a reverse proxy: whose X-Forwarded-For decides `request.ip` (per-IP limits). */
   trustProxy: TrustProxy;
+  /** SIGTERM/SIGINT: how long running answers may take to finish before they are stopped. */
+  shutdownGraceSeconds: number;
+  /** How long an answer's lease lasts unrenewed: a crashed process's answers are marked interrupted after it. */
+  generationLeaseSeconds: number;
+  /** Milliseconds between the demo model's tokens, when set (default: its realistic pace). */
+  demoTokenDelayMs: number | undefined;
 }
 
 export class ConfigError extends Error {
@@ -119,6 +131,13 @@ function parsePositive(value: string | undefined, source: string): number | unde
   if (value === undefined || value === '') return undefined;
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new ConfigError(`${source} must be a positive number, got "${value}"`);
+  return n;
+}
+
+function parseNonNegative(value: string | undefined, source: string): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new ConfigError(`${source} must be a number 0 or more, got "${value}"`);
   return n;
 }
 
@@ -236,5 +255,14 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     webRoot: resolve(env.BACKCHAT_WEB_ROOT ?? new URL('../../web-dist', import.meta.url).pathname),
     limits: resolveLimits(file.limits),
     trustProxy: parseTrustProxy(env.BACKCHAT_TRUST_PROXY) ?? fileTrustProxy(file.trustProxy) ?? false,
+    shutdownGraceSeconds:
+      parseNonNegative(env.BACKCHAT_SHUTDOWN_GRACE_SECONDS, 'BACKCHAT_SHUTDOWN_GRACE_SECONDS') ??
+      file.shutdownGraceSeconds ??
+      30,
+    generationLeaseSeconds:
+      parsePositive(env.BACKCHAT_GENERATION_LEASE_SECONDS, 'BACKCHAT_GENERATION_LEASE_SECONDS') ??
+      file.generationLeaseSeconds ??
+      15,
+    demoTokenDelayMs: parseNonNegative(env.BACKCHAT_DEMO_TOKEN_DELAY_MS, 'BACKCHAT_DEMO_TOKEN_DELAY_MS'),
   };
 }

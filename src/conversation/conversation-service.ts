@@ -10,7 +10,14 @@ import type { ConversationRequest } from '../protocol/requests.js';
 import type { WireConversation, WireConversationList } from '../protocol/wire-types.js';
 import type { ServedModel } from '../providers/model-access.js';
 import type { ProviderRegistry } from '../providers/registry.js';
-import type { ConversationRecord, Store } from '../store/store.js';
+import type {
+  ConversationRecord,
+  ConversationStore,
+  GenerationStore,
+  MessageRecord,
+  TelemetryStore,
+  Transactional,
+} from '../store/store.js';
 import { childrenIndex, newestLeaf } from './message-tree.js';
 import { buildPrompt } from './prompt-builder.js';
 import { TitleGenerator } from './title-generator.js';
@@ -19,12 +26,16 @@ import { type TurnEvent, TurnRunner } from './turn-runner.js';
 import { toWireConversation, toWireListItem } from './wire-format.js';
 
 export interface ConversationServiceDeps {
-  store: Store;
+  store: Transactional<ConversationStore & GenerationStore & TelemetryStore>;
   providers: ProviderRegistry;
   clock: Clock;
   ids: Ids;
   /** Minimum milliseconds between two checkpoints of a streaming answer (default 1000). */
   checkpointIntervalMs?: number;
+  /** This server process, the owner of the answers it writes (their leases). */
+  instanceId: string;
+  /** How long an answer's lease lasts unrenewed, in milliseconds. */
+  leaseMs: number;
 }
 
 export interface StartedTurn {
@@ -34,6 +45,11 @@ export interface StartedTurn {
   discard(): Promise<void>;
 }
 
+/** What `startTurn` found to do: a new answer to run, or the earlier turn a retried request repeats. */
+export type TurnStart =
+  | { kind: 'new'; turn: StartedTurn }
+  | { kind: 'retry'; conversationId: string; answer: MessageRecord };
+
 export interface ConversationPatchInput {
   title?: string;
   is_visible?: boolean;
@@ -41,7 +57,7 @@ export interface ConversationPatchInput {
   current_node?: string;
 }
 
-/** The largest page `GET conversations` serves (PROTOCOL.md §6). */
+/** The largest page `GET conversations` serves (docs/api.md). */
 export const maxListLimit = 100;
 
 export class ConversationService {
@@ -64,11 +80,12 @@ export class ConversationService {
     body: ConversationRequest,
     served: ServedModel,
     context: { startMs: number; requestId: string | null },
-  ): Promise<StartedTurn> {
+  ): Promise<TurnStart> {
     const { model, provider } = served;
     const [message] = body.messages ?? [];
-    const { plan, prompt } = await this.deps.store.transaction(async (tx) => {
-      const planned = await new TurnPlanner(tx, this.deps.ids, {
+    const now = this.now();
+    const planned = await this.deps.store.transaction(async (tx) => {
+      const plan = await new TurnPlanner(tx, this.deps.ids, {
         userId,
         action: body.action,
         conversationId: body.conversation_id,
@@ -79,10 +96,15 @@ export class ConversationService {
         suggestions: body.suggestions ?? [],
         temporary: body.history_and_training_disabled ?? false,
         conversationMode: body.conversation_mode ?? { kind: 'primary_assistant' },
-        now: this.now(),
+        now,
+        lease: { instanceId: this.deps.instanceId, expireTime: now + this.deps.leaseMs / 1000 },
       }).plan();
-      return { plan: planned, prompt: buildPrompt(planned.path, model) };
+      return 'answer' in plan ? plan : { plan, prompt: buildPrompt(plan.path, model) };
     });
+    if ('answer' in planned) {
+      return { kind: 'retry', conversationId: planned.conversation.id, answer: planned.answer };
+    }
+    const { plan, prompt } = planned;
     const runner = new TurnRunner(
       {
         store: this.deps.store,
@@ -92,7 +114,8 @@ export class ConversationService {
       },
       { userId, plan, provider, prompt, ...context },
     );
-    return { plan, events: (signal) => runner.events(signal), discard: () => this.discardAnswer(userId, plan) };
+    const turn = { plan, events: (signal: AbortSignal) => runner.events(signal) };
+    return { kind: 'new', turn: { ...turn, discard: () => this.discardAnswer(userId, plan) } };
   }
 
   private async discardAnswer(userId: string, plan: TurnPlan): Promise<void> {

@@ -1,10 +1,10 @@
-/** message_feedback (PROTOCOL.md §14): one thumbs rating per user and message, on the user's own messages only. */
+/** message_feedback (docs/api.md): one thumbs rating per user and message, on the user's own messages only. */
 import type { Clock } from '../clock.js';
 import { epochSeconds } from '../clock.js';
 import { NotFoundError } from '../domain-errors.js';
 import type { Ids } from '../ids.js';
 import { isoTime } from '../protocol/times.js';
-import type { ConversationRecord, Store } from '../store/store.js';
+import type { ConversationRecord, ConversationStore, FeedbackStore } from '../store/store.js';
 
 export interface FeedbackInput {
   message_id: string;
@@ -15,7 +15,7 @@ export interface FeedbackInput {
 }
 
 export class FeedbackService {
-  constructor(private readonly deps: { store: Store; clock: Clock; ids: Ids }) {}
+  constructor(private readonly deps: { store: ConversationStore & FeedbackStore; clock: Clock; ids: Ids }) {}
 
   /**
    * The owner's ratings in a conversation already checked to be theirs and visible (ConversationService

@@ -1,7 +1,7 @@
-/** The starter-prompt library (PROTOCOL.md §13): a random sample of the prompts stored in the database. */
+/** The starter-prompt library (docs/api.md): a random sample of the prompts stored in the database. */
 import type { Ids } from '../ids.js';
 import type { WirePromptItem } from '../protocol/wire-types.js';
-import type { Store } from '../store/store.js';
+import type { PromptStore } from '../store/store.js';
 
 export interface PromptPage {
   items: WirePromptItem[];
@@ -11,7 +11,7 @@ export interface PromptPage {
 }
 
 export class PromptLibrary {
-  constructor(private readonly deps: { store: Store; ids: Ids }) {}
+  constructor(private readonly deps: { store: PromptStore; ids: Ids }) {}
 
   /** `limit` distinct prompts chosen at random; `offset` is echoed (the real service samples too). */
   async sample(limit: number, offset: number): Promise<PromptPage> {

@@ -1,16 +1,16 @@
 /**
- * gen_title (PROTOCOL.md §10): asks the conversation's model for a title from the first exchange,
+ * gen_title (docs/api.md): asks the conversation's model for a title from the first exchange,
  * cleans it, stores it unless the conversation already has one, and answers in ChatGPT's shapes.
  */
 import type { Clock } from '../clock.js';
 import { NotFoundError } from '../domain-errors.js';
 import type { ProviderRegistry } from '../providers/registry.js';
-import type { ConversationRecord, MessageRecord, Store } from '../store/store.js';
+import type { ConversationRecord, ConversationStore, MessageRecord } from '../store/store.js';
 import { messageText } from './prompt-builder.js';
 import { cleanTitle, fallbackTitle, titlePrompt } from './title.js';
 
 export interface TitleGeneratorDeps {
-  store: Store;
+  store: ConversationStore;
   providers: ProviderRegistry;
   clock: Clock;
 }

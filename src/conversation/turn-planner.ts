@@ -6,11 +6,17 @@
 import { ConflictError, InvalidRequestError, NotFoundError } from '../domain-errors.js';
 import type { Ids } from '../ids.js';
 import type { ModelInfo } from '../providers/model-provider.js';
-import type { ConversationRecord, MessageRecord, MessageRole, Store } from '../store/store.js';
+import type {
+  ConversationRecord,
+  ConversationStore,
+  GenerationStore,
+  MessageRecord,
+  MessageRole,
+} from '../store/store.js';
 
 export type TurnAction = 'next' | 'variant' | 'continue';
 
-/** The normalised turn request (defaults applied; see PROTOCOL.md §3.2). */
+/** The normalised turn request, defaults applied (docs/api.md, "One turn"). */
 export interface TurnInput {
   userId: string;
   action: TurnAction;
@@ -25,6 +31,8 @@ export interface TurnInput {
   conversationMode: Record<string, unknown>;
   /** Float epoch seconds. */
   now: number;
+  /** The answer's lease: the process that writes it and until when (renewed while it runs). */
+  lease: { instanceId: string; expireTime: number };
 }
 
 export interface TurnPlan {
@@ -35,6 +43,15 @@ export interface TurnPlan {
   assistant: MessageRecord;
   /** Root → the assistant's parent: what the prompt is built from. */
   path: MessageRecord[];
+}
+
+/**
+ * A `next` that repeats one already received (same user message id under the same parent): a client
+ * retrying after a dropped connection. `answer` is that message's first answer, live or ended.
+ */
+export interface RetriedTurn {
+  conversation: ConversationRecord;
+  answer: MessageRecord;
 }
 
 export const conversationNotFound = (): NotFoundError =>
@@ -67,14 +84,20 @@ function newMessage(
 
 export class TurnPlanner {
   constructor(
-    private readonly tx: Store,
+    private readonly tx: ConversationStore & GenerationStore,
     private readonly ids: Ids,
     private readonly input: TurnInput,
   ) {}
 
-  async plan(): Promise<TurnPlan> {
+  /** The turn's rows, committed by the caller's transaction; or the earlier turn this one repeats. */
+  async plan(): Promise<TurnPlan | RetriedTurn> {
     const { conversation, isNew } = await this.conversation();
-    const parent = await this.assistantParent(conversation);
+    const retried = await this.retriedUserMessage(conversation);
+    if (retried) {
+      const answer = await this.firstAnswer(conversation, retried);
+      if (answer) return { conversation, answer };
+    }
+    const parent = retried ?? (await this.assistantParent(conversation));
     const assistant = newMessage(conversation.id, {
       id: this.ids.uuid(),
       parentId: parent.id,
@@ -85,6 +108,14 @@ export class TurnPlanner {
       metadata: { message_type: this.input.action, model_slug: this.input.model.slug, parent_id: parent.id },
     });
     await this.tx.insertMessage(this.input.userId, assistant);
+    await this.tx.insertGenerationLease({
+      conversationId: conversation.id,
+      messageId: assistant.id,
+      ownerId: this.input.userId,
+      instanceId: this.input.lease.instanceId,
+      startTime: this.input.now,
+      leaseExpireTime: this.input.lease.expireTime,
+    });
     await this.tx.updateConversation(this.input.userId, conversation.id, {
       currentNode: assistant.id,
       updateTime: this.input.now,
@@ -95,14 +126,63 @@ export class TurnPlanner {
   }
 
   private async conversation(): Promise<{ conversation: ConversationRecord; isNew: boolean }> {
-    const { conversationId, action, userId } = this.input;
+    const { conversationId, action, userId, parentMessageId, message } = this.input;
     if (conversationId === null) {
       if (action !== 'next') throw new InvalidRequestError(`conversation_id: required for action "${action}"`);
+      // A first turn sent again (same root and message ids) is the conversation it already made.
+      const earlier =
+        parentMessageId && message?.id
+          ? await this.tx.findConversationIdByRoot(userId, parentMessageId, message.id)
+          : undefined;
+      const conversation = earlier === undefined ? undefined : await this.tx.getConversation(userId, earlier);
+      const same = conversation?.isVisible && (await this.repeatsMessage(conversation));
+      if (conversation && same) return { conversation, isNew: false };
       return { conversation: await this.createConversation(), isNew: true };
     }
-    const conversation = await this.tx.getConversation(userId, conversationId);
+    return { conversation: await this.visibleConversation(conversationId), isNew: false };
+  }
+
+  private async visibleConversation(id: string): Promise<ConversationRecord> {
+    const conversation = await this.tx.getConversation(this.input.userId, id);
     if (!conversation?.isVisible) throw conversationNotFound();
-    return { conversation, isNew: false };
+    return conversation;
+  }
+
+  /**
+   * For `next`: the user message this request repeats, if the same id already exists under the same
+   * parent with the same text (a retry). The same id otherwise is a conflict: the client reused an id.
+   */
+  private async retriedUserMessage(conversation: ConversationRecord): Promise<MessageRecord | undefined> {
+    const { action, message, userId, parentMessageId } = this.input;
+    if (action !== 'next' || !message?.id) return undefined;
+    const existing = await this.tx.getMessage(userId, conversation.id, message.id);
+    if (!existing) return undefined;
+    const sameParent =
+      parentMessageId === null ||
+      existing.parentId === parentMessageId ||
+      (parentMessageId === conversation.rootId && existing.parentId === (await this.systemNode(conversation)));
+    if (!sameParent || !(await this.repeatsMessage(conversation, existing))) {
+      throw new ConflictError(`Message ${message.id} already exists in this conversation; send a new message id`);
+    }
+    return existing;
+  }
+
+  /** Whether the conversation holds the request's user message (same id and text) — `stored` if known. */
+  private async repeatsMessage(conversation: ConversationRecord, stored?: MessageRecord): Promise<boolean> {
+    const { message, userId } = this.input;
+    if (!message?.id) return false;
+    const existing = stored ?? (await this.tx.getMessage(userId, conversation.id, message.id));
+    return existing?.role === 'user' && JSON.stringify(existing.parts) === JSON.stringify(message.parts);
+  }
+
+  /** The first assistant answer under `user` (the one the original request produced), if any. */
+  private async firstAnswer(conversation: ConversationRecord, user: MessageRecord): Promise<MessageRecord | undefined> {
+    const { userId } = this.input;
+    for (const id of await this.tx.listChildIds(userId, conversation.id, user.id)) {
+      const child = await this.tx.getMessage(userId, conversation.id, id);
+      if (child?.role === 'assistant') return child;
+    }
+    return undefined;
   }
 
   private async createConversation(): Promise<ConversationRecord> {
@@ -176,9 +256,6 @@ export class TurnPlanner {
     const { userId, message, now } = this.input;
     const parent = await this.userMessageParent(conversation);
     const id = message?.id ?? this.ids.uuid();
-    if (await this.tx.getMessage(userId, conversation.id, id)) {
-      throw new ConflictError(`Message ${id} already exists in this conversation; send a new message id`);
-    }
     const user = newMessage(conversation.id, {
       id,
       parentId: parent.id,

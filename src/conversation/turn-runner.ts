@@ -7,7 +7,13 @@ import type { Clock } from '../clock.js';
 import { epochSeconds } from '../clock.js';
 import type { Ids } from '../ids.js';
 import type { ChatMessage, FinishReason, ModelProvider } from '../providers/model-provider.js';
-import type { MessageRecord, Store } from '../store/store.js';
+import type {
+  ConversationStore,
+  GenerationStore,
+  MessageRecord,
+  TelemetryStore,
+  Transactional,
+} from '../store/store.js';
 import { latencyMetrics } from '../telemetry/latency-stats.js';
 import { countTokens } from './token-count.js';
 import type { TurnPlan } from './turn-planner.js';
@@ -21,7 +27,7 @@ export type TurnEvent =
   | { type: 'failed'; error: string; message: MessageRecord; textSent: boolean };
 
 export interface TurnRunnerDeps {
-  store: Store;
+  store: Transactional<ConversationStore & GenerationStore & TelemetryStore>;
   clock: Clock;
   ids: Ids;
   /** Minimum milliseconds between two checkpoints of the partial text. */
@@ -120,6 +126,7 @@ export class TurnRunner {
     await this.deps.store.transaction(async (tx) => {
       await tx.updateMessage(userId, plan.conversation.id, plan.assistant.id, fields);
       await tx.updateConversation(userId, plan.conversation.id, { updateTime: now });
+      await tx.deleteGenerationLease(plan.conversation.id, plan.assistant.id);
     });
     await this.recordLatency(now);
     return { ...plan.assistant, ...fields };

@@ -1,4 +1,4 @@
-/** Store records → backend-api wire objects (PROTOCOL.md §6, §7, §4.4). Key order is wire order. */
+/** Store records → backend-api wire objects (conversation, list, message; docs/api.md). Key order is wire order. */
 import { isoTime, wireSeconds } from '../protocol/times.js';
 import {
   UNTITLED,

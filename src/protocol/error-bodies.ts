@@ -1,4 +1,4 @@
-/** The `{"detail": …}` error bodies that ChatGPT clients parse (PROTOCOL.md §1.5, §5.1). */
+/** The `{"detail": …}` error bodies that ChatGPT clients parse (docs/api.md, "Errors" and "Limits"). */
 
 export type ErrorBody = { detail: string | Record<string, unknown> };
 

@@ -1,13 +1,15 @@
 /**
- * Request schemas of backend-api (zod). Unknown keys are tolerated (clients send many we ignore,
- * PROTOCOL.md §3.2) but never copied anywhere: handlers read only the fields named here.
+ * Request schemas of backend-api (zod). Unknown keys are tolerated (clients send many we ignore;
+ * docs/api.md, "The conversation stream") but never copied anywhere: handlers read only the fields
+ * named here.
  */
 import { z } from 'zod';
+import { type LatencyMetricWireName, latencyMetricWireNames } from './latency-metrics.js';
 
 /**
  * A UUID-shaped id: five groups of 8-4-4-4-12 letters or digits. Deliberately not stricter: the
- * seed's own captured bodies carry redacted tails (`…7be26db9xxxx`) and must replay as sent
- * (docs/decisions/2026-11-26-client-ids.md). Stored verbatim.
+ * recorded request bodies of ChatGPT's December-2023 web app (test/fixtures/seed/) carry redacted tails
+ * (`…7be26db9xxxx`) and must replay as sent (docs/decisions/2026-11-26-client-ids.md). Stored verbatim.
  */
 export const clientIdSchema = z
   .string()
@@ -29,7 +31,7 @@ export function storableText(max: number) {
     .refine((value) => !unstorable.test(value), 'must not contain NUL characters or unpaired surrogates');
 }
 
-/** `conversation_id` absent, null and "" all mean "new conversation" (§3.2). */
+/** `conversation_id` absent, null and "" all mean "new conversation" (docs/api.md). */
 const optionalIdSchema = z
   .union([clientIdSchema, z.literal(''), z.null()])
   .optional()
@@ -65,7 +67,7 @@ const clientMessageSchema = z
   .looseObject({
     id: clientIdSchema.optional().nullable(),
     author: z.looseObject({ role: roleSchema }).optional(),
-    /** npm-chatgpt and browser-client send the role here, with no `author` (§3.2). */
+    /** npm-chatgpt and browser-client send the role here, with no `author` (docs/api.md). */
     role: roleSchema.optional(),
     content: contentSchema,
     metadata: boundedObject(z.record(z.string(), z.unknown()), 16 * 1024).nullish(),
@@ -152,6 +154,27 @@ export const conversationLimitQuerySchema = z.looseObject({
   model: z.string().min(1).max(200, 'must be at most 200 characters').optional(),
 });
 
+/** An event id to resume after (`Last-Event-ID`, `?last_event_id=`, resume's `offset`). */
+const eventIdSchema = z.coerce
+  .number({ error: 'must be a whole number' })
+  .int('must be a whole number')
+  .min(0, 'must be 0 or more')
+  .max(Number.MAX_SAFE_INTEGER);
+
+/** `POST …/conversation/resume` (docs/api.md, "Answers that outlive their connection"). */
+export const resumeRequestSchema = z.looseObject({
+  conversation_id: clientIdSchema,
+  offset: eventIdSchema.optional(),
+});
+
+/** `GET …/conversation/{id}/stream?last_event_id=n`. */
+export const attachQuerySchema = z.looseObject({
+  last_event_id: eventIdSchema.optional(),
+});
+
+/** The `Last-Event-ID` header. */
+export const lastEventIdSchema = eventIdSchema;
+
 export const genTitleSchema = z.looseObject({
   message_id: clientIdSchema.optional(),
   model: z.string().max(200).optional().nullable(),
@@ -169,21 +192,20 @@ export const messageFeedbackSchema = z.looseObject({
 });
 
 const optionalMs = z.number().finite().min(0).max(86_400_000).optional().nullable();
+const optionalTokenCount = z.number().int().min(0).max(10_000_000).optional().nullable();
+
+/** Each latency figure of a `lat/r` body: a token count or milliseconds, optional. */
+const latencyMetricSchemas = Object.fromEntries(
+  Object.values(latencyMetricWireNames).map((name) => [
+    name,
+    name === 'count_tokens' ? optionalTokenCount : optionalMs,
+  ]),
+) as Record<LatencyMetricWireName, typeof optionalMs>;
 
 export const latencyReportSchema = z.looseObject({
   server_request_id: storableText(200).optional().nullable(),
   model: storableText(200).optional().nullable(),
-  preflight_time_ms: optionalMs,
-  count_tokens: z.number().int().min(0).max(10_000_000).optional().nullable(),
-  ts_first_token_ms: optionalMs,
-  ts_max_token_time_ms: optionalMs,
-  ts_mean_token_without_first_ms: optionalMs,
-  ts_median_token_without_first_ms: optionalMs,
-  ts_min_token_time_ms: optionalMs,
-  ts_p95_token_without_first_ms: optionalMs,
-  ts_p99_token_without_first_ms: optionalMs,
-  ts_std_dev_token_ms: optionalMs,
-  ts_total_request_ms: optionalMs,
+  ...latencyMetricSchemas,
 });
 
 export type LatencyReportBody = z.infer<typeof latencyReportSchema>;
@@ -199,7 +221,7 @@ export const setupSchema = z.looseObject({
   password: z.string().min(1).max(1000),
 });
 
-/** Segment analytics.js event (seed step 2); `type` names the call (track, page, identify…). */
+/** Segment analytics.js event (docs/api.md, "Telemetry"); `type` names the call (track, page, identify…). */
 export const analyticsEventSchema = z.looseObject({
   type: z.enum(['track', 'page', 'identify', 'screen', 'group', 'alias']),
   event: storableText(500).optional().nullable(),

@@ -1,15 +1,26 @@
-/** Server-sent-event frames of the conversation stream (PROTOCOL.md §4.1–4.2). */
+/** Server-sent-event frames of the conversation stream (docs/api.md, "The conversation stream"). */
 import { pythonJson } from './python-json.js';
 
-/** Exactly this string: one client compares the header for equality (§4.1). */
+/** Exactly this string: at least one client compares the header for equality. */
 export const sseContentType = 'text/event-stream; charset=utf-8';
 
 /** One event: `data: ` (one space), the JSON on one ASCII-only line, a blank line. */
 export function sseData(payload: unknown): string {
-  return `data: ${pythonJson(payload)}\n\n`;
+  return sseEvent(pythonJson(payload));
 }
 
-export const sseDone = 'data: [DONE]\n\n';
+/** The payload of the last event of a stream. */
+export const doneData = '[DONE]';
+
+export const sseDone = sseEvent(doneData);
+
+/**
+ * One event whose payload is already encoded (`data`), with an `id:` line when `id` is given — the
+ * id a client sends back as `Last-Event-ID` to resume (only on resumable streams: docs/api.md).
+ */
+export function sseEvent(data: string, id?: number): string {
+  return id === undefined ? `data: ${data}\n\n` : `id: ${id}\ndata: ${data}\n\n`;
+}
 
 /** The real server's keepalive: `event: ping` with a plain timestamp (not JSON). */
 export function ssePing(now: Date): string {

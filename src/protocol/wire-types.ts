@@ -1,5 +1,5 @@
 /**
- * Response shapes of backend-api as ChatGPT's web app sent them in December 2023 (PROTOCOL.md).
+ * Response shapes of backend-api as ChatGPT's web app received them in December 2023 (docs/api.md).
  * Times: `number` = float epoch seconds; `string` = ISO 8601 with `+00:00` (list endpoints only).
  * Key order of these objects is the wire key order: build them in this order.
  */

@@ -13,6 +13,8 @@ import type { Config } from '../config.js';
 import type { ConversationService } from '../conversation/conversation-service.js';
 import type { FeedbackService } from '../conversation/feedback-service.js';
 import type { PromptLibrary } from '../conversation/prompt-library.js';
+import type { AnswerHub } from '../generation/answer-hub.js';
+import type { AnswerJobs } from '../generation/answer-jobs.js';
 import type { Ids } from '../ids.js';
 import type { Limits } from '../limits/limits-service.js';
 import { detailBody, notFoundRouteBody } from '../protocol/error-bodies.js';
@@ -28,6 +30,7 @@ import { adminRoutes } from './routes/admin-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
 import { catalogRoutes } from './routes/catalog-routes.js';
 import { conversationRoutes } from './routes/conversation-routes.js';
+import type { Lifecycle } from './routes/conversation-stream.js';
 import { telemetryRoutes } from './routes/telemetry-routes.js';
 import { commonSecurityHeaders, securityHeaders } from './security-headers.js';
 import { registerWebUi } from './web-ui.js';
@@ -46,10 +49,15 @@ export interface AppDeps {
   prompts: PromptLibrary;
   telemetry: TelemetryService;
   limits: Limits;
+  /** Where answers being written publish their events (one process, or shared by several). */
+  hub: AnswerHub;
+  /** The answers this process runs. */
+  jobs: AnswerJobs;
+  lifecycle: Lifecycle;
   logger?: Logger | false;
 }
 
-/** The API's body limit: 1 MiB (TESTING.md, research §3a). */
+/** The API's body limit: 1 MiB (docs/security.md). */
 export const apiBodyLimit = 1024 * 1024;
 
 /** Every route of the app, for registration and for the authorization matrix. */
@@ -128,7 +136,10 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   installJsonParser(app);
   installErrorHandling(app);
   app.addHook('onSend', securityHeaders);
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  // A load balancer stops sending work once this says `draining` (503) during a shutdown.
+  app.get('/healthz', async (_request, reply) =>
+    deps.lifecycle.draining ? reply.code(503).send({ status: 'draining' }) : { status: 'ok' },
+  );
   registerRoutes(app, listRoutes(deps), deps.auth);
   await registerWebUi(app, deps.config.webRoot);
   return app;

@@ -4,7 +4,13 @@
  * anything unexpected is a 500 that reveals nothing (no stack, no SQL).
  */
 import { ZodError } from 'zod';
-import { DomainError, NotFoundError, TooManyRequestsError, UnauthorizedError } from '../domain-errors.js';
+import {
+  DomainError,
+  NotFoundError,
+  ServiceUnavailableError,
+  TooManyRequestsError,
+  UnauthorizedError,
+} from '../domain-errors.js';
 import {
   detailBody,
   type ErrorBody,
@@ -63,6 +69,13 @@ interface FrameworkError {
 export function toErrorReply(error: unknown): ErrorReply | undefined {
   if (error instanceof UnauthorizedError) return unauthorized(error);
   if (error instanceof TooManyRequestsError) return tooManyRequests(error);
+  if (error instanceof ServiceUnavailableError) {
+    return {
+      status: 503,
+      body: detailBody(error.message),
+      headers: { 'retry-after': String(error.retryAfterSeconds) },
+    };
+  }
   if (error instanceof NotFoundError && error.code === 'conversation_not_found') {
     return { status: 404, body: detailBody(error.message, error.code) };
   }

@@ -10,6 +10,8 @@ import type { Config } from '../config.js';
 import { ConversationService } from '../conversation/conversation-service.js';
 import { FeedbackService } from '../conversation/feedback-service.js';
 import { PromptLibrary } from '../conversation/prompt-library.js';
+import { AnswerJobs } from '../generation/answer-jobs.js';
+import { MemoryAnswerHub } from '../generation/memory-answer-hub.js';
 import { type Ids, randomIds } from '../ids.js';
 import { Limits } from '../limits/limits-service.js';
 import { MemoryCounterStore } from '../limits/memory-counter-store.js';
@@ -36,6 +38,8 @@ export interface BuildOptions {
    * its reads must not move a test's stepping clock (byte-stable transcripts).
    */
   limitsClock?: Clock;
+  /** This process's id as the owner of answer leases (default a random UUID). */
+  instanceId?: string;
 }
 
 /** The installation's access-token signing secret, created once and shared by every instance. */
@@ -47,7 +51,14 @@ export async function buildDeps(config: Config, options: BuildOptions = {}): Pro
   const log = options.log ?? (() => {});
   const store = options.store ?? (await openStore(config.database, { onProgress: log }));
   const secret = await store.putSettingIfAbsent(tokenSecretKey, ids.secret());
-  const providers = await createProviderRegistry(config, { log, demoTokenDelayMs: options.demoTokenDelayMs });
+  const demoTokenDelayMs = options.demoTokenDelayMs ?? config.demoTokenDelayMs;
+  const providers = await createProviderRegistry(config, { log, demoTokenDelayMs });
+  // Not from `ids`: tests' counter ids must not shift, and the instance id is no client-visible id.
+  const instanceId = options.instanceId ?? randomIds.uuid();
+  const leaseMs = config.generationLeaseSeconds * 1000;
+  const hub = new MemoryAnswerHub();
+  const jobs = new AnswerJobs({ hub, store, clock, ids, instanceId, leaseMs, log });
+  await jobs.start();
   const auth = new AuthService({
     store,
     clock,
@@ -71,7 +82,12 @@ export async function buildDeps(config: Config, options: BuildOptions = {}): Pro
       clock,
       ids,
       checkpointIntervalMs: options.checkpointIntervalMs,
+      instanceId,
+      leaseMs,
     }),
+    hub,
+    jobs,
+    lifecycle: { draining: false },
     feedback: new FeedbackService({ store, clock, ids }),
     prompts: new PromptLibrary({ store, ids }),
     telemetry: new TelemetryService({ store, clock, ids, enabled: config.telemetryEnabled }),
@@ -92,8 +108,8 @@ export interface RunningServer {
 }
 
 const housekeepingIntervalMs = 60 * 60 * 1000;
-/** How long shutdown waits for open connections (answers still streaming) before closing them. */
-const shutdownGraceMs = 5_000;
+/** How long shutdown waits for open connections (once every answer ended) before closing them. */
+const connectionGraceMs = 2_000;
 
 /** Old temporary chats are purged and expired sessions deleted (hourly, and at start-up). */
 async function housekeeping(deps: AppDeps, config: Config, log: (message: string) => void): Promise<void> {
@@ -112,32 +128,73 @@ export async function startServer(config: Config, options: BuildOptions = {}): P
   }
 }
 
+/**
+ * Answers whose writer is gone (its lease ran out: a crashed or killed process) become interrupted
+ * partial answers; answers another live process owns are left alone.
+ */
+async function recoverAnswers(deps: AppDeps, log: (message: string) => void): Promise<void> {
+  const interrupted = await deps.store.interruptExpiredAnswers(epochSeconds(deps.clock.now()));
+  if (interrupted > 0) log(`marked ${interrupted} answer(s) whose server stopped writing them as interrupted`);
+}
+
+/** How often expired leases are looked for: twice per lease, within [0.25 s, 30 s]. */
+function sweepIntervalMs(config: Config): number {
+  return Math.min(30_000, Math.max(250, (config.generationLeaseSeconds * 1000) / 2));
+}
+
 async function listen(deps: AppDeps, config: Config, log: (message: string) => void): Promise<RunningServer> {
-  const interrupted = await deps.store.interruptInProgressMessages(epochSeconds(deps.clock.now()));
-  if (interrupted > 0) log(`marked ${interrupted} answer(s) left unfinished by the last run as interrupted`);
+  await recoverAnswers(deps, log);
   await housekeeping(deps, config, log);
   const app = await createApp(deps);
   const address = await app.listen({ host: config.host, port: config.port });
-  const timer = setInterval(() => {
-    housekeeping(deps, config, log).catch((error: Error) => log(`housekeeping failed: ${error.message}`));
-  }, housekeepingIntervalMs);
-  timer.unref();
+  const failed = (what: string) => (error: Error) => log(`${what} failed: ${error.message}`);
+  const timers = [
+    setInterval(() => housekeeping(deps, config, log).catch(failed('housekeeping')), housekeepingIntervalMs),
+    setInterval(() => recoverAnswers(deps, log).catch(failed('answer recovery')), sweepIntervalMs(config)),
+  ];
+  for (const timer of timers) timer.unref();
+  let closing: Promise<void> | undefined;
   return {
     app,
     deps,
     url: address,
-    close: async () => {
-      clearInterval(timer);
-      const closing = app.close();
-      // A connection that never sent a request (a browser's pre-connect) counts as busy until Node's
-      // headers timeout (60 s); after a grace period for answers still streaming, every socket is closed.
-      const force = setTimeout(() => app.server.closeAllConnections(), shutdownGraceMs);
-      force.unref();
-      await closing;
-      clearTimeout(force);
-      await deps.store.close();
+    close: () => {
+      closing ??= shutDown(app, deps, config, log, timers);
+      return closing;
     },
   };
+}
+
+/**
+ * Drains, then stops: healthz says `draining` and new answers are refused while running answers get
+ * `shutdownGraceSeconds` to finish; the rest are stopped (kept, marked interrupted); then the server
+ * closes its connections and the database.
+ */
+async function shutDown(
+  app: FastifyInstance,
+  deps: AppDeps,
+  config: Config,
+  log: (message: string) => void,
+  timers: NodeJS.Timeout[],
+): Promise<void> {
+  for (const timer of timers) clearInterval(timer);
+  deps.lifecycle.draining = true;
+  if (deps.jobs.size > 0) {
+    log(`waiting up to ${config.shutdownGraceSeconds} s for ${deps.jobs.size} answer(s) being written`);
+  }
+  const left = await deps.jobs.drain(config.shutdownGraceSeconds * 1000);
+  if (left > 0) log(`stopping ${left} answer(s) still being written; they are kept, marked interrupted`);
+  await deps.jobs.stopAll();
+  deps.jobs.dispose();
+  const closing = app.close();
+  // A connection that never sent a request (a browser's pre-connect) counts as busy until Node's
+  // headers timeout (60 s); once every answer has ended, every socket is closed after a short grace.
+  const force = setTimeout(() => app.server.closeAllConnections(), connectionGraceMs);
+  force.unref();
+  await closing;
+  clearTimeout(force);
+  await deps.hub.dispose();
+  await deps.store.close();
 }
 
 /** Invite tokens travel in paths (`/api/auth/invites/<token>`, the web UI's `/invite/<token>`). */

@@ -1,6 +1,6 @@
 /**
  * The route table: every HTTP route of backchat is declared once, with its auth
- * requirement, and registered under each prefix it lives at (`/backend-api` and `/api`, §1.1).
+ * requirement, and registered under each prefix it lives at (`/backend-api` and `/api`: docs/api.md).
  * Tests generate their authorization matrix from `listRoutes()`.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';

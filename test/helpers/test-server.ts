@@ -113,6 +113,9 @@ export async function startTestServer(kind: DatabaseKind, options: TestServerOpt
     bob,
     request,
     close: async () => {
+      // Answers still being written store their final state before the database goes.
+      await server.deps.jobs.stopAll();
+      server.deps.jobs.dispose();
       const closing = server.app.close();
       // A client that aborted a request can leave its keep-alive socket open; without this the close
       // waits for Node's 60 s headers timeout.

@@ -1,5 +1,5 @@
 /**
- * The authorization matrix (research/reliability-security.md §3b), generated from the server's route
+ * The authorization matrix (docs/security.md), generated from the server's route
  * table: every route × every prefix it lives at × {owner, other user, anonymous, expired token, bad
  * signature, `alg: none`, wrong audience, revoked token, disabled user, personal access token, session
  * cookie from a foreign origin} answers as specified — others' ids → 404 (no existence oracle), bad
@@ -92,6 +92,23 @@ const rows: Record<string, Row> = {
       path: '/conversation/message_feedback',
       json: { conversation_id: f.conversationId, message_id: f.assistantId, rating: 'thumbsUp' },
     }),
+    other: 'notFound',
+  },
+  'GET /conversation/:id/stream_status': {
+    build: (f) => ({ path: `/conversation/${f.conversationId}/stream_status` }),
+    other: 'notFound',
+  },
+  // The fixture's answer has just ended: its events are still kept for late readers.
+  'GET /conversation/:id/stream': {
+    build: (f) => ({ path: `/conversation/${f.conversationId}/stream` }),
+    other: 'notFound',
+  },
+  'POST /conversation/resume': {
+    build: (f) => ({ path: '/conversation/resume', json: { conversation_id: f.conversationId, offset: 0 } }),
+    other: 'notFound',
+  },
+  'POST /conversation/:id/stop': {
+    build: (f) => ({ path: `/conversation/${f.conversationId}/stop` }),
     other: 'notFound',
   },
   'GET /conversation/:id/feedback': {

@@ -1,5 +1,5 @@
 /**
- * Hardening: internal errors reveal nothing (research §1.3 pattern 2, a global error boundary). A
+ * Hardening: internal errors reveal nothing (docs/security.md, pattern 2: a global error boundary). A
  * provider that throws (with a file path and SQL in its message), a table dropped under a running
  * server and the store closed under it all answer a generic 500/502/503 `{"detail"}` — no stack, no
  * path, no SQL — on SQLite and PostgreSQL, and the server keeps serving.
@@ -59,7 +59,7 @@ forEachDatabase((kind: DatabaseKind) => {
     const deps: AppDeps = {
       ...server.deps,
       providers,
-      conversations: new ConversationService({ ...server.deps, providers }),
+      conversations: new ConversationService({ ...server.deps, providers, instanceId: 'test', leaseMs: 15_000 }),
     };
     const app = await createApp(deps);
     try {

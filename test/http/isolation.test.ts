@@ -1,6 +1,6 @@
 /**
- * User isolation over real loopback HTTP on SQLite and PostgreSQL (research/reliability-security.md
- * §3b): Bob, with his own valid token, gets the same 404 for every route that names Alice's
+ * User isolation over real loopback HTTP on SQLite and PostgreSQL (docs/security.md, patterns 1 and
+ * 6): Bob, with his own valid token, gets the same 404 for every route that names Alice's
  * conversation or messages as for ids that do not exist, under both API prefixes; a canary from her
  * messages and title never reaches him; nothing of hers changes. Two users replaying the same client
  * message ids get separate conversations, and a deleted conversation is gone for its owner too.
@@ -14,7 +14,7 @@ import { startTestServer, type TestServer, type TestUser } from '../helpers/test
 import { checkTreeInvariants } from '../helpers/tree-checker.js';
 import { sendTurn, userMessage } from '../helpers/turns.js';
 
-/** The seed's client ids (seed/operations_flow.md), replayed verbatim. */
+/** The client ids of ChatGPT's recorded December-2023 first turn (test/fixtures/seed/), replayed verbatim. */
 const seedMessageId = 'aaa27fdc-adfc-4e97-8383-7be26db9xxxx';
 const seedParentId = 'aaa1625d-8249-4412-9825-004c3144xxxx';
 const prefixes = ['/backend-api', '/api'] as const;

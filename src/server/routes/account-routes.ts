@@ -1,6 +1,7 @@
 /**
- * Account routes: the ChatGPT-shaped answers (PROTOCOL.md §12, §18, §19) built from the authenticated
- * user, and backchat's own self-service routes (sessions, password, personal access tokens; docs/api.md).
+ * Account routes: the ChatGPT-shaped answers (account check, `me`, user settings; docs/api.md) built from
+ * the authenticated user, and backchat's own self-service routes (sessions, password, personal access
+ * tokens; docs/api.md).
  */
 import type { AccountService } from '../../auth/account-service.js';
 import { accountCheckLegacy, accountCheckV4, meView, userSettingsView } from '../../auth/account-views.js';

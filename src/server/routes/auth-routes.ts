@@ -1,6 +1,6 @@
 /**
  * Sign-in for people: login / sign-up / first-run set-up → HttpOnly session cookie; `/api/auth/session`
- * → the NextAuth-shaped session (§2) with an access token bound to that session.
+ * → the NextAuth-shaped session (docs/api.md) with an access token bound to that session.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sessionView } from '../../auth/account-views.js';
@@ -43,7 +43,8 @@ export function authRoutes(deps: AuthRouteDeps): RouteSpec[] {
   };
   return [
     {
-      // A cookie route: it ignores Authorization entirely, so a junk bearer cannot hide a valid session (§2).
+      // A cookie route: it ignores Authorization entirely, so a junk bearer cannot hide a valid session
+      // (docs/decisions/2026-11-26-auth-and-temporary-chats.md).
       method: 'GET',
       path: '/api/auth/session',
       mount: 'absolute',

@@ -1,4 +1,4 @@
-/** Models (§11), the starter-prompt library (§13) and the message cap (§17). */
+/** Models, the starter-prompt library and the message cap (docs/api.md). */
 import type { PromptLibrary } from '../../conversation/prompt-library.js';
 import { conversationLimitBody } from '../../limits/conversation-limit-view.js';
 import type { Limits } from '../../limits/limits-service.js';

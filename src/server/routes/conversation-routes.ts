@@ -1,16 +1,20 @@
-/** Conversation routes (PROTOCOL.md §3–§10, §14): thin — parse, call the service, format. */
-import type { FastifyRequest } from 'fastify';
+/** Conversation routes (docs/api.md): thin — parse, call the service, format. */
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ConversationService } from '../../conversation/conversation-service.js';
 import type { FeedbackService } from '../../conversation/feedback-service.js';
+import { NotFoundError } from '../../domain-errors.js';
 import {
+  attachQuerySchema,
   conversationListQuerySchema,
   conversationPatchSchema,
   conversationsPatchSchema,
   genTitleSchema,
+  lastEventIdSchema,
   messageFeedbackSchema,
+  resumeRequestSchema,
 } from '../../protocol/requests.js';
 import type { RouteSpec } from '../route-table.js';
-import { ConversationStream, type StreamDeps } from './conversation-stream.js';
+import { attach, ConversationStream, type StreamDeps } from './conversation-stream.js';
 import { parseQuery, parseWith, pathId } from './request-parsing.js';
 
 export interface ConversationRouteDeps extends StreamDeps {
@@ -19,6 +23,18 @@ export interface ConversationRouteDeps extends StreamDeps {
 }
 
 const success = { success: true } as const;
+
+/** How long a stop request waits for the answer to store its final state. */
+const stopWaitMs = 5_000;
+
+const noLiveAnswer = () => new NotFoundError('No answer is being written in this conversation', 'no_live_answer');
+
+/** The event id to resume after: the `Last-Event-ID` header, else `?last_event_id=`, else 0. */
+function resumePoint(request: FastifyRequest): number {
+  const header = request.headers['last-event-id'];
+  if (typeof header === 'string' && header !== '') return parseWith(lastEventIdSchema, header.trim());
+  return parseQuery(attachQuerySchema, request.query).last_event_id ?? 0;
+}
 
 export function conversationRoutes(deps: ConversationRouteDeps): RouteSpec[] {
   const { conversations } = deps;
@@ -31,6 +47,31 @@ export function conversationRoutes(deps: ConversationRouteDeps): RouteSpec[] {
     await conversations.hideAll(userId);
     return success;
   };
+  /** Streams the conversation's live (or just ended) answer after `afterId`; 404 when there is none. */
+  const resume = async (request: FastifyRequest, reply: FastifyReply, userId: string, id: string, afterId: number) => {
+    await conversations.visible(userId, id);
+    const state = await deps.hub.find(userId, id);
+    const options = { requestId: String(request.id), conversationId: id, withIds: true };
+    if (!state || !(await attach(deps, reply, userId, state.answer.answerId, afterId, options))) throw noLiveAnswer();
+  };
+  /** Asks the answer to stop, and waits (bounded) until its final state is stored. */
+  const stop = async (userId: string, id: string) => {
+    await conversations.visible(userId, id);
+    const state = await deps.hub.find(userId, id);
+    if (!state?.live) return { ...success, stopped: false };
+    const ended = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, stopWaitMs);
+      void deps.hub.subscribe(state.answer.answerId, state.lastEventId, (event) => {
+        if (event.kind === 'done' || event.kind === 'rejected') {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    await deps.hub.requestStop(state.answer.answerId);
+    await ended;
+    return { ...success, stopped: true };
+  };
   return [
     {
       method: 'POST',
@@ -38,6 +79,47 @@ export function conversationRoutes(deps: ConversationRouteDeps): RouteSpec[] {
       mount: 'api',
       auth: 'user',
       handler: (request, reply, user) => stream.handle(request, reply, user),
+    },
+    {
+      // ChatGPT's later web app asks this before opening a conversation (docs/api.md).
+      method: 'GET',
+      path: '/conversation/:id/stream_status',
+      mount: 'api',
+      auth: 'user',
+      handler: async (request, _reply, user) => {
+        const id = pathId(request);
+        await conversations.visible(user.id, id);
+        const state = await deps.hub.find(user.id, id);
+        if (!state?.live) return { status: 'IS_NOT_STREAMING' };
+        return { status: 'IS_STREAMING', message_id: state.answer.answerId, last_event_id: state.lastEventId };
+      },
+    },
+    {
+      // backchat's own: reattach to the answer being written (an EventSource can use it).
+      method: 'GET',
+      path: '/conversation/:id/stream',
+      mount: 'api',
+      auth: 'user',
+      handler: (request, reply, user) => resume(request, reply, user.id, pathId(request), resumePoint(request)),
+    },
+    {
+      // The shape of ChatGPT's later web app: `{conversation_id, offset}`.
+      method: 'POST',
+      path: '/conversation/resume',
+      mount: 'api',
+      auth: 'user',
+      handler: async (request, reply, user) => {
+        const body = parseWith(resumeRequestSchema, request.body);
+        await resume(request, reply, user.id, body.conversation_id, body.offset ?? 0);
+      },
+    },
+    {
+      // backchat's own: stop the answer for every viewer (owner only, like every conversation route).
+      method: 'POST',
+      path: '/conversation/:id/stop',
+      mount: 'api',
+      auth: 'user',
+      handler: (request, _reply, user) => stop(user.id, pathId(request)),
     },
     {
       method: 'GET',

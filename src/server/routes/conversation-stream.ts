@@ -1,23 +1,32 @@
 /**
- * POST /backend-api/conversation: commits the turn, then relays it as ChatGPT's Dec-2023 SSE stream
- * (PROTOCOL.md §4): cumulative `parts`, final event, completion moderation event, `[DONE]`.
- * A model failure before any text is a 502 JSON error (clients ignore in-stream errors, §5.3).
- * The limits come first: a turn over a cap or the concurrent-answer limit is a 429 that writes nothing.
+ * POST /backend-api/conversation: commits the turn, starts its answer as a job (AnswerJobs), and
+ * relays the job's events as ChatGPT's Dec-2023 event stream (docs/api.md, "The conversation stream"):
+ * cumulative `parts`, the final message, the completion moderation event, `[DONE]`. A model failure
+ * before any text is a 502 JSON error (clients ignore in-stream errors). The limits come first: a turn
+ * over a cap or the concurrent-answer limit is a 429 that writes nothing.
+ *
+ * Two semantics (docs/decisions/2026-12-02-resumable-answers.md): a ChatGPT client that drops the
+ * request stops the answer; a request with `X-Backchat-Background: 1` leaves it running, and its
+ * stream carries `id:` lines so any stream of the same user can pick it up again.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../clock.js';
-import type { ConversationService, StartedTurn } from '../../conversation/conversation-service.js';
-import type { TurnEvent } from '../../conversation/turn-runner.js';
-import { toWireMessage } from '../../conversation/wire-format.js';
-import { UpstreamError } from '../../domain-errors.js';
+import type { ConversationService } from '../../conversation/conversation-service.js';
+import { ServiceUnavailableError, UpstreamError } from '../../domain-errors.js';
+import type { AnswerEvent, AnswerHub } from '../../generation/answer-hub.js';
+import { type AnswerJobs, messageData } from '../../generation/answer-jobs.js';
 import type { Ids } from '../../ids.js';
-import type { Limits, TurnAdmission } from '../../limits/limits-service.js';
-import { type ConversationRequest, conversationRequestSchema } from '../../protocol/requests.js';
-import { sseContentType, sseData, sseDone, ssePing } from '../../protocol/sse.js';
-import { resolveFor, type ServedModel } from '../../providers/model-access.js';
+import type { Limits } from '../../limits/limits-service.js';
+import { conversationRequestSchema } from '../../protocol/requests.js';
+import { resolveFor } from '../../providers/model-access.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
 import type { MessageRecord, UserRecord } from '../../store/store.js';
-import { commonSecurityHeaders, contentSecurityPolicy } from '../security-headers.js';
+import { AnswerResponse, EventGate } from '../answer-response.js';
+
+/** Whether the server is shutting down (healthz says `draining`; new answers are refused). */
+export interface Lifecycle {
+  draining: boolean;
+}
 
 export interface StreamDeps {
   conversations: ConversationService;
@@ -25,79 +34,26 @@ export interface StreamDeps {
   ids: Ids;
   limits: Limits;
   providers: ProviderRegistry;
+  hub: AnswerHub;
+  jobs: AnswerJobs;
+  lifecycle: Lifecycle;
 }
 
 /** How long the first model output may take before the stream starts anyway (then pings keep it alive). */
-const firstEventWaitMs = 10_000;
-const pingIntervalMs = 15_000;
+const firstOutputWaitMs = 10_000;
+/** The retry delay a draining server suggests. */
+const drainingRetrySeconds = 5;
 
-type Next = IteratorResult<TurnEvent, undefined>;
+/** The opt-in header of background answers (docs/api.md). */
+export const backgroundHeader = 'x-backchat-background';
 
-function raceTimeout(promise: Promise<Next>, ms: number): Promise<Next | 'timeout'> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+export function wantsBackground(request: FastifyRequest): boolean {
+  const value = request.headers[backgroundHeader];
+  return value === '1' || value === 'true';
 }
 
-class SseWriter {
-  private lastWriteMs: number;
-  private pending: string | undefined;
-  private readonly ping: NodeJS.Timeout;
-
-  constructor(
-    private readonly reply: FastifyReply,
-    private readonly clock: Clock,
-    requestId: string,
-  ) {
-    reply.hijack();
-    reply.raw.writeHead(200, {
-      'content-type': sseContentType,
-      'cache-control': 'no-cache',
-      'x-accel-buffering': 'no',
-      'x-request-id': requestId,
-      ...commonSecurityHeaders,
-      'content-security-policy': contentSecurityPolicy,
-    });
-    reply.raw.on('drain', () => this.flushPending());
-    this.lastWriteMs = clock.monotonicMs();
-    this.ping = setInterval(() => this.keepAlive(), pingIntervalMs);
-    this.ping.unref();
-  }
-
-  /** Writes now, or — for snapshots while the socket is backed up — keeps only the newest. */
-  write(frame: string, droppable = false): void {
-    if (this.reply.raw.destroyed) return;
-    if (droppable && this.reply.raw.writableNeedDrain) {
-      this.pending = frame;
-      return;
-    }
-    this.flushPending();
-    this.reply.raw.write(frame);
-    this.lastWriteMs = this.clock.monotonicMs();
-  }
-
-  private flushPending(): void {
-    const frame = this.pending;
-    this.pending = undefined;
-    if (frame !== undefined && !this.reply.raw.destroyed) this.reply.raw.write(frame);
-  }
-
-  private keepAlive(): void {
-    if (this.clock.monotonicMs() - this.lastWriteMs >= pingIntervalMs) this.write(ssePing(this.clock.now()));
-  }
-
-  end(): void {
-    clearInterval(this.ping);
-    this.flushPending();
-    if (!this.reply.raw.destroyed) this.reply.raw.end(sseDone);
-  }
-}
-
-function messageFrame(message: MessageRecord, conversationId: string): string {
-  return sseData({ message: toWireMessage(message), conversation_id: conversationId, error: null });
-}
+/** Anything but the first (empty) snapshot: the model said something, or failed. */
+const isFirstOutput = (event: AnswerEvent) => event.id > 1 || event.kind !== 'snapshot';
 
 export class ConversationStream {
   constructor(private readonly deps: StreamDeps) {}
@@ -105,85 +61,111 @@ export class ConversationStream {
   async handle(request: FastifyRequest, reply: FastifyReply, user: UserRecord): Promise<void> {
     const startMs = this.deps.clock.monotonicMs();
     const body = conversationRequestSchema.parse(request.body);
+    if (this.deps.lifecycle.draining) {
+      throw new ServiceUnavailableError(
+        'This server is restarting; send the message again in a moment.',
+        drainingRetrySeconds,
+      );
+    }
     // The model the turn will use, within the user's model access (a refused model is a 403 here).
     const served = resolveFor(this.deps.providers, body.model, user.modelAccess);
-    const admission = await this.deps.limits.admitTurn(user.id, served.model.slug, String(request.id));
-    try {
-      await this.answer(request, reply, user.id, body, served, admission, startMs);
-    } finally {
+    const requestId = String(request.id);
+    const admission = await this.deps.limits.admitTurn(user.id, served.model.slug, requestId);
+    const start = await this.deps.conversations
+      .startTurn(user.id, body, served, { startMs, requestId })
+      .catch(async (error: unknown) => {
+        await admission.refund();
+        await admission.release();
+        throw error;
+      });
+    const background = wantsBackground(request);
+    if (start.kind === 'retry') {
+      // The same request again (a dropped connection): it never counts twice.
+      await admission.refund();
       await admission.release();
+      await this.replay(request, reply, user.id, start.conversationId, start.answer, background);
+      return;
+    }
+    const job = await this.deps.jobs.create(user.id, start.turn, {
+      onRejected: admission.refund,
+      onSettled: admission.release,
+    });
+    const gate = new EventGate();
+    const subscription = await this.deps.hub.subscribe(job.answerId, 0, gate.listener);
+    // A ChatGPT client that leaves stops its answer; a background answer goes on without it.
+    const leave = () => {
+      if (!background) this.deps.jobs.stop(job.answerId);
+    };
+    reply.raw.on('close', () => {
+      if (!reply.raw.writableFinished) leave();
+    });
+    job.run();
+    if (reply.raw.destroyed) leave();
+    try {
+      const first = await gate.waitFor(isFirstOutput, firstOutputWaitMs);
+      if (first !== 'timeout' && first.kind === 'rejected') throw new UpstreamError(first.data);
+      if (reply.raw.destroyed) {
+        reply.hijack(); // the client is gone: nothing to send
+        return;
+      }
+      const response = new AnswerResponse(reply, this.deps.clock, {
+        requestId,
+        conversationId: job.conversationId,
+        withIds: background,
+      });
+      gate.forward(response);
+      await response.finished;
+    } finally {
+      if (subscription) subscription.unsubscribe();
     }
   }
 
-  private async answer(
+  /**
+   * A retried request gets the turn it repeats: attached to the answer if it is still being written,
+   * else the stored answer as a stream (message, moderation event, `[DONE]`).
+   */
+  private async replay(
     request: FastifyRequest,
     reply: FastifyReply,
     userId: string,
-    body: ConversationRequest,
-    served: ServedModel,
-    admission: TurnAdmission,
-    startMs: number,
+    conversationId: string,
+    answer: MessageRecord,
+    withIds: boolean,
   ): Promise<void> {
-    const requestId = String(request.id);
-    const abort = new AbortController();
-    reply.raw.on('close', () => {
-      if (!reply.raw.writableFinished) abort.abort();
-    });
-    const turn = await this.deps.conversations
-      .startTurn(userId, body, served, { startMs, requestId })
-      .catch(async (error: unknown) => {
-        await admission.refund();
-        throw error;
-      });
-    if (reply.raw.destroyed) abort.abort();
-    const events = turn.events(abort.signal);
-    const firstEvent = events.next();
-    const first = await raceTimeout(firstEvent, firstEventWaitMs);
-    if (first !== 'timeout' && first.value?.type === 'failed' && !first.value.textSent) {
-      await turn.discard();
-      await admission.refund();
-      throw new UpstreamError(first.value.error);
+    const options = { requestId: String(request.id), conversationId, withIds };
+    if (await attach(this.deps, reply, userId, answer.id, 0, options)) return;
+    const response = new AnswerResponse(reply, this.deps.clock, options);
+    let id = 0;
+    response.deliver({ id: ++id, kind: 'snapshot', data: messageData(answer, conversationId) });
+    if (answer.status !== 'in_progress') {
+      response.deliver({ id: ++id, kind: 'event', data: this.deps.jobs.moderationData(conversationId, answer.id) });
     }
-    const writer = new SseWriter(reply, this.deps.clock, requestId);
-    writer.write(messageFrame(turn.plan.assistant, turn.plan.conversation.id));
-    try {
-      await this.relay(turn, writer, events, firstEvent);
-    } finally {
-      // Runs the runner's own clean-up if relaying stopped early, so nothing stays in_progress; the
-      // lease goes back before `[DONE]`, so a client may start its next answer as soon as it reads it.
-      await events.return(undefined);
-      await admission.release();
-      writer.end();
-    }
+    response.deliver({ id: ++id, kind: 'done', data: '[DONE]' });
+    await response.finished;
   }
+}
 
-  private async relay(
-    turn: StartedTurn,
-    writer: SseWriter,
-    events: AsyncGenerator<TurnEvent>,
-    first: Promise<Next>,
-  ): Promise<void> {
-    const conversationId = turn.plan.conversation.id;
-    for (let next = await first; !next.done; next = await events.next()) {
-      const event = next.value;
-      if (event.type === 'progress') writer.write(messageFrame(event.message, conversationId), true);
-      else if (event.type === 'done') this.finish(writer, event.message, conversationId);
-      else {
-        writer.write(messageFrame(event.message, conversationId));
-        writer.write(sseData({ message: null, conversation_id: conversationId, error: event.error }));
-      }
-    }
-  }
-
-  private finish(writer: SseWriter, message: MessageRecord, conversationId: string): void {
-    writer.write(messageFrame(message, conversationId));
-    writer.write(
-      sseData({
-        conversation_id: conversationId,
-        message_id: message.id,
-        is_completion: true,
-        moderation_response: { flagged: false, blocked: false, moderation_id: `modr-${this.deps.ids.hex(24)}` },
-      }),
-    );
-  }
+/**
+ * Streams the hub's events of `answerId` after `afterId` into `reply` until the answer ends or the
+ * client leaves (leaving never stops the answer). False, with nothing written, when the hub does not
+ * have the answer (any more).
+ */
+export async function attach(
+  deps: Pick<StreamDeps, 'hub' | 'clock'>,
+  reply: FastifyReply,
+  userId: string,
+  answerId: string,
+  afterId: number,
+  options: { requestId: string; conversationId: string; withIds: boolean },
+): Promise<boolean> {
+  if (!(await deps.hub.get(userId, answerId))) return false;
+  const gate = new EventGate();
+  const subscription = await deps.hub.subscribe(answerId, afterId, gate.listener);
+  if (!subscription) return false;
+  const response = new AnswerResponse(reply, deps.clock, options);
+  reply.raw.on('close', () => subscription.unsubscribe());
+  gate.forward(response);
+  await response.finished;
+  subscription.unsubscribe();
+  return true;
 }

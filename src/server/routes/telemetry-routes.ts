@@ -1,4 +1,7 @@
-/** Telemetry routes: the Segment batch endpoint (§21, limited per client network) and the latency report (§15). */
+/**
+ * Telemetry routes (docs/api.md, "Telemetry"): the Segment batch endpoint, limited per client network,
+ * and the latency report.
+ */
 import type { Limits } from '../../limits/limits-service.js';
 import { latencyReportSchema } from '../../protocol/requests.js';
 import { maxBatchBytes, type TelemetryService } from '../../telemetry/telemetry-service.js';

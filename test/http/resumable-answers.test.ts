@@ -1,0 +1,388 @@
+/**
+ * Answers that outlive their connection, over real loopback HTTP on every database: background
+ * answers keep going when their client leaves, any stream of the owner can reattach (from the start or
+ * after `Last-Event-ID`), stop reaches every viewer, foreign ids are 404, and upstream faults end a
+ * background answer cleanly for every reader (docs/reliability.md).
+ */
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { pollUntil } from '../helpers/bounded.js';
+import { forEachDatabase } from '../helpers/databases.js';
+import { type FakeScenario, type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.js';
+import { startTestServer, type TestServer, type TestUser } from '../helpers/test-server.js';
+import { userMessage } from '../helpers/turns.js';
+
+/** An SSE response read as it arrives. */
+class LiveStream {
+  readonly events: EventSourceMessage[] = [];
+  readonly ended: Promise<void>;
+
+  constructor(readonly response: Response) {
+    const parser = createParser({ onEvent: (event) => this.events.push(event) });
+    const reader = response.body?.getReader();
+    const decoder = new TextDecoder();
+    this.ended = (async () => {
+      if (!reader) return;
+      try {
+        for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+          parser.feed(decoder.decode(chunk.value, { stream: true }));
+        }
+      } catch {
+        // aborted by the test
+      }
+    })();
+  }
+
+  /** The JSON payloads (not `[DONE]`, not pings). */
+  payloads(): Array<Record<string, unknown>> {
+    return this.events
+      .filter((event) => event.event === undefined && event.data !== '[DONE]')
+      .map((event) => JSON.parse(event.data) as Record<string, unknown>);
+  }
+
+  /** The text of the newest message event. */
+  text(): string {
+    const message = this.payloads()
+      .map((payload) => payload.message as { content?: { parts?: string[] } } | null)
+      .filter(Boolean)
+      .at(-1);
+    return message?.content?.parts?.[0] ?? '';
+  }
+
+  finished(): boolean {
+    return this.events.at(-1)?.data === '[DONE]';
+  }
+
+  until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<true> {
+    return pollUntil(async () => (condition() ? true : undefined), what, { timeoutMs, intervalMs: 10 });
+  }
+}
+
+/** The body of a `Transfer-Encoding: chunked` HTTP/1.1 response, joined. */
+function dechunk(body: string): string {
+  let out = '';
+  let rest = body;
+  for (;;) {
+    const lineEnd = rest.indexOf('\r\n');
+    if (lineEnd === -1) return out;
+    const size = Number.parseInt(rest.slice(0, lineEnd), 16);
+    if (!size) return out;
+    const bytes = Buffer.from(rest.slice(lineEnd + 2), 'utf8');
+    out += bytes.subarray(0, size).toString('utf8');
+    rest = bytes.subarray(size + 2).toString('utf8');
+  }
+}
+
+const longText = Array.from({ length: 60 }, (_, index) => `word${index}`).join(' ');
+
+forEachDatabase((kind) => {
+  describe(`${kind}: resumable answers`, () => {
+    let server: TestServer;
+    let upstream: FakeUpstream;
+
+    before(async () => {
+      upstream = await startFakeUpstream({ models: ['fake-model'] });
+      server = await startTestServer(kind, {
+        providers: [{ type: 'openai-compatible', id: 'fake', baseUrl: upstream.url, models: [{ id: 'fake-model' }] }],
+      });
+    });
+    after(async () => {
+      await server.close();
+      await upstream.close();
+    });
+
+    const slowReply = (tokenDelayMs = 20): FakeScenario => ({ kind: 'reply', text: longText, tokenDelayMs });
+
+    async function post(as: TestUser, body: unknown, options: { background?: boolean; signal?: AbortSignal } = {}) {
+      const response = await server.request('/backend-api/conversation', {
+        method: 'POST',
+        as,
+        json: body,
+        signal: options.signal,
+        headers: options.background ? { 'x-backchat-background': '1' } : {},
+      });
+      return new LiveStream(response);
+    }
+
+    const firstTurn = (text: string) => ({ action: 'next', model: 'fake-model', messages: [userMessage(text)] });
+
+    async function conversationIdOf(stream: LiveStream): Promise<string> {
+      await stream.until(() => stream.payloads().length > 0, 'the first event');
+      return String(stream.payloads()[0]?.conversation_id);
+    }
+
+    async function storedAnswer(as: TestUser, conversationId: string) {
+      const response = await server.request(`/backend-api/conversation/${conversationId}`, { as });
+      const body = (await response.json()) as {
+        current_node: string;
+        mapping: Record<string, { message: { status: string; content: { parts: string[] }; metadata: never } }>;
+      };
+      return body.mapping[body.current_node]?.message as {
+        status: string;
+        content: { parts: string[] };
+        metadata: { finish_details?: { type: string } };
+      };
+    }
+
+    async function streamStatus(as: TestUser, conversationId: string) {
+      const response = await server.request(`/backend-api/conversation/${conversationId}/stream_status`, { as });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    }
+
+    test('a background answer keeps going after its client leaves, and its stream carries event ids', async () => {
+      upstream.script(slowReply());
+      const abort = new AbortController();
+      const first = await post(server.alice, firstTurn('Tell me a long story'), {
+        background: true,
+        signal: abort.signal,
+      });
+      const conversationId = await conversationIdOf(first);
+      await first.until(() => first.text().length > 0, 'some text');
+      assert.ok(first.events.every((event, index) => event.event === 'ping' || event.id === String(index + 1)));
+      abort.abort();
+      const live = await streamStatus(server.alice, conversationId);
+      assert.equal(live.body.status, 'IS_STREAMING');
+      assert.equal(typeof live.body.message_id, 'string');
+      await pollUntil(
+        async () =>
+          (await streamStatus(server.alice, conversationId)).body.status === 'IS_NOT_STREAMING' ? 1 : undefined,
+        'the answer to end',
+      );
+      const stored = await storedAnswer(server.alice, conversationId);
+      assert.equal(stored.status, 'finished_successfully');
+      assert.equal(stored.content.parts[0], longText);
+    });
+
+    test('a ChatGPT client that leaves stops the answer; its stream has no id lines', async () => {
+      upstream.script(slowReply());
+      const abort = new AbortController();
+      const first = await post(server.alice, firstTurn('Stop when I leave'), { signal: abort.signal });
+      const conversationId = await conversationIdOf(first);
+      await first.until(() => first.text().length > 0, 'some text');
+      assert.ok(first.events.every((event) => event.id === undefined));
+      abort.abort();
+      await pollUntil(
+        async () => ((await storedAnswer(server.alice, conversationId)).status !== 'in_progress' ? 1 : undefined),
+        'the answer to be stored',
+      );
+      const stored = await storedAnswer(server.alice, conversationId);
+      assert.equal(stored.status, 'finished_partial_completion');
+      assert.equal(stored.metadata.finish_details?.type, 'interrupted');
+      assert.ok(longText.startsWith(stored.content.parts[0] ?? 'x') && stored.content.parts[0] !== longText);
+    });
+
+    test('reattaching replays from the start or after Last-Event-ID, then follows live to [DONE]', async () => {
+      upstream.script(slowReply());
+      const origin = await post(server.alice, firstTurn('Reattach to me'), { background: true });
+      const conversationId = await conversationIdOf(origin);
+      await origin.until(() => origin.text().split(' ').length > 5, 'a few words');
+      const path = `/backend-api/conversation/${conversationId}/stream`;
+      const whole = new LiveStream(await server.request(path, { as: server.alice }));
+      const lastSeen = Number(origin.events.filter((event) => event.id).at(-1)?.id);
+      const after = new LiveStream(
+        await server.request(path, { as: server.alice, headers: { 'last-event-id': String(lastSeen) } }),
+      );
+      const resumed = new LiveStream(
+        await server.request('/backend-api/conversation/resume', {
+          method: 'POST',
+          as: server.alice,
+          json: { conversation_id: conversationId, offset: lastSeen },
+        }),
+      );
+      await Promise.all([origin.ended, whole.ended, after.ended, resumed.ended]);
+      for (const stream of [origin, whole, after, resumed]) {
+        assert.equal(stream.response.status, 200);
+        assert.ok(stream.finished(), 'ends with [DONE]');
+        assert.equal(stream.text(), longText);
+      }
+      for (const stream of [after, resumed]) {
+        assert.ok(stream.events.every((event) => event.event === 'ping' || Number(event.id) > lastSeen));
+        assert.equal(stream.events.at(-1)?.id, origin.events.at(-1)?.id);
+      }
+      const ids = whole.events.map((event) => Number(event.id));
+      assert.deepEqual(
+        ids,
+        [...ids].sort((a, b) => a - b),
+        'ids only grow',
+      );
+      assert.equal(whole.events.at(-1)?.id, origin.events.at(-1)?.id, 'the same ids as the original stream');
+    });
+
+    test('stop ends the answer for every viewer; nothing running → stopped: false', async () => {
+      upstream.script(slowReply(30));
+      const origin = await post(server.alice, firstTurn('Stop me from elsewhere'), { background: true });
+      const conversationId = await conversationIdOf(origin);
+      const viewer = new LiveStream(
+        await server.request(`/backend-api/conversation/${conversationId}/stream`, { as: server.alice }),
+      );
+      await viewer.until(() => viewer.text().length > 0, 'text at the viewer');
+      const stopPath = `/backend-api/conversation/${conversationId}/stop`;
+      const foreign = await server.request(stopPath, { method: 'POST', as: server.bob });
+      assert.equal(foreign.status, 404);
+      const stop = await server.request(stopPath, { method: 'POST', as: server.alice });
+      assert.deepEqual(await stop.json(), { success: true, stopped: true });
+      await Promise.all([origin.ended, viewer.ended]);
+      for (const stream of [origin, viewer]) {
+        const final = stream
+          .payloads()
+          .filter((payload) => payload.message)
+          .at(-1)?.message as {
+          status: string;
+          metadata: { finish_details: { type: string } };
+        };
+        assert.equal(final.status, 'finished_partial_completion');
+        assert.equal(final.metadata.finish_details.type, 'interrupted');
+        assert.ok(stream.finished());
+      }
+      const stored = await storedAnswer(server.alice, conversationId);
+      assert.equal(stored.status, 'finished_partial_completion');
+      assert.equal(stored.content.parts[0], viewer.text());
+      const again = await server.request(stopPath, { method: 'POST', as: server.alice });
+      assert.deepEqual(await again.json(), { success: true, stopped: false });
+    });
+
+    test('a reader that stops reading neither slows the answer nor holds more than the newest snapshot', async () => {
+      const bigText = Array.from({ length: 3_000 }, (_, index) => `w${index}`).join(' ');
+      upstream.script({ kind: 'reply', text: bigText, tokenDelayMs: 0 });
+      const origin = await post(server.alice, firstTurn('A very long answer'), { background: true });
+      const conversationId = await conversationIdOf(origin);
+      const { hostname, port } = new URL(server.url);
+      const stalled = connect(Number(port), hostname);
+      stalled.pause();
+      const chunks: Buffer[] = [];
+      stalled.on('data', (chunk: Buffer) => chunks.push(chunk));
+      const closed = new Promise((resolve) => stalled.on('close', resolve));
+      stalled.write(
+        `GET /backend-api/conversation/${conversationId}/stream HTTP/1.1\r\nHost: ${hostname}\r\n` +
+          `Authorization: Bearer ${server.alice.token}\r\nConnection: close\r\n\r\n`,
+      );
+      await origin.ended;
+      assert.ok(origin.finished() && origin.text().length > 5_000, 'the answer ran to its end while a reader slept');
+      const published = origin.events.length;
+      stalled.resume();
+      await closed;
+      const raw = Buffer.concat(chunks).toString('utf8');
+      const body = raw.slice(raw.indexOf('\r\n\r\n') + 4);
+      const events: EventSourceMessage[] = [];
+      createParser({ onEvent: (event) => events.push(event) }).feed(dechunk(body));
+      assert.equal(events.at(-1)?.data, '[DONE]', 'the sleeping reader still gets the end');
+      const finalMessage = events
+        .filter((event) => event.data !== '[DONE]' && event.event === undefined)
+        .map((event) => JSON.parse(event.data) as { message?: { content: { parts: string[] } } })
+        .filter((payload) => payload.message)
+        .at(-1);
+      assert.ok(finalMessage?.message?.content.parts[0] === origin.text(), 'the sleeping reader gets the whole answer');
+      assert.ok(
+        events.length < published / 2,
+        `stale snapshots were dropped for the sleeping reader: ${events.length} of ${published} events`,
+      );
+    });
+
+    test("another user's conversation is 404 on every resume route, like a missing one", async () => {
+      upstream.script(slowReply());
+      const origin = await post(server.alice, firstTurn('Mine only'), { background: true });
+      const conversationId = await conversationIdOf(origin);
+      const missing = '00000000-0000-4000-8000-000000000000';
+      for (const id of [conversationId, missing]) {
+        for (const [path, init] of [
+          [`/backend-api/conversation/${id}/stream_status`, {}],
+          [`/backend-api/conversation/${id}/stream`, {}],
+          ['/backend-api/conversation/resume', { method: 'POST', json: { conversation_id: id } }],
+          [`/api/conversation/${id}/stop`, { method: 'POST' }],
+        ] as const) {
+          const response = await server.request(path, { ...init, as: server.bob });
+          assert.equal(response.status, 404, `${path}`);
+          assert.ok(!(await response.text()).includes('Mine only'));
+        }
+      }
+      await origin.ended;
+    });
+
+    test('with no answer being written, the stream routes say so (404) and stream_status is IS_NOT_STREAMING', async () => {
+      upstream.script({ kind: 'reply', text: 'short' });
+      const origin = await post(server.alice, firstTurn('Quick one'));
+      const conversationId = await conversationIdOf(origin);
+      await origin.ended;
+      assert.deepEqual((await streamStatus(server.alice, conversationId)).body, { status: 'IS_NOT_STREAMING' });
+      const bad = await server.request(`/backend-api/conversation/${conversationId}/stream`, {
+        as: server.alice,
+        headers: { 'last-event-id': 'soon' },
+      });
+      assert.equal(bad.status, 400);
+      assert.ok('detail' in ((await bad.json()) as object));
+    });
+
+    const faults: Array<[string, FakeScenario, 'kept' | 'rejected']> = [
+      ['an error before the first byte', { kind: 'status', status: 500, message: 'upstream broke' }, 'rejected'],
+      ['a drop mid-stream', { kind: 'drop-after', chunks: 6, text: longText, tokenDelayMs: 10 }, 'kept'],
+      ['garbage lines', { kind: 'garbage', afterChunks: 4, text: longText, tokenDelayMs: 10 }, 'kept'],
+      ['a missing [DONE]', { kind: 'no-done', text: longText, tokenDelayMs: 5 }, 'kept'],
+      ['an error chunk', { kind: 'error-chunk', afterChunks: 4, text: longText, tokenDelayMs: 10 }, 'kept'],
+    ];
+    for (const [name, scenario, outcome] of faults) {
+      test(`a background answer ends cleanly on ${name}: every reader is told, nothing stays in_progress`, async () => {
+        upstream.script(scenario);
+        if (outcome === 'rejected') {
+          const response = await server.request('/backend-api/conversation', {
+            method: 'POST',
+            as: server.alice,
+            json: firstTurn(`Fault: ${name}`),
+            headers: { 'x-backchat-background': '1' },
+          });
+          assert.equal(response.status, 502);
+          assert.ok('detail' in ((await response.json()) as object));
+          return;
+        }
+        const origin = await post(server.alice, firstTurn(`Fault: ${name}`), { background: true });
+        const conversationId = await conversationIdOf(origin);
+        const viewer = new LiveStream(
+          await server.request(`/backend-api/conversation/${conversationId}/stream`, { as: server.alice }),
+        );
+        await Promise.all([origin.ended, viewer.ended]);
+        assert.ok(origin.finished() && viewer.finished());
+        assert.equal(viewer.text(), origin.text());
+        const stored = await storedAnswer(server.alice, conversationId);
+        assert.notEqual(stored.status, 'in_progress');
+        assert.equal(stored.content.parts[0], origin.text());
+      });
+    }
+
+    test('an idle upstream (a stall mid-stream) ends a background answer after the idle timeout', async () => {
+      const stalled = await startFakeUpstream({ models: ['stall-model'] });
+      const idleServer = await startTestServer(kind, {
+        providers: [
+          {
+            type: 'openai-compatible',
+            id: 'stall',
+            baseUrl: stalled.url,
+            models: [{ id: 'stall-model' }],
+            idleTimeoutMs: 300,
+          },
+        ],
+      });
+      try {
+        stalled.script({ kind: 'stall', afterChunks: 4, text: longText });
+        const response = await idleServer.request('/backend-api/conversation', {
+          method: 'POST',
+          as: idleServer.alice,
+          json: { action: 'next', model: 'stall-model', messages: [userMessage('stall please')] },
+          headers: { 'x-backchat-background': '1' },
+        });
+        const origin = new LiveStream(response);
+        await origin.ended;
+        assert.ok(origin.finished());
+        assert.ok(
+          origin.payloads().some((payload) => payload.error),
+          'an error event',
+        );
+        await stalled.requests[0]?.closed;
+        assert.equal(stalled.requests[0]?.clientAborted, true, 'the upstream request was aborted');
+      } finally {
+        await idleServer.close();
+        await stalled.close();
+      }
+    });
+  });
+});
