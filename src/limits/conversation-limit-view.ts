@@ -1,5 +1,5 @@
 /**
- * The body of `GET /public-api/conversation_limit` (PROTOCOL.md §17) from a user's cap usage: the real
+ * The body of `GET /public-api/conversation_limit` (docs/api.md, "Limits") from a user's cap usage: the real
  * cap and window, disclaimers that state them, and backchat's extra `messages_used`,
  * `messages_remaining` and `clears_in`. No cap configured: the null shape
  * (docs/decisions/2026-11-26-conversation-limit.md).

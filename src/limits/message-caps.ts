@@ -8,7 +8,7 @@ import { TooManyRequestsError } from '../domain-errors.js';
 import type { CounterStore } from './counter-store.js';
 import type { WindowCap } from './limits-config.js';
 
-/** ChatGPT's words for a reached cap (PROTOCOL.md §5.1). */
+/** ChatGPT's words for a reached cap (the 429 body in docs/api.md, "Limits"). */
 export const modelCapMessage = 'You have sent too many messages to the model. Please try again later.';
 
 export interface MessageCapsDeps {

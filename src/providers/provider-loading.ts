@@ -1,5 +1,5 @@
 /**
- * Start-up choice of providers (DESIGN.md "Defaults"): the configured ones that answer, else Ollama
+ * Start-up choice of providers (docs/decisions/2026-11-26-providers.md): the configured ones that answer, else Ollama
  * if it runs on this machine, else the built-in demo model.
  */
 import type { ProviderConfig } from '../config.js';

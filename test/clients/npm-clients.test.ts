@@ -1,5 +1,5 @@
 /**
- * The two npm ChatGPT clients, unmodified, against a real backchat on loopback (PROTOCOL.md §24):
+ * The two npm ChatGPT clients, unmodified, against a real backchat on loopback (docs/api.md):
  * `chatgpt@5.2.5`'s ChatGPTUnofficialProxyAPI and `@waylaidwanderer/chatgpt-api@1.37.3`'s
  * ChatGPTBrowserClient, on SQLite and PostgreSQL, answered by the demo model.
  */
@@ -104,7 +104,7 @@ function proxyClient(server: TestServer, path: '/api/conversation' | '/backend-a
 
 function browserClient(server: TestServer, token?: string): ChatGPTBrowserClient {
   return new ChatGPTBrowserClient(
-    // cookies: undefined makes the client send the header `Cookie: undefined` (PROTOCOL.md §1.2).
+    // cookies: undefined makes the client send the header `Cookie: undefined`, which must do no harm.
     { accessToken: token ?? server.alice.token, reverseProxyUrl: `${server.url}/api/conversation`, cookies: undefined },
     // keyv with an explicit Map store: nothing is written to disk.
     { store: new Map() },

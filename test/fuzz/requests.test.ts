@@ -1,5 +1,5 @@
 /**
- * Property-based fuzzing, PR tier (research/reliability-security.md §3a): 10,000 generated requests to
+ * Property-based fuzzing, PR tier (docs/security.md, pattern 2): 10,000 generated requests to
  * every route, in process through `app.inject` — 5,000 on SQLite, 5,000 on PostgreSQL. See
  * fuzz-suite.ts for what each one is checked for; the soak tier (requests.soak.ts) sends 100,000.
  */

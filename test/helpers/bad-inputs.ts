@@ -1,5 +1,5 @@
 /**
- * Bad-input corpus for the HTTP suites (research/reliability-security.md §3a) and the error
+ * Bad-input corpus for the HTTP suites (docs/security.md, pattern 2) and the error
  * contract every rejection must meet: the expected 4xx, `application/json`, a `{"detail": …}` body
  * whose detail is a non-empty string or an object with a `message`, and nothing internal in it.
  *

@@ -1,7 +1,8 @@
 /**
- * Browser tests in real Chromium (TESTING.md): playwright-core driving Debian's chromium (never a
- * downloaded browser), a real backchat server serving the built web UI, sign-in through the UI, an
- * ordered log of the page's requests, and screenshots into test-output/screenshots/.
+ * Browser tests in real Chromium (docs/web-ui.md, "Tests and benchmarks"): playwright-core driving
+ * Debian's chromium (never a downloaded browser), a real backchat server serving the built web UI,
+ * sign-in through the UI, an ordered log of the page's requests, and screenshots into
+ * test-output/screenshots/.
  *
  * ```ts
  * browserSuite('seed flow', (ui) => {
@@ -33,7 +34,7 @@ export const webDist = join(repoRoot, 'web-dist');
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const screenshotDir = join(repoRoot, 'test-output/screenshots');
 
-/** Chromium flags from TESTING.md. */
+/** Chromium flags: headless, no sandbox, no GPU, and none of the browser's own background traffic. */
 export const chromiumArgs = [
   '--headless',
   '--no-sandbox',

@@ -1,5 +1,5 @@
 /**
- * The message-tree invariants of TESTING.md, checked over the WHOLE database with raw queries.
+ * The message-tree invariants (docs/architecture.md, "Data"), checked over the WHOLE database with raw queries.
  * Run it after every fault scenario: `assert.deepEqual(await checkTreeInvariants(db), [])`.
  *
  * T1 a message's parent is null only for the root (role `root`), otherwise exists in the same

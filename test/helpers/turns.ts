@@ -21,7 +21,7 @@ export interface TurnResult {
   messageEvents: Array<{ message: WireMessageLike; conversation_id: string; error: null }>;
 }
 
-/** A first turn's request body keys, in the order ChatGPT's web client sends them (seed/operations_flow.md). */
+/** A first turn's body keys, in the order ChatGPT's December-2023 web client sent them (test/fixtures/seed/). */
 export const seedFirstTurnKeys = [
   'action',
   'messages',

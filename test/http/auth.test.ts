@@ -1,4 +1,4 @@
-/** Sign-in for people (cookie sessions) and tokens for programs, over real HTTP (PROTOCOL.md §2, §5.1). */
+/** Sign-in for people (cookie sessions) and tokens for programs, over real HTTP (docs/api.md). */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { AccessTokens } from '../../src/auth/access-token.js';
@@ -43,7 +43,8 @@ forEachDatabase((kind) => {
     assert.match(setCookie, /SameSite=Lax/i);
     const cookie = sessionCookieOf(response);
 
-    // A junk bearer (an unfilled template) must not hide the valid cookie session (§2).
+    // A junk bearer (an unfilled template) must not hide the valid cookie session
+    // (docs/decisions/2026-11-26-auth-and-temporary-chats.md).
     const session = await server.request('/api/auth/session', {
       headers: { cookie, authorization: 'Bearer %(value)s' },
     });

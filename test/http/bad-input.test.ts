@@ -1,5 +1,5 @@
 /**
- * Bad input over real loopback HTTP on SQLite and PostgreSQL (research/reliability-security.md §3a):
+ * Bad input over real loopback HTTP on SQLite and PostgreSQL (docs/security.md, pattern 2):
  * every rejection is the right 4xx with a `{"detail": …}` JSON body that reveals nothing internal, and
  * the database digest is unchanged by it. Valid-but-odd input (unknown keys, -0, unusual Unicode) is
  * accepted with no side effect beyond what it asks for, and stored byte for byte.

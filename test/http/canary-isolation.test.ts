@@ -1,6 +1,6 @@
 /**
- * Cross-user isolation under concurrency and cancellation, PR tier (research/reliability-security.md
- * §3b, after redis-py's test_cwe_404): 40 users × 3 canary-carrying conversations, 10,000 mixed
+ * Cross-user isolation under concurrency and cancellation, PR tier (docs/security.md, pattern 6, after
+ * redis-py's test_cwe_404): 40 users × 3 canary-carrying conversations, 10,000 mixed
  * operations over real loopback HTTP from 32 workers, a quarter aborted — on SQLite and PostgreSQL.
  * The soak tier (canary-isolation.soak.ts) runs 200 users × 5 and 100,000 operations.
  */

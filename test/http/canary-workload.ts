@@ -1,5 +1,5 @@
 /**
- * The cross-user concurrency workload (research/reliability-security.md §3b "Concurrent-cancellation",
+ * The cross-user concurrency workload (docs/security.md, pattern 6: concurrency and cancellation,
  * after redis-py's test_cwe_404 — the bug behind ChatGPT's March 2023 leak of titles to other users):
  * many users whose conversation titles and messages carry random 128-bit canaries; worker clients over
  * real loopback HTTP issue a random mix of list (40 %), get (30 %), stream a turn (20 %), gen_title

@@ -1,5 +1,5 @@
 /**
- * Hardening: provider base URLs come only from the operator's config (research §1.3 pattern 3, SSRF).
+ * Hardening: provider base URLs come only from the operator's config (docs/security.md, pattern 3: SSRF).
  * Turn and title bodies naming a loopback canary server in `base_url`, `baseURL`, `api_base`,
  * `provider`, `upstream`, `endpoint`, `model`, message metadata or `conversation_mode` cause 0
  * connections to it, while the operator's (fake) upstream answers every turn.

@@ -1,6 +1,6 @@
 /**
- * Hardening: the security headers on EVERY kind of response, over real loopback HTTP (research/
- * reliability-security.md §3e; pattern 4 — Open WebUI's SVG chain had no `nosniff`): JSON 2xx and 4xx,
+ * Hardening: the security headers on EVERY kind of response, over real loopback HTTP (docs/security.md,
+ * pattern 4 — Open WebUI's SVG chain had no `nosniff`): JSON 2xx and 4xx,
  * 401, 403, 404 (route, conversation, file), 413, 415, 429, 431 and malformed HTTP refused before
  * routing, a malformed URL, the SSE stream, a 502, static files, index.html and the SPA fallback,
  * /healthz and HEAD — `nosniff`, `Referrer-Policy`, `X-Frame-Options` everywhere, the CSP directives on

@@ -1,7 +1,7 @@
 /**
- * Replays the seed's request flow (seed/operations_flow.md) with its exact bodies against a real
- * server on loopback, on SQLite and on PostgreSQL, and checks the documented shapes at each step;
- * then grows the tree with three turns, a variant, an edit and a continue.
+ * Replays ChatGPT's December-2023 web app request flow (docs/web-ui.md) with its recorded bodies
+ * (test/fixtures/seed/) against a real server on loopback, on SQLite and on PostgreSQL, and checks the
+ * documented shapes at each step; then grows the tree with three turns, a variant, an edit and a continue.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -53,7 +53,7 @@ forEachDatabase((kind) => {
     await upstream.close();
   });
 
-  test(`${kind}: the seed's new-chat requests answer with the documented shapes`, async () => {
+  test(`${kind}: the recorded new-chat requests answer with the documented shapes`, async () => {
     const prompts = await server.request('/backend-api/prompt_library/?limit=4&offset=0', { as: server.alice });
     assert.equal(prompts.status, 200);
     const library = (await prompts.json()) as {
@@ -90,7 +90,7 @@ forEachDatabase((kind) => {
     assert.deepEqual(account.accounts.default, account.accounts[accountId]);
     assert.ok(account.accounts.default?.features.includes('starter_prompts'));
 
-    // Turn 1: the seed body exactly.
+    // Turn 1: the recorded body exactly.
     const first = await sendTurn(server, server.alice, seedFirstTurn);
     assert.equal(first.response.headers.get('content-type'), 'text/event-stream; charset=utf-8');
     assert.match(first.conversationId, uuidV4);
@@ -170,7 +170,7 @@ forEachDatabase((kind) => {
       message: `Conversation ${first.conversationId} already has title '${titled.title}'`,
     });
 
-    // Turns 2 and 3: the seed's continuing body with the ids the server returned.
+    // Turns 2 and 3: the recorded continuing body with the ids the server returned.
     const second = await sendTurn(server, server.alice, seedNextTurn(first.conversationId, first.final.id));
     assert.equal(second.conversationId, first.conversationId);
     const thirdBody = {

@@ -18,7 +18,7 @@ before(async () => {
 });
 after(() => server.close());
 
-test('the seed first turn streams exactly the recorded transcript', async () => {
+test('the recorded first turn streams exactly its recorded transcript', async () => {
   const response = await server.request('/backend-api/conversation', {
     method: 'POST',
     as: server.alice,
