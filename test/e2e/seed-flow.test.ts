@@ -1,8 +1,9 @@
 /**
- * The seed's request flow (seed/operations_flow.md), asserted from the page's own network log:
- * a new chat asks for starter prompts and sends the "Show Starter Prompts" batch; sending does the
- * account check, the conversation stream, the history refresh, the latency report and, after the
- * first answer only, the title — in that order and with the seed's bodies.
+ * The page's request flow, the same as ChatGPT's Dec-2023 web app (the table in docs/web-ui.md),
+ * asserted from the page's own network log: a new chat asks for starter prompts and sends the "Show
+ * Starter Prompts" batch; sending does the account check, the conversation stream, the history
+ * refresh, the latency report and, after the first answer only, the title — in that order and with
+ * ChatGPT's bodies.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -13,7 +14,7 @@ import { seedFirstTurnKeys } from '../helpers/turns.js';
 const uuidV4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const clientId = /^aaa[0-9a-f]{5}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-const seedSteps = [
+const sendFlowSteps = [
   '/backend-api/accounts/check/',
   '/backend-api/conversation',
   '/backend-api/conversations',
@@ -21,10 +22,10 @@ const seedSteps = [
   '/backend-api/conversation/gen_title/',
 ];
 
-/** Requests of the seed's "upon sending" steps, as `METHOD path`, in the order the page made them. */
+/** The requests a send makes, as `METHOD path`, in the order the page made them. */
 function sendSteps(entries: LoggedRequest[]): string[] {
   return entries
-    .filter((entry) => seedSteps.some((step) => entry.path === step || entry.path.startsWith(step)))
+    .filter((entry) => sendFlowSteps.some((step) => entry.path === step || entry.path.startsWith(step)))
     .filter((entry) => !/^\/backend-api\/conversation\/[0-9a-f-]{36}$/.test(entry.path))
     .map((entry) => `${entry.method} ${entry.path}`);
 }
@@ -40,8 +41,8 @@ function body(entry: LoggedRequest | undefined): Record<string, unknown> {
   return entry.body as Record<string, unknown>;
 }
 
-browserSuite('seed flow', (ui) => {
-  test('new chat, first turn and a second turn make the seed’s requests in order', async () => {
+browserSuite('request flow', (ui) => {
+  test('new chat, first turn and a second turn make ChatGPT’s requests in order', async () => {
     const server = await ui.server();
     const { page, log } = await ui.page(server);
     const promptsResponse = page.waitForResponse((response) => response.url().includes('/prompt_library/'));

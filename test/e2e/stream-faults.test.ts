@@ -1,12 +1,22 @@
 /**
  * Streams that do not simply finish, against a fake OpenAI-compatible upstream: an answer cut by the
- * token limit ("Continue generating", action `continue`), and the connection lost mid-stream (the
- * partial text stays, with Retry).
+ * token limit ("Continue generating", action `continue`); the connection lost mid-stream, which in
+ * background mode (the default) is picked up again after the last event seen, and with "Keep
+ * generating when I leave" off keeps the partial text with Retry.
  */
 import assert from 'node:assert/strict';
 import { connect, createServer, type Socket } from 'node:net';
 import { after, test } from 'node:test';
-import { browserSuite, messages, screenshot, sendMessage, signIn, waitForAnswers } from '../helpers/browser.js';
+import {
+  browserSuite,
+  conversationIdOf,
+  messages,
+  screenshot,
+  sendMessage,
+  serverConversation,
+  signIn,
+  waitForAnswers,
+} from '../helpers/browser.js';
 import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.js';
 
 const longText =
@@ -84,12 +94,43 @@ browserSuite('stream faults', (ui) => {
     await button.waitFor();
   });
 
-  test('the connection lost mid-stream keeps the partial answer and offers Retry', async () => {
+  test('in background mode, a stream lost mid-answer is picked up after the last event and finishes', async () => {
+    const { upstream, provider } = await fakeModel();
+    upstream.script({ kind: 'reply', text: longText, tokenDelayMs: 25 });
+    const server = await ui.server({ providers: [provider] });
+    const proxy = await startCuttableProxy(server.url);
+    const { page, log } = await ui.page(proxy);
+    await signIn(page, server.alice);
+    await sendMessage(page, 'Are you still there?');
+    const answer = messages(page, 'assistant');
+    await answer.getByText('Rome').waitFor();
+    const before = ((await answer.locator('.markdown').textContent()) ?? '').trim();
+    log.clear();
+    proxy.cut();
+    const reattach = await log.waitFor('/backend-api/conversation/', 'GET');
+    await waitForAnswers(page, 1);
+    const conversationId = conversationIdOf(page);
+    assert.equal(reattach.path, `/backend-api/conversation/${conversationId}/stream`);
+    assert.match(reattach.headers['last-event-id'] ?? '', /^[1-9]\d*$/, 'picked up after the last event seen');
+    assert.equal(await answer.count(), 1);
+    assert.equal(await answer.getAttribute('data-status'), 'complete');
+    assert.equal(await answer.getByRole('alert').count(), 0, 'no error shown');
+    const shown = ((await answer.locator('.markdown').textContent()) ?? '').trim();
+    const stored = await serverConversation(server, server.alice, conversationId);
+    assert.equal(shown, stored.mapping[stored.current_node]?.message?.content.parts[0]);
+    assert.equal(shown, longText);
+    assert.ok(shown.startsWith(before));
+    await screenshot(page, 'connection-lost-picked-up-light');
+    proxy.cut();
+    await proxy.close();
+  });
+
+  test('with the setting off, the connection lost mid-stream keeps the partial answer and offers Retry', async () => {
     const { upstream, provider } = await fakeModel();
     upstream.script({ kind: 'stall', afterChunks: 6, text: longText });
     const server = await ui.server({ providers: [provider] });
     const proxy = await startCuttableProxy(server.url);
-    const { page } = await ui.page(proxy);
+    const { page } = await ui.page(proxy, { storage: { 'backchat.keepGenerating': 'off' } });
     await signIn(page, server.alice);
     await sendMessage(page, 'Are you there?');
     const answer = messages(page, 'assistant');

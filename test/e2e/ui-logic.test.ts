@@ -10,18 +10,18 @@ import { ApiError, apiErrorFrom, describeError } from '../../web/src/api/api-err
 import { turnRequestBody } from '../../web/src/api/turn-request.js';
 import { dateGroupLabel, groupByDate } from '../../web/src/lib/date-groups.js';
 import { clientMessageId, uuidV4 } from '../../web/src/lib/ids.js';
-import { estimateTokens, percentile, tokenTimingStats } from '../../web/src/lib/latency-stats.js';
+import { estimateTokens, interpolatedPercentile, tokenTimingStats } from '../../web/src/lib/latency-summary.js';
 import { branchGroups, buildItem } from '../../web/src/state/display-items.js';
-import { newestLeaf, pathTo, treeFromWire, visibleSiblings } from '../../web/src/state/message-tree.js';
+import { latestLeaf, pathFromRoot, treeFromWire, visibleSiblings } from '../../web/src/state/thread-tree.js';
 import { seedFirstTurnKeys } from '../helpers/turns.js';
 
 describe('latency figures (lat/r)', () => {
   test('percentiles interpolate linearly between closest ranks, like numpy', () => {
     const values = [1, 2, 3, 4, 10];
-    assert.equal(percentile(values, 0.5), 3);
-    assert.ok(Math.abs(percentile(values, 0.95) - 8.8) < 1e-9);
-    assert.ok(Math.abs(percentile(values, 0.99) - 9.76) < 1e-9);
-    assert.equal(percentile([], 0.5), 0);
+    assert.equal(interpolatedPercentile(values, 0.5), 3);
+    assert.ok(Math.abs(interpolatedPercentile(values, 0.95) - 8.8) < 1e-9);
+    assert.ok(Math.abs(interpolatedPercentile(values, 0.99) - 9.76) < 1e-9);
+    assert.equal(interpolatedPercentile([], 0.5), 0);
   });
 
   test('first token, then statistics of the gaps after it', () => {
@@ -95,7 +95,7 @@ describe('error texts', () => {
 });
 
 describe('the conversation request', () => {
-  test('first turn: no conversation_id, the seed’s key order; later turns carry it', () => {
+  test('first turn: no conversation_id, ChatGPT’s key order; later turns carry it', () => {
     const first = turnRequestBody({
       action: 'next',
       message: { id: 'aaa00000-0000-4000-8000-000000000001', text: 'Hi' },
@@ -184,7 +184,7 @@ describe('the thread’s branch model', () => {
   test('the branch hides root and system, and merges a continuation into its answer', () => {
     const tree = treeFromWire(sampleConversation());
     assert.equal(tree.rootId, 'root');
-    assert.deepEqual(pathTo(tree.nodes, 'a1b'), ['root', 'sys', 'u1', 'a1', 'a1b']);
+    assert.deepEqual(pathFromRoot(tree.nodes, 'a1b'), ['root', 'sys', 'u1', 'a1', 'a1b']);
     assert.deepEqual(branchGroups(tree.nodes, tree.currentNode), [['u1'], ['a1', 'a1b']]);
     const answer = buildItem(tree.nodes, ['a1', 'a1b'], true, new Map());
     assert.equal(answer?.key, 'a1');
@@ -198,8 +198,8 @@ describe('the thread’s branch model', () => {
     const tree = treeFromWire(sampleConversation());
     assert.deepEqual(visibleSiblings(tree.nodes, 'u1'), ['u1', 'u2']);
     assert.deepEqual(visibleSiblings(tree.nodes, 'a2'), ['a1', 'a2']);
-    assert.equal(newestLeaf(tree.nodes, 'u1'), 'a2');
-    assert.equal(newestLeaf(tree.nodes, 'u2'), 'a3');
-    assert.equal(newestLeaf(tree.nodes, 'a3'), 'a3');
+    assert.equal(latestLeaf(tree.nodes, 'u1'), 'a2');
+    assert.equal(latestLeaf(tree.nodes, 'u2'), 'a3');
+    assert.equal(latestLeaf(tree.nodes, 'a3'), 'a3');
   });
 });

@@ -1,6 +1,7 @@
 /**
- * The Segment analytics.js batch ChatGPT's web app posts to `/ces/v1/b` (seed step 2). Sent only
- * when both the user's setting and the server's `analytics_enabled` allow it.
+ * The Segment analytics.js batch ChatGPT's web app posts to `/ces/v1/b` once the starter prompts are
+ * shown (docs/web-ui.md). Sent only when both the user's setting and the server's
+ * `analytics_enabled` allow it.
  */
 import { randomHex, uuidV4 } from '../lib/ids.js';
 import { readStorage, writeStorage } from '../lib/local-storage.js';
@@ -33,7 +34,7 @@ function pageContext() {
   };
 }
 
-/** One `track` event shaped like the seed's. */
+/** One `track` event with the fields ChatGPT's web app puts in its Segment batch. */
 export function trackEvent(userId: string, event: string, properties: Record<string, unknown>) {
   return {
     timestamp: new Date().toISOString(),

@@ -1,6 +1,6 @@
 /**
  * Errors of backchat's API as the web app shows them: the server's `detail` (`detail.message ||
- * detail`, PROTOCOL.md §1.5), a retry time for 429 with `clears_in`, or a network failure.
+ * detail`, see the error shapes in docs/api.md), a retry time for 429 with `clears_in`, or a network failure.
  */
 
 /** An HTTP error answer. `message` is the text for people. */

@@ -1,4 +1,4 @@
-/** backend-api calls other than the conversation stream (PROTOCOL.md §6–§14, §19). */
+/** The backend-api routes the page calls besides the answer stream (listed in docs/api.md). */
 import type {
   WireConversation,
   WireConversationList,
@@ -81,7 +81,7 @@ export async function starterPrompts(): Promise<WirePromptItem[]> {
   return body?.items ?? [];
 }
 
-/** The seed's "fetches user data" call made before each send. */
+/** The account check ChatGPT's web app makes before each send (the order is in docs/web-ui.md). */
 export async function checkAccount(): Promise<void> {
   await request('/backend-api/accounts/check/v4-2023-04-27');
 }

@@ -1,4 +1,7 @@
-/** The body of `POST /backend-api/conversation` exactly as ChatGPT's Dec-2023 web app sends it (seed). */
+/**
+ * The body of `POST /backend-api/conversation` with the fields and key order of ChatGPT's Dec-2023
+ * web app (docs/web-ui.md describes the first turn, later turns and each action).
+ */
 
 export type TurnAction = 'next' | 'variant' | 'continue';
 

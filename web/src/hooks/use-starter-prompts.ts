@@ -1,6 +1,7 @@
 /**
- * The new-chat screen's four random starter prompts (`prompt_library`, seed step 1), and the
- * "Show Starter Prompts" analytics event once they are shown (seed step 2) when analytics is on.
+ * The new-chat screen's four random starter prompts (`GET /backend-api/prompt_library/`), and the
+ * "Show Starter Prompts" analytics event once they are shown, when analytics is on here and on the
+ * server (the order of both is in docs/web-ui.md).
  */
 import { useEffect, useState } from 'react';
 import type { WirePromptItem } from '../../../src/protocol/wire-types.js';

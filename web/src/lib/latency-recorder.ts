@@ -1,8 +1,8 @@
 /**
- * Measures one turn the way ChatGPT's web app reports it to `lat/r` (seed): time before the request
- * (the preflight account check), arrival of every chunk that changed the text, and the total.
+ * Measures one turn the way ChatGPT's web app reports it to `lat/r` (docs/web-ui.md): time before
+ * the request (the preflight account check), arrival of every chunk that changed the text, the total.
  */
-import { estimateTokens, tokenTimingStats } from './latency-stats.js';
+import { estimateTokens, tokenTimingStats } from './latency-summary.js';
 
 export class LatencyRecorder {
   private readonly startedAt = performance.now();

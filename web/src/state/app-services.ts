@@ -8,6 +8,7 @@ import { ChatController } from './chat-controller.js';
 import { ConversationListStore } from './conversation-list-store.js';
 import { ModelStore } from './model-store.js';
 import { currentRoute, navigate } from './router.js';
+import { settingsStore } from './settings-store.js';
 import { ThreadRegistry } from './thread-registry.js';
 import { ThreadStore } from './thread-store.js';
 
@@ -24,13 +25,15 @@ export interface AppServices {
 
 export function createAppServices(user: SessionUser): AppServices {
   const list = new ConversationListStore();
-  const registry = new ThreadRegistry();
+  // A conversation opened while its answer is still being written follows that answer.
+  const registry = new ThreadRegistry((store, conversation) => controller.opened(store, conversation));
   const models = new ModelStore();
   let draft = new ThreadStore();
   const controller = new ChatController({
     registry,
     list,
     model: () => models.current(),
+    keepGenerating: () => settingsStore.get().keepGenerating,
     // The new chat got its id: show it at /c/:id — unless the user has gone elsewhere meanwhile.
     opened: (conversationId, store) => {
       if (store !== draft) return;

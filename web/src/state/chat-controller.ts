@@ -1,16 +1,18 @@
 /**
  * What the user can do in a thread — send, stop, regenerate, edit, continue, switch branches, rate —
- * turned into turns (TurnRunner) and backend-api calls. One turn at a time per conversation.
+ * turned into turns (ChatTurn) and backend-api calls. One turn at a time per conversation. A
+ * conversation opened while its answer is still being written follows that answer (`opened`).
  */
+import type { WireConversation } from '../../../src/protocol/wire-types.js';
 import { ApiError } from '../api/api-error.js';
 import { generateTitle, patchConversation, type Rating, sendFeedback } from '../api/backend-api.js';
 import { clientMessageId } from '../lib/ids.js';
+import { type AttachPlan, ChatTurn, type ChatTurnHooks, type ChatTurnPlan } from './chat-turn.js';
 import type { ConversationListStore } from './conversation-list-store.js';
 import type { DisplayItem } from './display-items.js';
-import { newestLeaf, visibleSiblings } from './message-tree.js';
 import type { ThreadRegistry } from './thread-registry.js';
 import type { ThreadStore } from './thread-store.js';
-import { type TurnHooks, type TurnPlan, TurnRunner } from './turn-runner.js';
+import { answerBeingWritten, isFirstAnswer, latestLeaf, visibleSiblings } from './thread-tree.js';
 
 export interface SendOptions {
   model: string;
@@ -26,16 +28,21 @@ export interface ControllerDeps {
   opened(conversationId: string, store: ThreadStore): void;
   /** The model new turns use. */
   model(): string;
+  /** Settings → "Keep generating when I leave": new answers are written on the server whatever this page does. */
+  keepGenerating(): boolean;
 }
 
+/** The title the server gives a conversation that has none yet. */
+const untitled = 'New chat';
+
 export class ChatController {
-  private readonly running = new Map<ThreadStore, AbortController>();
-  private readonly hooks: TurnHooks;
+  private readonly running = new Map<ThreadStore, ChatTurn>();
+  private readonly hooks: ChatTurnHooks;
 
   constructor(private readonly deps: ControllerDeps) {
     this.hooks = {
       conversationKnown: (store, id, isNew) => this.conversationKnown(store, id, isNew),
-      answered: (store, id, messageId, isNew) => this.answered(store, id, messageId, isNew),
+      answered: (store, id, messageId, wantsTitle) => this.answered(store, id, messageId, wantsTitle),
     };
   }
 
@@ -77,8 +84,7 @@ export class ChatController {
     this.nextTurn(store, text, parent, { model: this.deps.model(), suggestions: [], temporary: view.isTemporary });
   }
 
-  private nextTurn(store: ThreadStore, text: string, parent: string, options: SendOptions): void {
-    const id = clientMessageId();
+  private nextTurn(store: ThreadStore, text: string, parent: string, options: SendOptions, id = clientMessageId()) {
     const view = store.getView();
     this.start({
       store,
@@ -110,16 +116,16 @@ export class ChatController {
     });
   }
 
-  /** A turn that failed before any answer: drop the unanswered message and send it again. */
+  /**
+   * A turn that failed before any answer: send the same message again — same id, same parent (for a new
+   * conversation, the same root). The server takes it as a retry of the same turn and never stores a
+   * second copy: if the first attempt got as far as starting an answer, the page is attached to it.
+   */
   private retrySend(store: ThreadStore, userId: string, text: string, parent: string, options: SendOptions): void {
     if (this.isBusy(store)) return;
     store.updateMeta({ threadError: null });
     if (store.getTree().nodes.get(userId)?.children.length === 0) store.removeLeaf(userId);
-    if (store.getView().conversationId === null) {
-      this.send(store, text, options);
-      return;
-    }
-    this.nextTurn(store, text, parent, options);
+    this.nextTurn(store, text, parent, options, userId);
   }
 
   /** Asks for another answer to the user message above assistant `item` (action `variant`). */
@@ -170,7 +176,27 @@ export class ChatController {
   }
 
   stop(store: ThreadStore): void {
-    this.running.get(store)?.abort();
+    this.running.get(store)?.stop();
+  }
+
+  /**
+   * `conversation` was just loaded into `store`. If its answer is still being written, follow it: the
+   * same message streams on, with Stop working for every page that shows it. If its first answer ended
+   * after the page that sent it had gone, nobody asked for a title yet: ask now.
+   */
+  opened(store: ThreadStore, conversation: WireConversation): void {
+    const writing = answerBeingWritten(conversation);
+    const answerId = writing ?? conversation.current_node;
+    const wantsTitle = conversation.title === untitled && isFirstAnswer(store.getTree().nodes, answerId);
+    if (writing === null) {
+      const answered = store.getTree().nodes.get(answerId)?.message?.role === 'assistant';
+      if (wantsTitle && answered) this.answered(store, conversation.conversation_id, answerId, true).catch(() => {});
+      return;
+    }
+    if (this.isBusy(store)) return;
+    const plan: AttachPlan = { store, conversationId: conversation.conversation_id, answerId, wantsTitle };
+    store.updateMessage(answerId, { status: 'streaming', finishType: null });
+    this.run(store, ChatTurn.attach(plan, this.hooks));
   }
 
   /** Shows the previous (-1) or next (+1) sibling of `item` and tells the server (current_node). */
@@ -180,7 +206,7 @@ export class ChatController {
     const target = siblings[siblings.indexOf(item.key) + step];
     const conversationId = store.getView().conversationId;
     if (this.isBusy(store) || target === undefined || !conversationId) return;
-    store.setCurrentNode(newestLeaf(nodes, target));
+    store.setCurrentNode(latestLeaf(nodes, target));
     patchConversation(conversationId, { current_node: target }).catch(() => {});
   }
 
@@ -191,16 +217,18 @@ export class ChatController {
     await sendFeedback(conversationId, item.id, rating);
   }
 
-  private start(plan: TurnPlan): void {
-    const abort = new AbortController();
-    this.running.set(plan.store, abort);
-    const runner = new TurnRunner(plan, this.hooks, abort);
+  private start(plan: Omit<ChatTurnPlan, 'background'>): void {
+    this.run(plan.store, ChatTurn.send({ ...plan, background: this.deps.keepGenerating() }, this.hooks));
+  }
+
+  private run(store: ThreadStore, turn: ChatTurn): void {
+    this.running.set(store, turn);
     // The thread is free again as soon as the answer ends: the follow-up requests (history, title) must
     // not swallow a click on "Continue generating" or a new message sent right away.
-    void runner
+    void turn
       .run()
-      .finally(() => this.running.delete(plan.store))
-      .then(() => runner.afterAnswer());
+      .finally(() => this.running.delete(store))
+      .then(() => turn.afterAnswer());
   }
 
   private conversationKnown(store: ThreadStore, conversationId: string, isNew: boolean): void {
@@ -212,8 +240,8 @@ export class ChatController {
     void this.deps.list.refreshFirstPage();
   }
 
-  private async answered(store: ThreadStore, conversationId: string, messageId: string, isNew: boolean) {
-    if (!isNew || store.getView().isTemporary) return;
+  private async answered(store: ThreadStore, conversationId: string, messageId: string, wantsTitle: boolean) {
+    if (!wantsTitle || store.getView().isTemporary) return;
     try {
       const title = await generateTitle(conversationId, messageId);
       if (title === null) return;

@@ -5,7 +5,13 @@
  * message components skip re-rendering.
  */
 import type { Rating } from '../api/backend-api.js';
-import { type ChatMessage, type MessageStatus, type NodeMap, pathTo, visibleSiblings } from './message-tree.js';
+import {
+  pathFromRoot,
+  type ThreadMessage,
+  type ThreadMessageStatus,
+  type ThreadNodeMap,
+  visibleSiblings,
+} from './thread-tree.js';
 
 export interface DisplayItem {
   /** Stable React key: the id of the item's first node. */
@@ -15,7 +21,7 @@ export interface DisplayItem {
   nodeIds: readonly string[];
   role: 'user' | 'assistant';
   text: string;
-  status: MessageStatus;
+  status: ThreadMessageStatus;
   finishType: string | null;
   errorText: string | null;
   modelSlug: string | null;
@@ -27,10 +33,10 @@ export interface DisplayItem {
 }
 
 /** Groups of node ids along the branch: consecutive assistant messages form one group. */
-export function branchGroups(nodes: NodeMap, currentNode: string): string[][] {
+export function branchGroups(nodes: ThreadNodeMap, currentNode: string): string[][] {
   const groups: string[][] = [];
   let previousRole: string | null = null;
-  for (const id of pathTo(nodes, currentNode)) {
+  for (const id of pathFromRoot(nodes, currentNode)) {
     const message = nodes.get(id)?.message;
     if (!message) continue;
     const last = groups.at(-1);
@@ -41,7 +47,7 @@ export function branchGroups(nodes: NodeMap, currentNode: string): string[][] {
   return groups;
 }
 
-function messagesOf(nodes: NodeMap, ids: readonly string[]): ChatMessage[] {
+function messagesOf(nodes: ThreadNodeMap, ids: readonly string[]): ThreadMessage[] {
   return ids.flatMap((id) => {
     const message = nodes.get(id)?.message;
     return message ? [message] : [];
@@ -50,7 +56,7 @@ function messagesOf(nodes: NodeMap, ids: readonly string[]): ChatMessage[] {
 
 /** Builds the item of one group of node ids. */
 export function buildItem(
-  nodes: NodeMap,
+  nodes: ThreadNodeMap,
   ids: readonly string[],
   isLast: boolean,
   feedback: ReadonlyMap<string, Rating>,

@@ -1,6 +1,7 @@
 /**
- * Settings kept in this browser: the theme (light / dark / system) and whether usage analytics
- * (`/ces/v1/b`) may be sent. The theme is applied to <html data-theme>.
+ * Settings kept in this browser: the theme (light / dark / system), whether usage analytics
+ * (`/ces/v1/b`) may be sent, and whether answers keep being written when the page goes away.
+ * The theme is applied to <html data-theme>.
  */
 import { readStorage, writeStorage } from '../lib/local-storage.js';
 
@@ -9,10 +10,13 @@ export type ThemeChoice = 'system' | 'light' | 'dark';
 export interface Settings {
   theme: ThemeChoice;
   analytics: boolean;
+  /** "Keep generating when I leave": turns carry `X-Backchat-Background: 1` and Stop goes through the server. */
+  keepGenerating: boolean;
 }
 
 const themeKey = 'backchat.theme';
 const analyticsKey = 'backchat.analytics';
+const keepGeneratingKey = 'backchat.keepGenerating';
 
 function readTheme(): ThemeChoice {
   const stored = readStorage(themeKey);
@@ -22,7 +26,11 @@ function readTheme(): ThemeChoice {
 type Listener = () => void;
 
 class SettingsStore {
-  private settings: Settings = { theme: readTheme(), analytics: readStorage(analyticsKey) !== 'off' };
+  private settings: Settings = {
+    theme: readTheme(),
+    analytics: readStorage(analyticsKey) !== 'off',
+    keepGenerating: readStorage(keepGeneratingKey) !== 'off',
+  };
   private readonly listeners = new Set<Listener>();
 
   readonly subscribe = (listener: Listener): (() => void) => {
@@ -41,6 +49,11 @@ class SettingsStore {
   setAnalytics(enabled: boolean): void {
     writeStorage(analyticsKey, enabled ? null : 'off');
     this.update({ analytics: enabled });
+  }
+
+  setKeepGenerating(enabled: boolean): void {
+    writeStorage(keepGeneratingKey, enabled ? null : 'off');
+    this.update({ keepGenerating: enabled });
   }
 
   private update(patch: Partial<Settings>): void {

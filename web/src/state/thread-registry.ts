@@ -2,14 +2,20 @@
  * Thread stores by conversation id. A conversation that is still streaming keeps its store while
  * the user looks elsewhere, so coming back shows the answer live instead of a stale copy.
  */
+import type { WireConversation } from '../../../src/protocol/wire-types.js';
 import { ApiError, describeError } from '../api/api-error.js';
 import { conversationRatings, getConversation } from '../api/backend-api.js';
 import { ThreadStore } from './thread-store.js';
 
 const keptIdle = 8;
 
+/** Told about every conversation loaded from the server (to follow an answer still being written). */
+export type LoadedListener = (store: ThreadStore, conversation: WireConversation) => void;
+
 export class ThreadRegistry {
   private readonly stores = new Map<string, ThreadStore>();
+
+  constructor(private readonly loaded: LoadedListener = () => {}) {}
 
   /** The store of `conversationId`, loading it from the server when it is not here yet. */
   open(conversationId: string): ThreadStore {
@@ -54,13 +60,16 @@ export class ThreadRegistry {
   }
 
   private async load(store: ThreadStore, conversationId: string): Promise<void> {
+    let conversation: WireConversation;
     try {
-      store.load(await getConversation(conversationId));
+      conversation = await getConversation(conversationId);
     } catch (error) {
       const notFound = error instanceof ApiError && (error.status === 404 || error.status === 400);
       store.updateMeta({ phase: notFound ? 'not-found' : 'error', loadError: describeError(error) });
       return;
     }
+    store.load(conversation);
+    this.loaded(store, conversation);
     // The thumbs are shown once known; a failure here only leaves them unpressed.
     try {
       for (const { messageId, rating } of await conversationRatings(conversationId))

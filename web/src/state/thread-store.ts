@@ -9,14 +9,14 @@ import type { WireConversation } from '../../../src/protocol/wire-types.js';
 import type { Rating } from '../api/backend-api.js';
 import { branchGroups, buildItem, type DisplayItem, reuseItem } from './display-items.js';
 import {
-  type ChatMessage,
-  type ChatNode,
-  type ChatTree,
+  type ThreadMessage,
+  type ThreadNode,
+  type ThreadTree,
   treeFromWire,
   withChild,
   withoutLeaf,
   withRenamedLeaf,
-} from './message-tree.js';
+} from './thread-tree.js';
 
 export interface ThreadError {
   text: string;
@@ -46,13 +46,13 @@ export interface ThreadView {
 type Listener = () => void;
 type MetaPatch = Partial<Omit<ThreadView, 'keys' | 'canContinue' | 'lastModelSlug'>>;
 
-const emptyTree: ChatTree = { nodes: new Map(), rootId: '', currentNode: '' };
+const emptyTree: ThreadTree = { nodes: new Map(), rootId: '', currentNode: '' };
 let instances = 0;
 
 export class ThreadStore {
   /** Distinguishes stores (a React key: a new conversation gets a fresh thread view). */
   readonly id = `thread-${++instances}`;
-  private tree: ChatTree = emptyTree;
+  private tree: ThreadTree = emptyTree;
   private view: ThreadView;
   private items = new Map<string, DisplayItem>();
   private groupOf = new Map<string, string>();
@@ -99,7 +99,7 @@ export class ThreadStore {
     return this.items.get(key);
   }
 
-  getTree(): ChatTree {
+  getTree(): ThreadTree {
     return this.tree;
   }
 
@@ -116,7 +116,7 @@ export class ThreadStore {
 
   /** Starts an empty tree under a new root (a new conversation's first turn). */
   startTree(rootId: string): void {
-    const root: ChatNode = { id: rootId, parentId: null, children: [], message: null };
+    const root: ThreadNode = { id: rootId, parentId: null, children: [], message: null };
     this.tree = { nodes: new Map([[rootId, root]]), rootId, currentNode: rootId };
     this.rebuild({});
   }
@@ -126,7 +126,7 @@ export class ThreadStore {
   }
 
   /** Adds `node` under its parent and makes it the current node. */
-  addNode(node: ChatNode): void {
+  addNode(node: ThreadNode): void {
     this.tree = { ...this.tree, nodes: withChild(this.tree.nodes, node), currentNode: node.id };
     this.rebuild({});
   }
@@ -153,7 +153,7 @@ export class ThreadStore {
   }
 
   /** Changes one message; only the item showing it is notified (the streaming fast path). */
-  updateMessage(id: string, patch: Partial<ChatMessage>): void {
+  updateMessage(id: string, patch: Partial<ThreadMessage>): void {
     const node = this.tree.nodes.get(id);
     if (!node?.message) return;
     const nodes = new Map(this.tree.nodes);

@@ -1,6 +1,7 @@
 /**
  * Settings → General (this browser and the chat history): theme, the analytics switch (off → no
- * `/ces/v1/b` at all), archived chats, and "Archive all" / "Delete all chats" (each confirmed first).
+ * `/ces/v1/b` at all), whether answers keep being written when the page goes away, archived chats,
+ * and "Archive all" / "Delete all chats" (each confirmed first).
  */
 import { useState } from 'react';
 import { useAction } from '../../hooks/use-action.js';
@@ -18,6 +19,22 @@ export interface GeneralSectionProps {
 }
 
 type Pending = 'archive' | 'delete' | null;
+
+interface SwitchRowProps {
+  label: string;
+  hint: string;
+  checked: boolean;
+  onChange: (checked: boolean) => void;
+}
+
+/** An on/off setting: its label and hint, and a switch named by the label. */
+function SwitchRow({ label, hint, checked, onChange }: SwitchRowProps) {
+  return (
+    <SettingRow label={label} hint={hint}>
+      <Switch label={label} checked={checked} onChange={onChange} />
+    </SettingRow>
+  );
+}
 
 export function GeneralSection({ onManageArchived, onArchiveAll, onDeleteAll }: GeneralSectionProps) {
   const settings = useSettings();
@@ -41,16 +58,18 @@ export function GeneralSection({ onManageArchived, onArchiveAll, onDeleteAll }: 
           <option value="light">Light</option>
         </select>
       </SettingRow>
-      <SettingRow
+      <SwitchRow
         label="Improve backchat with usage analytics"
         hint="Sends anonymous usage events (such as which starter prompts were shown) to this server only."
-      >
-        <Switch
-          label="Improve backchat with usage analytics"
-          checked={settings.analytics}
-          onChange={(enabled) => settingsStore.setAnalytics(enabled)}
-        />
-      </SettingRow>
+        checked={settings.analytics}
+        onChange={(enabled) => settingsStore.setAnalytics(enabled)}
+      />
+      <SwitchRow
+        label="Keep generating when I leave"
+        hint="Answers finish on the server even if you close or reload this page. Stop ends them everywhere they are open."
+        checked={settings.keepGenerating}
+        onChange={(enabled) => settingsStore.setKeepGenerating(enabled)}
+      />
       <SettingRow label="Archived chats">
         <button type="button" className="button button-secondary small" onClick={onManageArchived}>
           Manage

@@ -1,7 +1,10 @@
 /**
- * Reading the conversation SSE stream (PROTOCOL.md §4): `data:` JSON events carrying the assistant
+ * Reading an answer's server-sent events (docs/api.md): `data:` JSON events carrying the assistant
  * message with cumulative `parts`, an optional `{"message": null, "error": …}`, the moderation event,
- * then `data: [DONE]`. `event: ping` keep-alives are skipped.
+ * then `data: [DONE]`. `event: ping` keep-alives are skipped. The same reader serves the stream of
+ * `POST /backend-api/conversation` and the one a page attaches to later (`GET …/conversation/{id}/stream`);
+ * in background mode every event carries an `id:` line, which is kept so a dropped stream can be
+ * picked up again after it.
  */
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { WireMessage } from '../../../src/protocol/wire-types.js';
@@ -9,7 +12,15 @@ import type { WireMessage } from '../../../src/protocol/wire-types.js';
 export type StreamEvent =
   | { type: 'message'; message: WireMessage; conversationId: string }
   | { type: 'error'; error: string; conversationId: string | null }
+  /** Nothing to show (the moderation event, unknown shapes), but its id still counts. */
+  | { type: 'other' }
   | { type: 'done' };
+
+/** One event as read, with its SSE `id:` (null when the server sent none). */
+export interface StreamItem {
+  id: string | null;
+  event: StreamEvent;
+}
 
 interface RawEvent {
   message?: WireMessage | null;
@@ -17,7 +28,7 @@ interface RawEvent {
   error?: unknown;
 }
 
-/** The typed event of one SSE message, or undefined for pings, moderation and unknown shapes. */
+/** The typed event of one SSE message, or undefined for pings. */
 export function toStreamEvent(event: EventSourceMessage): StreamEvent | undefined {
   if (event.event === 'ping') return undefined;
   if (event.data === '[DONE]') return { type: 'done' };
@@ -25,23 +36,23 @@ export function toStreamEvent(event: EventSourceMessage): StreamEvent | undefine
   try {
     raw = JSON.parse(event.data) as RawEvent;
   } catch {
-    return undefined;
+    return { type: 'other' };
   }
   const conversationId = typeof raw.conversation_id === 'string' ? raw.conversation_id : null;
   if (raw.error) return { type: 'error', error: String(raw.error), conversationId };
   if (raw.message && raw.message.author?.role === 'assistant' && conversationId) {
     return { type: 'message', message: raw.message, conversationId };
   }
-  return undefined;
+  return { type: 'other' };
 }
 
-/** Yields the typed events of `body` as they arrive; ends at `[DONE]` or when the body ends. */
-export async function* readConversationStream(body: ReadableStream<Uint8Array>): AsyncGenerator<StreamEvent> {
-  const pending: StreamEvent[] = [];
+/** Yields the events of `body` as they arrive; ends at `[DONE]` or when the body ends. */
+export async function* readAnswerStream(body: ReadableStream<Uint8Array>): AsyncGenerator<StreamItem> {
+  const pending: StreamItem[] = [];
   const parser = createParser({
     onEvent: (message) => {
       const event = toStreamEvent(message);
-      if (event) pending.push(event);
+      if (event) pending.push({ id: message.id ?? null, event });
     },
   });
   const reader = body.getReader();
@@ -52,9 +63,9 @@ export async function* readConversationStream(body: ReadableStream<Uint8Array>):
       if (done) return;
       parser.feed(decoder.decode(value, { stream: true }));
       while (pending.length > 0) {
-        const event = pending.shift();
-        if (event) yield event;
-        if (event?.type === 'done') return;
+        const item = pending.shift();
+        if (item) yield item;
+        if (item?.event.type === 'done') return;
       }
     }
   } finally {
@@ -63,7 +74,7 @@ export async function* readConversationStream(body: ReadableStream<Uint8Array>):
 }
 
 /** The text of a streamed message (`parts[0]`, cumulative). */
-export function messageText(message: WireMessage): string {
+export function streamedText(message: WireMessage): string {
   const first = message.content.parts[0];
   return typeof first === 'string' ? first : '';
 }

@@ -1,6 +1,6 @@
 /**
- * The latency figures of one streamed answer, as ChatGPT's web app reports them to `lat/r` (seed):
- * first-token time, and statistics of the gaps between chunks excluding the first one.
+ * A summary of one streamed answer's timing, in the fields ChatGPT's web app reports to `lat/r`
+ * (docs/web-ui.md): first-token time, and statistics of the gaps between chunks after the first one.
  * Percentiles interpolate linearly between closest ranks (numpy's default). All values in ms.
  */
 
@@ -16,7 +16,7 @@ export interface TokenTimingStats {
 }
 
 /** The `fraction` (0–1) percentile of ascending `sorted` values, linearly interpolated; 0 when empty. */
-export function percentile(sorted: readonly number[], fraction: number): number {
+export function interpolatedPercentile(sorted: readonly number[], fraction: number): number {
   if (sorted.length === 0) return 0;
   const rank = (sorted.length - 1) * fraction;
   const low = Math.floor(rank);
@@ -53,10 +53,10 @@ export function tokenTimingStats(arrivals: readonly number[]): TokenTimingStats 
     ts_first_token_ms: arrivals[0] ?? 0,
     ts_max_token_time_ms: sorted.at(-1) ?? 0,
     ts_mean_token_without_first_ms: mean(gaps),
-    ts_median_token_without_first_ms: percentile(sorted, 0.5),
+    ts_median_token_without_first_ms: interpolatedPercentile(sorted, 0.5),
     ts_min_token_time_ms: sorted[0] ?? 0,
-    ts_p95_token_without_first_ms: percentile(sorted, 0.95),
-    ts_p99_token_without_first_ms: percentile(sorted, 0.99),
+    ts_p95_token_without_first_ms: interpolatedPercentile(sorted, 0.95),
+    ts_p99_token_without_first_ms: interpolatedPercentile(sorted, 0.99),
     ts_std_dev_token_ms: standardDeviation(gaps),
   };
 }

@@ -1,19 +1,20 @@
 /**
- * The conversation tree on the client: nodes by id (adjacency list, children in insertion order)
- * built from `GET conversation/:id` (PROTOCOL.md §7), and the pure queries the thread needs.
- * Nodes are immutable: every change replaces the node object.
+ * The conversation tree as the thread sees it: nodes by id (adjacency list, children in insertion
+ * order) built from `GET /backend-api/conversation/{id}` (its `mapping` and `current_node`, see
+ * docs/api.md), and the pure queries the thread needs. Nodes are immutable: every change replaces
+ * the node object.
  */
 import type { WireConversation, WireMessage } from '../../../src/protocol/wire-types.js';
-import { finishType } from '../api/conversation-stream.js';
+import { finishType } from '../api/answer-stream.js';
 
-export type MessageStatus = 'complete' | 'streaming' | 'stopped' | 'failed';
+export type ThreadMessageStatus = 'complete' | 'streaming' | 'stopped' | 'failed';
 
 /** A visible message: user or assistant text. */
-export interface ChatMessage {
+export interface ThreadMessage {
   id: string;
   role: 'user' | 'assistant';
   text: string;
-  status: MessageStatus;
+  status: ThreadMessageStatus;
   /** `finish_details.type`: stop, max_tokens, interrupted; null while streaming or unknown. */
   finishType: string | null;
   modelSlug: string | null;
@@ -21,18 +22,18 @@ export interface ChatMessage {
   errorText: string | null;
 }
 
-export interface ChatNode {
+export interface ThreadNode {
   id: string;
   parentId: string | null;
   children: readonly string[];
   /** null for nodes that are never shown: the root, the hidden system message, tool calls. */
-  message: ChatMessage | null;
+  message: ThreadMessage | null;
 }
 
-export type NodeMap = ReadonlyMap<string, ChatNode>;
+export type ThreadNodeMap = ReadonlyMap<string, ThreadNode>;
 
-export interface ChatTree {
-  nodes: NodeMap;
+export interface ThreadTree {
+  nodes: ThreadNodeMap;
   rootId: string;
   currentNode: string;
 }
@@ -43,14 +44,15 @@ function isHidden(message: WireMessage): boolean {
   return message.recipient !== 'all';
 }
 
-function statusOf(message: WireMessage, finish: string | null): MessageStatus {
+/** An answer still `in_progress` shows as stopped unless the page follows it (`answerBeingWritten`). */
+function statusOf(message: WireMessage, finish: string | null): ThreadMessageStatus {
   if (message.status === 'in_progress') return 'stopped';
   if (finish === 'interrupted') return 'stopped';
   return 'complete';
 }
 
 /** The UI message of a wire message, or null when it is not shown. */
-export function toChatMessage(message: WireMessage): ChatMessage | null {
+export function toThreadMessage(message: WireMessage): ThreadMessage | null {
   if (isHidden(message)) return null;
   const first = message.content.parts[0];
   const finish = finishType(message);
@@ -67,15 +69,15 @@ export function toChatMessage(message: WireMessage): ChatMessage | null {
 }
 
 /** The tree of a loaded conversation. */
-export function treeFromWire(conversation: WireConversation): ChatTree {
-  const nodes = new Map<string, ChatNode>();
+export function treeFromWire(conversation: WireConversation): ThreadTree {
+  const nodes = new Map<string, ThreadNode>();
   let rootId = '';
   for (const node of Object.values(conversation.mapping)) {
     nodes.set(node.id, {
       id: node.id,
       parentId: node.parent,
       children: node.children,
-      message: node.message ? toChatMessage(node.message) : null,
+      message: node.message ? toThreadMessage(node.message) : null,
     });
     if (node.parent === null && rootId === '') rootId = node.id;
   }
@@ -83,8 +85,21 @@ export function treeFromWire(conversation: WireConversation): ChatTree {
   return { nodes, rootId, currentNode };
 }
 
+/** The id of the answer the server is still writing (the current node, `in_progress`), or null. */
+export function answerBeingWritten(conversation: WireConversation): string | null {
+  const message = conversation.mapping[conversation.current_node]?.message;
+  if (message?.status !== 'in_progress' || message.author.role !== 'assistant') return null;
+  return message.id;
+}
+
+/** True when `answerId` answers the conversation's first user message (nothing else asked before it). */
+export function isFirstAnswer(nodes: ThreadNodeMap, answerId: string): boolean {
+  const users = pathFromRoot(nodes, answerId).filter((id) => nodes.get(id)?.message?.role === 'user');
+  return users.length === 1;
+}
+
 /** Ids from the root down to `id` (inclusive). Stops on a cycle or a missing parent. */
-export function pathTo(nodes: NodeMap, id: string): string[] {
+export function pathFromRoot(nodes: ThreadNodeMap, id: string): string[] {
   const path: string[] = [];
   const seen = new Set<string>();
   for (let current: string | null = id; current !== null && !seen.has(current); ) {
@@ -98,7 +113,7 @@ export function pathTo(nodes: NodeMap, id: string): string[] {
 }
 
 /** The leaf reached from `id` by always following the newest (last) child — as the server does. */
-export function newestLeaf(nodes: NodeMap, id: string): string {
+export function latestLeaf(nodes: ThreadNodeMap, id: string): string {
   let current = id;
   const seen = new Set<string>([id]);
   for (;;) {
@@ -110,7 +125,7 @@ export function newestLeaf(nodes: NodeMap, id: string): string {
 }
 
 /** The visible siblings of `id` with its role (itself included), in order: edits or regenerations. */
-export function visibleSiblings(nodes: NodeMap, id: string): string[] {
+export function visibleSiblings(nodes: ThreadNodeMap, id: string): string[] {
   const node = nodes.get(id);
   const parent = node?.parentId ? nodes.get(node.parentId) : undefined;
   if (!node?.message || !parent) return [id];
@@ -119,7 +134,7 @@ export function visibleSiblings(nodes: NodeMap, id: string): string[] {
 }
 
 /** A copy of `nodes` with `node` added under its parent (appended to the parent's children). */
-export function withChild(nodes: NodeMap, node: ChatNode): Map<string, ChatNode> {
+export function withChild(nodes: ThreadNodeMap, node: ThreadNode): Map<string, ThreadNode> {
   const next = new Map(nodes);
   next.set(node.id, node);
   const parent = node.parentId ? nodes.get(node.parentId) : undefined;
@@ -130,7 +145,7 @@ export function withChild(nodes: NodeMap, node: ChatNode): Map<string, ChatNode>
 }
 
 /** A copy of `nodes` without the leaf `id`. */
-export function withoutLeaf(nodes: NodeMap, id: string): Map<string, ChatNode> {
+export function withoutLeaf(nodes: ThreadNodeMap, id: string): Map<string, ThreadNode> {
   const next = new Map(nodes);
   const node = nodes.get(id);
   next.delete(id);
@@ -140,7 +155,7 @@ export function withoutLeaf(nodes: NodeMap, id: string): Map<string, ChatNode> {
 }
 
 /** A copy of `nodes` where the leaf `from` is known as `to` (a placeholder gets its server id). */
-export function withRenamedLeaf(nodes: NodeMap, from: string, to: string): Map<string, ChatNode> {
+export function withRenamedLeaf(nodes: ThreadNodeMap, from: string, to: string): Map<string, ThreadNode> {
   const node = nodes.get(from);
   if (!node) return new Map(nodes);
   const next = withoutLeaf(nodes, from);
