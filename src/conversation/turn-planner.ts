@@ -91,6 +91,11 @@ export class TurnPlanner {
 
   /** The turn's rows, committed by the caller's transaction; or the earlier turn this one repeats. */
   async plan(): Promise<TurnPlan | RetriedTurn> {
+    const { action, message, userId, conversationId, parentMessageId } = this.input;
+    if (action === 'next' && message?.id) {
+      // The same request sent twice at once (a client retrying while the first is in flight).
+      await this.tx.lockTurn(`${userId}\n${conversationId ?? parentMessageId}\n${message.id}`);
+    }
     const { conversation, isNew } = await this.conversation();
     const retried = await this.retriedUserMessage(conversation);
     if (retried) {

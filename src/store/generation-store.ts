@@ -31,6 +31,12 @@ export interface GenerationStore {
    */
   interruptExpiredAnswers(now: number): Promise<number>;
   /**
+   * Inside a transaction: waits until no other transaction holds the lock `key`, then holds it until
+   * this one ends — so two copies of one request sent at once are planned one after the other, and the
+   * second sees the first's rows (a no-op where transactions already run one at a time).
+   */
+  lockTurn(key: string): Promise<void>;
+  /**
    * The owner's conversation whose root id is `rootId` and that holds a message `messageId`: how a
    * retried first turn (same root and message ids, no conversation id) finds the conversation it made.
    */

@@ -9,6 +9,7 @@ import * as analytics from './analytics-queries.js';
 import * as conversations from './conversation-queries.js';
 import * as credentials from './credential-queries.js';
 import type { Database } from './database-schema.js';
+import type { StoreDialect } from './dialects/store-dialect.js';
 import type { Executor } from './executor.js';
 import * as feedback from './feedback-queries.js';
 import * as generations from './generation-queries.js';
@@ -53,7 +54,10 @@ const currentTransaction = new AsyncLocalStorage<TransactionScope>();
 export class KyselyStore implements Store {
   #closing: Promise<void> | undefined;
 
-  constructor(private readonly database: Kysely<Database>) {}
+  constructor(
+    private readonly database: Kysely<Database>,
+    private readonly dialect: Pick<StoreDialect, 'lockForKey'>,
+  ) {}
 
   /** The transaction this call is inside (for this database), else the database. */
   private get db(): Executor {
@@ -275,6 +279,10 @@ export class KyselyStore implements Store {
 
   deleteGenerationLease(conversationId: string, messageId: string): Promise<void> {
     return generations.deleteGenerationLease(this.db, conversationId, messageId);
+  }
+
+  lockTurn(key: string): Promise<void> {
+    return this.dialect.lockForKey(this.db, `turn:${key}`);
   }
 
   findConversationIdByRoot(ownerId: string, rootId: string, messageId: string): Promise<string | undefined> {

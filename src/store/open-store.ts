@@ -26,5 +26,5 @@ export async function openStore(database: DatabaseConfig, options: OpenStoreOpti
     await db.destroy().catch(() => {});
     throw error;
   }
-  return new KyselyStore(db);
+  return new KyselyStore(db, dialect);
 }

@@ -137,6 +137,9 @@ export function postgresDialect(url: string): StoreDialect {
     lockForMigration: async (db) => {
       await sql`select pg_advisory_xact_lock(${sql.lit(migrationLockKey)})`.execute(db);
     },
+    lockForKey: async (db, key) => {
+      await sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(db);
+    },
     translateError: (error) => translateError(error, target),
     explainConnectError: (error) => explainConnectError(target, error),
   };

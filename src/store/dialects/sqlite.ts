@@ -70,6 +70,7 @@ export function sqliteDialect(file: string): StoreDialect {
     autoIncrementKey: { type: 'integer', build: (column) => column.primaryKey().autoIncrement() },
     booleanType: 'integer',
     lockForMigration: async () => {},
+    lockForKey: async () => {},
     translateError: (error) => translateError(error, file),
     explainConnectError: (error) => explainConnectError(file, error),
   };

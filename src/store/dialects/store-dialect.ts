@@ -26,6 +26,8 @@ export interface StoreDialect {
   readonly booleanType: ColumnDataType;
   /** Serialises concurrent migration runs inside the migration transaction (no-op where writers are serial). */
   lockForMigration(db: Kysely<Database>): Promise<void>;
+  /** Holds a lock named `key` until the transaction `db` ends (no-op where writers are serial). */
+  lockForKey(db: Kysely<Database>, key: string): Promise<void>;
   /** Turns a driver error into a store error (`DuplicateKeyError`…) or returns it unchanged. */
   translateError(error: unknown): unknown;
   /** Explains a failure to open/reach the database: what happened and what to do next. */
