@@ -25,7 +25,8 @@ import { type CliProcess, type CliResult, cleanEnv, freePort, repoRoot, runCli, 
 import { createEmptyTestDatabase, type DatabaseKind } from './databases.js';
 
 const warmServeScript = join(repoRoot, 'test', 'helpers', 'warm-serve.mjs');
-const startTimeoutMs = 30_000;
+/** Loading the modules or starting may take this long on a loaded machine. */
+const startTimeoutMs = 60_000;
 
 /** Builds dist/ when it is older than the sources (the project's own build script, not blocking). */
 export async function buildServerIfStale(): Promise<void> {
@@ -142,7 +143,7 @@ export interface LauncherOptions {
 
 /** Starts, kills and restarts a site's server, keeping the next process warm. */
 export class ServerLauncher {
-  private spares: Promise<CliProcess | undefined>[] = [];
+  private spares: Promise<CliProcess>[] = [];
   private closed = false;
 
   constructor(
@@ -150,20 +151,36 @@ export class ServerLauncher {
     private readonly options: LauncherOptions = {},
   ) {}
 
-  private spawnSpare(): Promise<CliProcess | undefined> {
+  /** A process that loaded the server's modules and waits to be started; rejects with why it did not. */
+  private spawnSpare(): Promise<CliProcess> {
     const { site } = this;
     const child = startProcess(
       [warmServeScript, '--host', '127.0.0.1', '--port', String(site.port), '--data-dir', site.dataDir],
       { command: process.execPath, env: { ...site.env, ...this.options.env }, cwd: site.dataDir },
     );
-    // A spare that fails to load is reported by the start that needs it.
-    return child.waitForStdout(/^warm\n/m, startTimeoutMs).then(
+    const loaded = child.waitForStdout(/^warm\n/m, startTimeoutMs).then(
       () => child,
-      () => {
+      (error: unknown) => {
         child.child.kill('SIGKILL');
-        return undefined;
+        throw error;
       },
     );
+    // A spare that fails is reported by the start that needs it (which then tries another).
+    loaded.catch(() => {});
+    return loaded;
+  }
+
+  /** The next warm process: a spare, else a new one; up to three tries (e.g. dist/ was being rebuilt). */
+  private async nextWarm(): Promise<CliProcess> {
+    const reasons: string[] = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        return await (this.spares.shift() ?? this.spawnSpare());
+      } catch (error) {
+        reasons.push(error instanceof Error ? error.message : String(error));
+      }
+    }
+    throw new Error(`no server process could be prepared for ${this.site.url}:\n${reasons.join('\n')}`);
   }
 
   /**
@@ -172,8 +189,8 @@ export class ServerLauncher {
    */
   async start(options: { waitReady?: boolean } = {}): Promise<ServerHandle> {
     if (this.closed) throw new Error('the launcher is closed');
-    const warm = (await (this.spares.shift() ?? this.spawnSpare())) ?? (await this.spawnSpare());
-    if (!warm?.child.pid) throw new Error(`no server process could be prepared for ${this.site.url}`);
+    const warm = await this.nextWarm();
+    if (!warm.child.pid) throw new Error(`the server process for ${this.site.url} has no pid`);
     const startedAt = performance.now();
     warm.child.kill('SIGUSR2');
     const ready = warm.waitForStdout(/backchat is running at http:\/\/\S+\n/, startTimeoutMs).then(() => {});
@@ -196,11 +213,12 @@ export class ServerLauncher {
   /** Kills the spares. Servers it started are the caller's to stop (or `killAll()`'s). */
   async close(): Promise<void> {
     this.closed = true;
-    const spares = await Promise.all(this.spares);
+    const spares = await Promise.allSettled(this.spares);
     this.spares = [];
     for (const spare of spares) {
-      spare?.child.kill('SIGKILL');
-      await spare?.exited(10_000).catch(() => {});
+      if (spare.status === 'rejected') continue;
+      spare.value.child.kill('SIGKILL');
+      await spare.value.exited(10_000).catch(() => {});
     }
   }
 }
