@@ -443,7 +443,8 @@ export class Actor {
         });
       } else if (kind === 'delete') {
         result = await requestJson(target, 'DELETE', `/backend-api/conversation/${chat.id}`);
-        if (result.status === 200) {
+        // A delete cut by the kill may or may not have been committed: the chat is not used again.
+        if (result.status === 200 || result.status === undefined) {
           chat.deleted = true;
           this.cutTurns = this.cutTurns.filter((cut) => cut.chat !== chat);
         }
