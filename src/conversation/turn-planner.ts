@@ -96,8 +96,8 @@ export class TurnPlanner {
       // The same request sent twice at once (a client retrying while the first is in flight).
       await this.tx.lockTurn(`${userId}\n${conversationId ?? parentMessageId}\n${message.id}`);
     }
-    const { conversation, isNew } = await this.conversation();
-    const retried = await this.retriedUserMessage(conversation);
+    const { conversation, isNew, stored } = await this.conversation();
+    const retried = isNew ? undefined : await this.retriedUserMessage(conversation, stored);
     if (retried) {
       const answer = await this.firstAnswer(conversation, retried);
       if (answer) return { conversation, answer };
@@ -130,7 +130,8 @@ export class TurnPlanner {
     return { conversation: planned, model: this.input.model, isNewConversation: isNew, assistant, path };
   }
 
-  private async conversation(): Promise<{ conversation: ConversationRecord; isNew: boolean }> {
+  /** The turn's conversation; `stored` is the request's user message when looking for it found it. */
+  private async conversation(): Promise<{ conversation: ConversationRecord; isNew: boolean; stored?: MessageRecord }> {
     const { conversationId, action, userId, parentMessageId, message } = this.input;
     if (conversationId === null) {
       if (action !== 'next') throw new InvalidRequestError(`conversation_id: required for action "${action}"`);
@@ -140,8 +141,11 @@ export class TurnPlanner {
           ? await this.tx.findConversationIdByRoot(userId, parentMessageId, message.id)
           : undefined;
       const conversation = earlier === undefined ? undefined : await this.tx.getConversation(userId, earlier);
-      const same = conversation?.isVisible && (await this.repeatsMessage(conversation));
-      if (conversation && same) return { conversation, isNew: false };
+      const stored =
+        conversation?.isVisible && message?.id
+          ? await this.tx.getMessage(userId, conversation.id, message.id)
+          : undefined;
+      if (conversation && stored && this.sameText(stored)) return { conversation, isNew: false, stored };
       return { conversation: await this.createConversation(), isNew: true };
     }
     return { conversation: await this.visibleConversation(conversationId), isNew: false };
@@ -157,27 +161,28 @@ export class TurnPlanner {
    * For `next`: the user message this request repeats, if the same id already exists under the same
    * parent with the same text (a retry). The same id otherwise is a conflict: the client reused an id.
    */
-  private async retriedUserMessage(conversation: ConversationRecord): Promise<MessageRecord | undefined> {
+  private async retriedUserMessage(
+    conversation: ConversationRecord,
+    stored: MessageRecord | undefined,
+  ): Promise<MessageRecord | undefined> {
     const { action, message, userId, parentMessageId } = this.input;
     if (action !== 'next' || !message?.id) return undefined;
-    const existing = await this.tx.getMessage(userId, conversation.id, message.id);
+    const existing = stored ?? (await this.tx.getMessage(userId, conversation.id, message.id));
     if (!existing) return undefined;
     const sameParent =
       parentMessageId === null ||
       existing.parentId === parentMessageId ||
       (parentMessageId === conversation.rootId && existing.parentId === (await this.systemNode(conversation)));
-    if (!sameParent || !(await this.repeatsMessage(conversation, existing))) {
+    if (!sameParent || !this.sameText(existing)) {
       throw new ConflictError(`Message ${message.id} already exists in this conversation; send a new message id`);
     }
     return existing;
   }
 
-  /** Whether the conversation holds the request's user message (same id and text) — `stored` if known. */
-  private async repeatsMessage(conversation: ConversationRecord, stored?: MessageRecord): Promise<boolean> {
-    const { message, userId } = this.input;
-    if (!message?.id) return false;
-    const existing = stored ?? (await this.tx.getMessage(userId, conversation.id, message.id));
-    return existing?.role === 'user' && JSON.stringify(existing.parts) === JSON.stringify(message.parts);
+  /** Whether `stored` is the request's user message: a user message with the same text. */
+  private sameText(stored: MessageRecord): boolean {
+    const { message } = this.input;
+    return stored.role === 'user' && JSON.stringify(stored.parts) === JSON.stringify(message?.parts);
   }
 
   /** The first assistant answer under `user` (the one the original request produced), if any. */

@@ -75,3 +75,30 @@ export interface Subscription {
 export function isLastEvent(event: AnswerEvent): boolean {
   return event.kind === 'done' || event.kind === 'rejected';
 }
+
+/**
+ * Subscribes, then gives back `ended`: a promise that settles when the answer's last event after
+ * `afterId` arrives, or after `timeoutMs`; the subscription is dropped either way. Subscribing before acting
+ * (a stop request) means the end cannot slip by unseen.
+ */
+export async function untilEnded(
+  hub: AnswerHub,
+  answerId: string,
+  afterId: number,
+  timeoutMs: number,
+): Promise<{ ended: Promise<void> }> {
+  let ended!: () => void;
+  const done = new Promise<void>((resolve) => {
+    ended = resolve;
+  });
+  const subscription = await hub.subscribe(answerId, afterId, (event) => {
+    if (isLastEvent(event)) ended();
+  });
+  if (!subscription) return { ended: Promise.resolve() };
+  const timer = setTimeout(ended, timeoutMs);
+  const cleanUp = () => {
+    clearTimeout(timer);
+    subscription.unsubscribe();
+  };
+  return { ended: done.then(cleanUp) };
+}

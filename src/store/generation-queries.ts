@@ -37,14 +37,12 @@ export async function deleteGenerationLease(db: Executor, conversationId: string
     .execute();
 }
 
-type Orphans = { expiredBefore: number } | { instanceId: string };
-
 /**
- * Marks `in_progress` answers interrupted: those whose lease expired (or that have none), or those of
- * one instance. Each update re-checks that no live lease appeared meanwhile; update_time never goes
- * below create_time. Call it inside a transaction.
+ * Marks `in_progress` answers whose lease expired before `now` (or that have none) interrupted. Each
+ * update re-checks that no live lease appeared meanwhile; update_time never goes below create_time.
+ * Call it inside a transaction.
  */
-export async function interruptOrphanedAnswers(db: Executor, orphans: Orphans, now: number): Promise<number> {
+export async function interruptExpiredAnswers(db: Executor, now: number): Promise<number> {
   const rows = await db
     .selectFrom('messages as m')
     .leftJoin('generations as g', (join) =>
@@ -52,15 +50,17 @@ export async function interruptOrphanedAnswers(db: Executor, orphans: Orphans, n
     )
     .select(['m.seq', 'm.conversation_id', 'm.id', 'm.metadata', 'm.create_time'])
     .where('m.status', '=', 'in_progress')
-    .where((eb) =>
-      'instanceId' in orphans
-        ? eb('g.instance_id', '=', orphans.instanceId)
-        : eb.or([eb('g.lease_expire_time', 'is', null), eb('g.lease_expire_time', '<', orphans.expiredBefore)]),
-    )
+    .where((eb) => eb.or([eb('g.lease_expire_time', 'is', null), eb('g.lease_expire_time', '<', now)]))
     .execute();
   let marked = 0;
   for (const row of rows) {
     const metadata = { ...readJson<Record<string, unknown>>(row.metadata), ...interruptedMetadata };
+    const liveLease = db
+      .selectFrom('generations as live')
+      .select('live.message_id')
+      .where('live.conversation_id', '=', row.conversation_id)
+      .where('live.message_id', '=', row.id)
+      .where('live.lease_expire_time', '>=', now);
     const result = await db
       .updateTable('messages')
       .set({
@@ -70,20 +70,7 @@ export async function interruptOrphanedAnswers(db: Executor, orphans: Orphans, n
       })
       .where('seq', '=', row.seq)
       .where('status', '=', 'in_progress')
-      .where((eb) =>
-        'instanceId' in orphans
-          ? eb.lit(true)
-          : eb.not(
-              eb.exists(
-                eb
-                  .selectFrom('generations as live')
-                  .select('live.message_id')
-                  .where('live.conversation_id', '=', row.conversation_id)
-                  .where('live.message_id', '=', row.id)
-                  .where('live.lease_expire_time', '>=', orphans.expiredBefore),
-              ),
-            ),
-      )
+      .where((eb) => eb.not(eb.exists(liveLease)))
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) === 0) continue;
     marked += 1;

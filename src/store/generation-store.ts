@@ -41,6 +41,4 @@ export interface GenerationStore {
    * retried first turn (same root and message ids, no conversation id) finds the conversation it made.
    */
   findConversationIdByRoot(ownerId: string, rootId: string, messageId: string): Promise<string | undefined>;
-  /** Marks the `in_progress` answers `instanceId` owns interrupted (shutdown); returns how many. */
-  interruptAnswersOf(instanceId: string, now: number): Promise<number>;
 }

@@ -290,11 +290,7 @@ export class KyselyStore implements Store {
   }
 
   interruptExpiredAnswers(now: number): Promise<number> {
-    return this.transaction(() => generations.interruptOrphanedAnswers(this.db, { expiredBefore: now }, now));
-  }
-
-  interruptAnswersOf(instanceId: string, now: number): Promise<number> {
-    return this.transaction(() => generations.interruptOrphanedAnswers(this.db, { instanceId }, now));
+    return this.transaction(() => generations.interruptExpiredAnswers(this.db, now));
   }
 
   // FeedbackStore

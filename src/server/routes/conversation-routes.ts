@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ConversationService } from '../../conversation/conversation-service.js';
 import type { FeedbackService } from '../../conversation/feedback-service.js';
 import { NotFoundError } from '../../domain-errors.js';
+import { untilEnded } from '../../generation/answer-hub.js';
 import {
   attachQuerySchema,
   conversationListQuerySchema,
@@ -59,16 +60,9 @@ export function conversationRoutes(deps: ConversationRouteDeps): RouteSpec[] {
     await conversations.visible(userId, id);
     const state = await deps.hub.find(userId, id);
     if (!state?.live) return { ...success, stopped: false };
-    const ended = new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, stopWaitMs);
-      void deps.hub.subscribe(state.answer.answerId, state.lastEventId, (event) => {
-        if (event.kind === 'done' || event.kind === 'rejected') {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    });
-    await deps.hub.requestStop(state.answer.answerId);
+    const { answerId } = state.answer;
+    const { ended } = await untilEnded(deps.hub, answerId, state.lastEventId, stopWaitMs);
+    await deps.hub.requestStop(answerId);
     await ended;
     return { ...success, stopped: true };
   };

@@ -15,9 +15,9 @@ import type { ConversationService } from '../../conversation/conversation-servic
 import { ServiceUnavailableError, UpstreamError } from '../../domain-errors.js';
 import type { AnswerEvent, AnswerHub } from '../../generation/answer-hub.js';
 import { type AnswerJobs, messageData } from '../../generation/answer-jobs.js';
-import type { Ids } from '../../ids.js';
 import type { Limits } from '../../limits/limits-service.js';
 import { conversationRequestSchema } from '../../protocol/requests.js';
+import { doneData } from '../../protocol/sse.js';
 import { resolveFor } from '../../providers/model-access.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
 import type { MessageRecord, UserRecord } from '../../store/store.js';
@@ -31,7 +31,6 @@ export interface Lifecycle {
 export interface StreamDeps {
   conversations: ConversationService;
   clock: Clock;
-  ids: Ids;
   limits: Limits;
   providers: ProviderRegistry;
   hub: AnswerHub;
@@ -140,7 +139,7 @@ export class ConversationStream {
     if (answer.status !== 'in_progress') {
       response.deliver({ id: ++id, kind: 'event', data: this.deps.jobs.moderationData(conversationId, answer.id) });
     }
-    response.deliver({ id: ++id, kind: 'done', data: '[DONE]' });
+    response.deliver({ id: ++id, kind: 'done', data: doneData });
     await response.finished;
   }
 }
