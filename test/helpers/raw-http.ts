@@ -12,6 +12,8 @@ export interface RawRequest {
   /** Header lines; `Host` and `Connection: close` are added, and `Content-Length` unless given. */
   headers?: Record<string, string>;
   body?: string | Uint8Array;
+  /** Nothing of the response is read until this settles: a reader that stops reading for a while. */
+  readAfter?: Promise<unknown>;
 }
 
 export interface RawResponse {
@@ -118,6 +120,10 @@ export function rawHttp(baseUrl: string, request: RawRequest, timeoutMs = 5000):
       if (completeResponse(data, true)) finish(true);
       else reject(error);
     });
+    if (request.readAfter) {
+      socket.pause();
+      void request.readAfter.finally(() => socket.resume());
+    }
     socket.write(requestBytes(`${url.hostname}:${url.port}`, request));
   });
 }

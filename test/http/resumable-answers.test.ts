@@ -5,12 +5,12 @@
  * background answer cleanly for every reader (docs/reliability.md).
  */
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { pollUntil } from '../helpers/bounded.js';
 import { forEachDatabase } from '../helpers/databases.js';
 import { type FakeScenario, type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.js';
+import { rawHttp } from '../helpers/raw-http.js';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/test-server.js';
 import { userMessage } from '../helpers/turns.js';
 
@@ -57,21 +57,6 @@ class LiveStream {
 
   until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<true> {
     return pollUntil(async () => (condition() ? true : undefined), what, { timeoutMs, intervalMs: 10 });
-  }
-}
-
-/** The body of a `Transfer-Encoding: chunked` HTTP/1.1 response, joined. */
-function dechunk(body: string): string {
-  let out = '';
-  let rest = body;
-  for (;;) {
-    const lineEnd = rest.indexOf('\r\n');
-    if (lineEnd === -1) return out;
-    const size = Number.parseInt(rest.slice(0, lineEnd), 16);
-    if (!size) return out;
-    const bytes = Buffer.from(rest.slice(lineEnd + 2), 'utf8');
-    out += bytes.subarray(0, size).toString('utf8');
-    rest = bytes.subarray(size + 2).toString('utf8');
   }
 }
 
@@ -173,6 +158,23 @@ forEachDatabase((kind) => {
       assert.ok(longText.startsWith(stored.content.parts[0] ?? 'x') && stored.content.parts[0] !== longText);
     });
 
+    test('while an answer is written, the conversation shows it in_progress with the text so far', async () => {
+      upstream.script(slowReply(40));
+      const origin = await post(server.alice, firstTurn('Show me your progress'), { background: true });
+      const conversationId = await conversationIdOf(origin);
+      const checkpoint = await pollUntil(
+        async () => {
+          const stored = await storedAnswer(server.alice, conversationId);
+          return stored.status === 'in_progress' && stored.content.parts[0] ? stored.content.parts[0] : undefined;
+        },
+        'a checkpoint of the partial text',
+        { timeoutMs: 3_000, intervalMs: 50 },
+      );
+      assert.ok(longText.startsWith(checkpoint) && checkpoint !== longText, 'a prefix of the answer');
+      await origin.ended;
+      assert.equal((await storedAnswer(server.alice, conversationId)).content.parts[0], longText);
+    });
+
     test('reattaching replays from the start or after Last-Event-ID, then follows live to [DONE]', async () => {
       upstream.script(slowReply());
       const origin = await post(server.alice, firstTurn('Reattach to me'), { background: true });
@@ -223,6 +225,9 @@ forEachDatabase((kind) => {
       assert.equal(foreign.status, 404);
       const stop = await server.request(stopPath, { method: 'POST', as: server.alice });
       assert.deepEqual(await stop.json(), { success: true, stopped: true });
+      const modelRequest = upstream.requests.at(-1);
+      await modelRequest?.closed;
+      assert.equal(modelRequest?.clientAborted, true, "the model's request was aborted");
       await Promise.all([origin.ended, viewer.ended]);
       for (const stream of [origin, viewer]) {
         const final = stream
@@ -243,30 +248,26 @@ forEachDatabase((kind) => {
       assert.deepEqual(await again.json(), { success: true, stopped: false });
     });
 
-    test('a reader that stops reading neither slows the answer nor holds more than the newest snapshot', async () => {
+    test('a reader that stops reading neither slows the answer nor holds more than the newest snapshot', async (t) => {
       const bigText = Array.from({ length: 3_000 }, (_, index) => `w${index}`).join(' ');
       upstream.script({ kind: 'reply', text: bigText, tokenDelayMs: 0 });
       const origin = await post(server.alice, firstTurn('A very long answer'), { background: true });
       const conversationId = await conversationIdOf(origin);
-      const { hostname, port } = new URL(server.url);
-      const stalled = connect(Number(port), hostname);
-      stalled.pause();
-      const chunks: Buffer[] = [];
-      stalled.on('data', (chunk: Buffer) => chunks.push(chunk));
-      const closed = new Promise((resolve) => stalled.on('close', resolve));
-      stalled.write(
-        `GET /backend-api/conversation/${conversationId}/stream HTTP/1.1\r\nHost: ${hostname}\r\n` +
-          `Authorization: Bearer ${server.alice.token}\r\nConnection: close\r\n\r\n`,
+      const sleeping = rawHttp(
+        server.url,
+        {
+          method: 'GET',
+          path: `/backend-api/conversation/${conversationId}/stream`,
+          headers: { authorization: `Bearer ${server.alice.token}` },
+          readAfter: origin.ended,
+        },
+        30_000,
       );
       await origin.ended;
       assert.ok(origin.finished() && origin.text().length > 5_000, 'the answer ran to its end while a reader slept');
       const published = origin.events.length;
-      stalled.resume();
-      await closed;
-      const raw = Buffer.concat(chunks).toString('utf8');
-      const body = raw.slice(raw.indexOf('\r\n\r\n') + 4);
       const events: EventSourceMessage[] = [];
-      createParser({ onEvent: (event) => events.push(event) }).feed(dechunk(body));
+      createParser({ onEvent: (event) => events.push(event) }).feed((await sleeping).body);
       assert.equal(events.at(-1)?.data, '[DONE]', 'the sleeping reader still gets the end');
       const finalMessage = events
         .filter((event) => event.data !== '[DONE]' && event.event === undefined)
@@ -274,6 +275,7 @@ forEachDatabase((kind) => {
         .filter((payload) => payload.message)
         .at(-1);
       assert.ok(finalMessage?.message?.content.parts[0] === origin.text(), 'the sleeping reader gets the whole answer');
+      t.diagnostic(`the sleeping reader got ${events.length} events; the live reader ${published}`);
       assert.ok(
         events.length < published / 2,
         `stale snapshots were dropped for the sleeping reader: ${events.length} of ${published} events`,

@@ -52,7 +52,7 @@ forEachDatabase((kind) => {
       assert.deepEqual(await checkTreeInvariants(db, { allowInProgress: true }), []);
     }));
 
-  test(`${kind}: renewing keeps an instance's answers alive; interruptAnswersOf ends only that instance's`, () =>
+  test(`${kind}: renewing keeps an instance's answers alive until the renewed lease runs out`, () =>
     withDatabase(kind, async (db) => {
       const { store } = db;
       const ann = await userWithConversation(store, 'ann', 'c1');
@@ -62,7 +62,8 @@ forEachDatabase((kind) => {
       assert.equal(await store.renewGenerationLeases('one', 1_800_000_200), 2);
       assert.equal(await store.interruptExpiredAnswers(1_800_000_100), 1, 'only b1 ran out');
       assert.equal((await store.getMessage(ann, 'c1', 'a1'))?.status, 'in_progress');
-      assert.equal(await store.interruptAnswersOf('one', 1_800_000_150), 2);
+      assert.equal(await store.interruptExpiredAnswers(1_800_000_150), 0, 'renewed until 1_800_000_200');
+      assert.equal(await store.interruptExpiredAnswers(1_800_000_250), 2);
       for (const id of ['a1', 'a2', 'b1']) {
         assert.equal((await store.getMessage(ann, 'c1', id))?.status, 'finished_partial_completion');
       }
