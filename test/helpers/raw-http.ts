@@ -120,9 +120,10 @@ export function rawHttp(baseUrl: string, request: RawRequest, timeoutMs = 5000):
       if (completeResponse(data, true)) finish(true);
       else reject(error);
     });
-    if (request.readAfter) {
+    const { readAfter } = request;
+    if (readAfter !== undefined) {
       socket.pause();
-      void request.readAfter.finally(() => socket.resume());
+      void readAfter.finally(() => socket.resume());
     }
     socket.write(requestBytes(`${url.hostname}:${url.port}`, request));
   });
