@@ -51,6 +51,14 @@ const fileSchema = z
     host: z.string().optional(),
     port: z.number().int().min(0).max(65535).optional(),
     databaseUrl: z.string().optional(),
+    /** PostgreSQL connections per instance (default 10). */
+    databasePoolSize: z.number().int().positive().max(1000).optional(),
+    /** Redis shared by several instances (limits, live answers, stop signals); optional. */
+    redisUrl: z.string().optional(),
+    /** Prefix of every Redis key this installation uses (default `backchat:`). */
+    redisKeyPrefix: z.string().min(1).optional(),
+    /** Seconds start-up waits for the database and Redis to answer before giving up (default 60). */
+    startupWaitSeconds: z.number().min(0).optional(),
     providers: z.array(providerSchema).optional(),
     /** Client model slug → our model slug (e.g. "text-davinci-002-render-sha" → "llama3.1"). */
     modelAliases: z.record(z.string(), z.string()).optional(),
@@ -84,7 +92,11 @@ export interface Config {
   port: number;
   dataDir: string;
   /** `sqlite:<file>` is derived from dataDir when DATABASE_URL is not a postgres URL. */
-  database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
+  database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; poolSize?: number };
+  /** Where instances share limits, live answers and stop signals; undefined: this process alone. */
+  redis: RedisConfig | undefined;
+  /** How long start-up waits for the database (and Redis) to answer. */
+  startupWaitSeconds: number;
   /** Explicitly configured providers; empty means "choose the default" (see providers/registry). */
   providers: ProviderConfig[];
   modelAliases: Record<string, string>;
@@ -107,6 +119,13 @@ export interface Config {
   demoTokenDelayMs: number | undefined;
 }
 
+export interface RedisConfig {
+  /** `redis://[user:password@]host:port[/db]` or `rediss://…`. */
+  url: string;
+  /** Every key starts with it, so several installations (or tests) can share one Redis. */
+  keyPrefix: string;
+}
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -118,6 +137,9 @@ export interface ConfigOverrides {
 }
 
 type Env = Record<string, string | undefined>;
+
+/** PostgreSQL connections per instance unless configured. */
+const defaultPoolSize = 10;
 
 export function parsePort(value: string, source: string): number {
   const port = Number(value);
@@ -226,17 +248,31 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
   const databaseUrl = env.DATABASE_URL || file.databaseUrl;
   let database: Config['database'] = { kind: 'sqlite', file: join(dataDir, 'backchat.sqlite') };
   if (databaseUrl) {
-    if (/^postgres(ql)?:\/\//.test(databaseUrl)) database = { kind: 'postgres', url: databaseUrl };
-    else if (databaseUrl.startsWith('sqlite:')) database = { kind: 'sqlite', file: resolve(databaseUrl.slice(7)) };
+    if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
+      const poolSize =
+        parsePositive(env.DATABASE_POOL_SIZE, 'DATABASE_POOL_SIZE') ?? file.databasePoolSize ?? defaultPoolSize;
+      if (!Number.isInteger(poolSize)) throw new ConfigError(`DATABASE_POOL_SIZE must be a whole number`);
+      database = { kind: 'postgres', url: databaseUrl, poolSize };
+    } else if (databaseUrl.startsWith('sqlite:')) database = { kind: 'sqlite', file: resolve(databaseUrl.slice(7)) };
     else throw new ConfigError('DATABASE_URL must start with postgres://, postgresql:// or sqlite:');
   }
 
   const envProviders = providersFromEnv(env);
+  const redisUrl = env.REDIS_URL || file.redisUrl;
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl))
+    throw new ConfigError('REDIS_URL must start with redis:// or rediss://');
   return {
     host,
     port,
     dataDir,
     database,
+    redis: redisUrl
+      ? { url: redisUrl, keyPrefix: env.BACKCHAT_REDIS_PREFIX || file.redisKeyPrefix || 'backchat:' }
+      : undefined,
+    startupWaitSeconds:
+      parseNonNegative(env.BACKCHAT_STARTUP_WAIT_SECONDS, 'BACKCHAT_STARTUP_WAIT_SECONDS') ??
+      file.startupWaitSeconds ??
+      60,
     providers: envProviders.length ? envProviders : (file.providers ?? []),
     modelAliases: file.modelAliases ?? {},
     defaultModel: env.BACKCHAT_DEFAULT_MODEL || file.defaultModel,

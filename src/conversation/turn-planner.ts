@@ -83,6 +83,9 @@ function newMessage(
 }
 
 export class TurnPlanner {
+  /** Messages planned but not yet written (the user message of `next`, written with its answer). */
+  private readonly unsaved: MessageRecord[] = [];
+
   constructor(
     private readonly tx: ConversationStore & GenerationStore,
     private readonly ids: Ids,
@@ -112,7 +115,8 @@ export class TurnPlanner {
       createTime: this.input.now,
       metadata: { message_type: this.input.action, model_slug: this.input.model.slug, parent_id: parent.id },
     });
-    await this.tx.insertMessage(this.input.userId, assistant);
+    // The new user message (for `next`) and the answer under it: one statement.
+    await this.tx.insertMessages(this.input.userId, [...this.unsaved.splice(0), assistant]);
     await this.tx.insertGenerationLease({
       conversationId: conversation.id,
       messageId: assistant.id,
@@ -213,9 +217,8 @@ export class TurnPlanner {
       conversationMode: this.input.conversationMode,
       suggestions: this.input.suggestions,
     });
-    await this.tx.insertMessage(userId, newMessage(id, { id: rootId, parentId: null, role: 'root', parts: [] }));
-    await this.tx.insertMessage(
-      userId,
+    await this.tx.insertMessages(userId, [
+      newMessage(id, { id: rootId, parentId: null, role: 'root', parts: [] }),
       newMessage(id, {
         id: systemId,
         parentId: rootId,
@@ -224,11 +227,11 @@ export class TurnPlanner {
         weight: 0,
         metadata: { is_visually_hidden_from_conversation: true },
       }),
-    );
+    ]);
     return conversation;
   }
 
-  /** The message the new assistant message hangs under, inserting the user message for `next`. */
+  /** The message the new assistant message hangs under; for `next`, the new user message (not yet saved). */
   private async assistantParent(conversation: ConversationRecord): Promise<MessageRecord> {
     switch (this.input.action) {
       case 'next':
@@ -274,7 +277,8 @@ export class TurnPlanner {
       createTime: now,
       metadata: { timestamp_: 'absolute', message_type: null },
     });
-    await this.tx.insertMessage(userId, user);
+    // Written together with the answer under it (plan()).
+    this.unsaved.push(user);
     return user;
   }
 

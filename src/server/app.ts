@@ -40,6 +40,8 @@ export interface AppDeps {
   store: Store;
   clock: Clock;
   ids: Ids;
+  /** This server process's id (answer leases, the `instances` heartbeat). */
+  instanceId: string;
   providers: ProviderRegistry;
   auth: AuthService;
   accounts: AccountService;
@@ -54,7 +56,40 @@ export interface AppDeps {
   /** The answers this process runs. */
   jobs: AnswerJobs;
   lifecycle: Lifecycle;
+  /** What this process needs to answer requests (the database, Redis), for the readiness check. */
+  dependencies: DependencyCheck[];
   logger?: Logger | false;
+}
+
+/** One dependency of the readiness check: `check` throws when it does not answer. */
+export interface DependencyCheck {
+  name: string;
+  check(): Promise<void>;
+}
+
+/** How long the readiness check waits for one dependency. */
+const readinessTimeoutMs = 2_000;
+
+/** The first dependency that does not answer within the timeout; undefined when all do. */
+async function unreadyDependency(dependencies: DependencyCheck[]): Promise<string | undefined> {
+  const failures = await Promise.all(
+    dependencies.map(async ({ name, check }) => {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${readinessTimeoutMs} ms`)), readinessTimeoutMs);
+      });
+      try {
+        await Promise.race([check(), timeout]);
+        return undefined;
+      } catch {
+        // Only the name: this answer is public, and error messages name hosts.
+        return `${name} is not answering`;
+      } finally {
+        clearTimeout(timer);
+      }
+    }),
+  );
+  return failures.find((failure) => failure !== undefined);
 }
 
 /** The API's body limit: 1 MiB (docs/security.md). */
@@ -136,10 +171,18 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   installJsonParser(app);
   installErrorHandling(app);
   app.addHook('onSend', securityHeaders);
-  // A load balancer stops sending work once this says `draining` (503) during a shutdown.
+  // Liveness: the process answers. A load balancer stops sending work once this says `draining` (503)
+  // during a shutdown.
   app.get('/healthz', async (_request, reply) =>
     deps.lifecycle.draining ? reply.code(503).send({ status: 'draining' }) : { status: 'ok' },
   );
+  // Readiness: the process and what it depends on (database, Redis) answer (docs/deploy.md).
+  app.get('/readyz', async (_request, reply) => {
+    if (deps.lifecycle.draining) return reply.code(503).send({ status: 'draining' });
+    const unready = await unreadyDependency(deps.dependencies);
+    if (!unready) return { status: 'ok' };
+    return reply.code(503).header('retry-after', '5').send({ status: 'unavailable', detail: unready });
+  });
   registerRoutes(app, listRoutes(deps), deps.auth);
   await registerWebUi(app, deps.config.webRoot);
   return app;

@@ -66,6 +66,9 @@ interface FrameworkError {
   message?: string;
 }
 
+/** How long a client is asked to wait when the database is unreachable. */
+const dependencyRetryAfterSeconds = 5;
+
 export function toErrorReply(error: unknown): ErrorReply | undefined {
   if (error instanceof UnauthorizedError) return unauthorized(error);
   if (error instanceof TooManyRequestsError) return tooManyRequests(error);
@@ -100,7 +103,11 @@ function storeErrorReply(error: unknown): ErrorReply | undefined {
   if (error instanceof DuplicateKeyError)
     return { status: 409, body: detailBody('That already exists; retry with a new id') };
   if (error instanceof DatabaseConnectionError) {
-    return { status: 503, body: detailBody('The database is unavailable right now; try again in a moment') };
+    return {
+      status: 503,
+      body: detailBody('The database is unavailable right now; try again in a moment'),
+      headers: { 'retry-after': String(dependencyRetryAfterSeconds) },
+    };
   }
   return undefined;
 }

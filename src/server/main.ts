@@ -1,4 +1,5 @@
 /** Config → dependencies → a listening server, with start-up recovery, housekeeping and clean shutdown. */
+import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { type DestinationStream, pino } from 'pino';
 import { AccessTokens } from '../auth/access-token.js';
@@ -18,8 +19,11 @@ import { MemoryCounterStore } from '../limits/memory-counter-store.js';
 import { createProviderRegistry } from '../providers/registry.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
+import { DatabaseConnectionError } from '../store/store-errors.js';
 import { TelemetryService } from '../telemetry/telemetry-service.js';
 import { type AppDeps, createApp } from './app.js';
+import { InstancePresence } from './instance-presence.js';
+import { waitForDependency } from './wait-for-dependency.js';
 
 export interface BuildOptions {
   clock?: Clock;
@@ -40,6 +44,20 @@ export interface BuildOptions {
   limitsClock?: Clock;
   /** This process's id as the owner of answer leases (default a random UUID). */
   instanceId?: string;
+  /** Milliseconds between this process's heartbeats in `instances` (default 5 s). */
+  heartbeatIntervalMs?: number;
+}
+
+/**
+ * Opens the store, waiting up to `startupWaitSeconds` for a PostgreSQL server that does not answer yet
+ * (an SQLite file that cannot be opened is a mistake to report at once).
+ */
+function openStoreWhenReachable(config: Config, log: (message: string) => void): Promise<Store> {
+  return waitForDependency('the database', () => openStore(config.database, { onProgress: log }), {
+    timeoutMs: config.startupWaitSeconds * 1000,
+    log,
+    retryable: (error) => config.database.kind === 'postgres' && error instanceof DatabaseConnectionError,
+  });
 }
 
 /** The installation's access-token signing secret, created once and shared by every instance. */
@@ -49,7 +67,7 @@ export async function buildDeps(config: Config, options: BuildOptions = {}): Pro
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? randomIds;
   const log = options.log ?? (() => {});
-  const store = options.store ?? (await openStore(config.database, { onProgress: log }));
+  const store = options.store ?? (await openStoreWhenReachable(config, log));
   const secret = await store.putSettingIfAbsent(tokenSecretKey, ids.secret());
   const demoTokenDelayMs = options.demoTokenDelayMs ?? config.demoTokenDelayMs;
   const providers = await createProviderRegistry(config, { log, demoTokenDelayMs });
@@ -72,6 +90,7 @@ export async function buildDeps(config: Config, options: BuildOptions = {}): Pro
     store,
     clock,
     ids,
+    instanceId,
     providers,
     auth,
     accounts: new AccountService({ store, clock, ids }),
@@ -88,6 +107,7 @@ export async function buildDeps(config: Config, options: BuildOptions = {}): Pro
     hub,
     jobs,
     lifecycle: { draining: false },
+    dependencies: [{ name: 'database', check: () => store.ping() }],
     feedback: new FeedbackService({ store, clock, ids }),
     prompts: new PromptLibrary({ store, ids }),
     telemetry: new TelemetryService({ store, clock, ids, enabled: config.telemetryEnabled }),
@@ -121,7 +141,7 @@ async function housekeeping(deps: AppDeps, config: Config, log: (message: string
 export async function startServer(config: Config, options: BuildOptions = {}): Promise<RunningServer> {
   const deps = await buildDeps(config, options);
   try {
-    return await listen(deps, config, options.log ?? (() => {}));
+    return await listen(deps, config, options);
   } catch (error) {
     if (!options.store) await deps.store.close();
     throw error;
@@ -142,11 +162,23 @@ function sweepIntervalMs(config: Config): number {
   return Math.min(30_000, Math.max(250, (config.generationLeaseSeconds * 1000) / 2));
 }
 
-async function listen(deps: AppDeps, config: Config, log: (message: string) => void): Promise<RunningServer> {
+async function listen(deps: AppDeps, config: Config, options: BuildOptions): Promise<RunningServer> {
+  const log = options.log ?? (() => {});
   await recoverAnswers(deps, log);
   await housekeeping(deps, config, log);
   const app = await createApp(deps);
   const address = await app.listen({ host: config.host, port: config.port });
+  const presence = new InstancePresence({
+    store: deps.store,
+    // Wall-clock heartbeats, never a test's stepping clock (its transcripts are byte-stable).
+    clock: systemClock,
+    instanceId: deps.instanceId,
+    label: `${hostname()}:${new URL(address).port} (pid ${process.pid})`,
+    sharedState: config.redis ? 'redis' : 'none',
+    log,
+    intervalMs: options.heartbeatIntervalMs,
+  });
+  await presence.start();
   const failed = (what: string) => (error: Error) => log(`${what} failed: ${error.message}`);
   const timers = [
     setInterval(() => housekeeping(deps, config, log).catch(failed('housekeeping')), housekeepingIntervalMs),
@@ -159,7 +191,7 @@ async function listen(deps: AppDeps, config: Config, log: (message: string) => v
     deps,
     url: address,
     close: () => {
-      closing ??= shutDown(app, deps, config, log, timers);
+      closing ??= shutDown(app, deps, config, log, timers, presence);
       return closing;
     },
   };
@@ -176,8 +208,10 @@ async function shutDown(
   config: Config,
   log: (message: string) => void,
   timers: NodeJS.Timeout[],
+  presence: InstancePresence,
 ): Promise<void> {
   for (const timer of timers) clearInterval(timer);
+  await presence.stop().catch((error: Error) => log(`could not remove this instance's heartbeat: ${error.message}`));
   deps.lifecycle.draining = true;
   if (deps.jobs.size > 0) {
     log(`waiting up to ${config.shutdownGraceSeconds} s for ${deps.jobs.size} answer(s) being written`);

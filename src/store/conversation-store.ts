@@ -118,6 +118,11 @@ export interface ConversationStore {
    * (`DuplicateKeyError`). Ids are stored verbatim and need only be unique within a conversation.
    */
   insertMessage(ownerId: string, message: MessageRecord): Promise<boolean>;
+  /**
+   * `insertMessage` for several messages of one conversation, in order (a parent may come earlier in
+   * the same call), in one statement: all or none.
+   */
+  insertMessages(ownerId: string, messages: MessageRecord[]): Promise<boolean>;
   getMessage(ownerId: string, conversationId: string, id: string): Promise<MessageRecord | undefined>;
   /** All messages of a conversation in insertion order. */
   listMessages(ownerId: string, conversationId: string): Promise<MessageRecord[]>;

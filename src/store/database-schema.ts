@@ -164,6 +164,16 @@ export interface AnalyticsEventsTable {
   receive_time: number;
 }
 
+/** A running server process (migration 005): its heartbeat tells others it is alive. */
+export interface InstancesTable {
+  instance_id: string;
+  label: string;
+  /** `redis` when it shares limits and live answers through Redis, `none` otherwise. */
+  shared_state: string;
+  start_time: number;
+  heartbeat_time: number;
+}
+
 export interface SchemaMigrationsTable {
   name: string;
   apply_time: number;
@@ -179,6 +189,7 @@ export interface Database {
   conversations: ConversationsTable;
   messages: MessagesTable;
   generations: GenerationsTable;
+  instances: InstancesTable;
   message_feedback: MessageFeedbackTable;
   prompts: PromptsTable;
   latency_reports: LatencyReportsTable;

@@ -1,7 +1,7 @@
 /** Answer leases (`generations`) and the recovery of answers whose writer is gone. */
 import { readJson, writeJson } from './column-codecs.js';
 import type { Executor } from './executor.js';
-import type { GenerationLease } from './generation-store.js';
+import type { GenerationLease, InstanceRecord } from './generation-store.js';
 
 /** Merged into the metadata of every answer marked interrupted by recovery. */
 export const interruptedMetadata = { finish_details: { type: 'interrupted' }, is_complete: false } as const;
@@ -95,4 +95,47 @@ export async function findConversationIdByRoot(
     .orderBy('c.create_time', 'desc')
     .executeTakeFirst();
   return row?.id;
+}
+
+/** Inserts or refreshes a server process's row (its heartbeat). */
+export async function recordInstance(db: Executor, instance: InstanceRecord): Promise<void> {
+  await db
+    .insertInto('instances')
+    .values({
+      instance_id: instance.instanceId,
+      label: instance.label,
+      shared_state: instance.sharedState,
+      start_time: instance.startTime,
+      heartbeat_time: instance.heartbeatTime,
+    })
+    .onConflict((conflict) =>
+      conflict.column('instance_id').doUpdateSet({ label: instance.label, heartbeat_time: instance.heartbeatTime }),
+    )
+    .execute();
+}
+
+/** Other processes whose heartbeat is newer than `since`, oldest first. */
+export async function otherLiveInstances(db: Executor, instanceId: string, since: number): Promise<InstanceRecord[]> {
+  const rows = await db
+    .selectFrom('instances')
+    .selectAll()
+    .where('instance_id', '!=', instanceId)
+    .where('heartbeat_time', '>', since)
+    .orderBy('start_time')
+    .execute();
+  return rows.map((row) => ({
+    instanceId: row.instance_id,
+    label: row.label,
+    sharedState: row.shared_state === 'redis' ? 'redis' : 'none',
+    startTime: row.start_time,
+    heartbeatTime: row.heartbeat_time,
+  }));
+}
+
+/** Removes the process's row (it is shutting down) and rows silent since before `staleBefore`. */
+export async function removeInstance(db: Executor, instanceId: string, staleBefore: number): Promise<void> {
+  await db
+    .deleteFrom('instances')
+    .where((eb) => eb.or([eb('instance_id', '=', instanceId), eb('heartbeat_time', '<', staleBefore)]))
+    .execute();
 }

@@ -17,6 +17,18 @@ export interface GenerationLease {
   leaseExpireTime: number;
 }
 
+/** A running server process, as the others see it (`instances`). */
+export interface InstanceRecord {
+  instanceId: string;
+  /** Where it runs, for people: `host:port (pid N)`. */
+  label: string;
+  /** `redis` when it shares limits and live answers through Redis. */
+  sharedState: 'redis' | 'none';
+  startTime: number;
+  /** Float epoch seconds of its latest heartbeat. */
+  heartbeatTime: number;
+}
+
 export interface GenerationStore {
   /** Records the lease of a new answer; call it in the transaction that inserts the message. */
   insertGenerationLease(lease: GenerationLease): Promise<void>;
@@ -41,4 +53,10 @@ export interface GenerationStore {
    * retried first turn (same root and message ids, no conversation id) finds the conversation it made.
    */
   findConversationIdByRoot(ownerId: string, rootId: string, messageId: string): Promise<string | undefined>;
+  /** Inserts or refreshes this process's row: its heartbeat (label and heartbeat time are updated). */
+  recordInstance(instance: InstanceRecord): Promise<void>;
+  /** The other processes whose heartbeat is newer than `since`. */
+  otherLiveInstances(instanceId: string, since: number): Promise<InstanceRecord[]>;
+  /** Removes this process's row, and rows whose heartbeat is older than `staleBefore`. */
+  removeInstance(instanceId: string, staleBefore: number): Promise<void>;
 }

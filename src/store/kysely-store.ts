@@ -4,7 +4,7 @@
  * the transaction the caller is inside) and owns transactions. Methods are grouped by store part.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import * as analytics from './analytics-queries.js';
 import * as conversations from './conversation-queries.js';
 import * as credentials from './credential-queries.js';
@@ -13,7 +13,7 @@ import type { StoreDialect } from './dialects/store-dialect.js';
 import type { Executor } from './executor.js';
 import * as feedback from './feedback-queries.js';
 import * as generations from './generation-queries.js';
-import type { GenerationLease } from './generation-store.js';
+import type { GenerationLease, InstanceRecord } from './generation-store.js';
 import * as latency from './latency-queries.js';
 import * as messages from './message-queries.js';
 import * as prompts from './prompt-queries.js';
@@ -76,6 +76,10 @@ export class KyselyStore implements Store {
         inner.open = false;
       }
     });
+  }
+
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.database);
   }
 
   /** Idempotent: a second call waits for the first. */
@@ -240,7 +244,11 @@ export class KyselyStore implements Store {
   }
 
   insertMessage(ownerId: string, message: MessageRecord): Promise<boolean> {
-    return messages.insertMessage(this.db, ownerId, message);
+    return messages.insertMessages(this.db, ownerId, [message]);
+  }
+
+  insertMessages(ownerId: string, records: MessageRecord[]): Promise<boolean> {
+    return messages.insertMessages(this.db, ownerId, records);
   }
 
   getMessage(ownerId: string, conversationId: string, id: string): Promise<MessageRecord | undefined> {
@@ -291,6 +299,18 @@ export class KyselyStore implements Store {
 
   interruptExpiredAnswers(now: number): Promise<number> {
     return this.transaction(() => generations.interruptExpiredAnswers(this.db, now));
+  }
+
+  recordInstance(instance: InstanceRecord): Promise<void> {
+    return generations.recordInstance(this.db, instance);
+  }
+
+  otherLiveInstances(instanceId: string, since: number): Promise<InstanceRecord[]> {
+    return generations.otherLiveInstances(this.db, instanceId, since);
+  }
+
+  removeInstance(instanceId: string, staleBefore: number): Promise<void> {
+    return generations.removeInstance(this.db, instanceId, staleBefore);
   }
 
   // FeedbackStore

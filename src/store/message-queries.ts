@@ -30,12 +30,20 @@ function ownedMessages(db: Executor, ownerId: string, conversationId: string) {
   return db.selectFrom('messages').where('owner_id', '=', ownerId).where('conversation_id', '=', conversationId);
 }
 
-/** Inserts a message into the owner's conversation; false (nothing written) if the owner has no such conversation. */
-export async function insertMessage(db: Executor, ownerId: string, message: MessageRecord): Promise<boolean> {
-  if (!(await conversationExists(db, ownerId, message.conversationId))) return false;
+/**
+ * Inserts messages of one of the owner's conversations, in order, with one check and one statement;
+ * false (nothing written) if the owner has no such conversation.
+ */
+export async function insertMessages(db: Executor, ownerId: string, records: MessageRecord[]): Promise<boolean> {
+  const [first] = records;
+  if (!first) return true;
+  if (records.some((record) => record.conversationId !== first.conversationId)) {
+    throw new Error('insertMessages: every message must belong to the same conversation');
+  }
+  if (!(await conversationExists(db, ownerId, first.conversationId))) return false;
   await db
     .insertInto('messages')
-    .values({ ...messageRows.toRow(message), owner_id: ownerId })
+    .values(records.map((record) => ({ ...messageRows.toRow(record), owner_id: ownerId })))
     .execute();
   return true;
 }

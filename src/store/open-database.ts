@@ -12,7 +12,7 @@ import { textGuardPlugin } from './text-guard.js';
 import { translatingDialect } from './translating-dialect.js';
 
 /** Where the data lives: an SQLite file (created with its folder if missing) or a PostgreSQL URL. */
-export type DatabaseConfig = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
+export type DatabaseConfig = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; poolSize?: number };
 
 /** A connected database and the dialect it was opened with. */
 export interface OpenedDatabase {
@@ -22,7 +22,7 @@ export interface OpenedDatabase {
 
 /** The dialect object for a configuration. */
 export function dialectFor(config: DatabaseConfig): StoreDialect {
-  return config.kind === 'sqlite' ? sqliteDialect(config.file) : postgresDialect(config.url);
+  return config.kind === 'sqlite' ? sqliteDialect(config.file) : postgresDialect(config.url, config.poolSize);
 }
 
 /** The database for people, with no password: `SQLite file data/backchat.db`, `PostgreSQL at host:5432/db`. */

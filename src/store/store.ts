@@ -28,7 +28,7 @@ import type { TelemetryStore } from './telemetry-store.js';
 export type * from './account-store.js';
 export type * from './conversation-store.js';
 export type * from './feedback-store.js';
-export type { GenerationLease, GenerationStore } from './generation-store.js';
+export type { GenerationLease, GenerationStore, InstanceRecord } from './generation-store.js';
 export type * from './prompt-store.js';
 export type * from './settings-store.js';
 export type * from './telemetry-store.js';
@@ -55,6 +55,8 @@ export interface Store
    * other callers wait (SQLite) or run beside it (PostgreSQL). A throw rolls everything back.
    */
   transaction<T>(work: (tx: Store) => Promise<T>): Promise<T>;
+  /** One round trip to the database; throws `DatabaseConnectionError` when it does not answer. */
+  ping(): Promise<void>;
   /** Releases connections. */
   close(): Promise<void>;
 }

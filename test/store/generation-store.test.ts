@@ -97,3 +97,36 @@ forEachDatabase((kind) => {
       assert.equal(await store.findConversationIdByRoot(bob, 'c1-root', 'u1'), undefined);
     }));
 });
+
+forEachDatabase((kind) => {
+  test(`${kind}: instances see each other by heartbeat, refresh their row and remove it (with stale ones)`, () =>
+    withDatabase(kind, async ({ store }) => {
+      const row = (instanceId: string, heartbeatTime: number, sharedState: 'redis' | 'none' = 'none') => ({
+        instanceId,
+        label: `host:${instanceId} (pid 1)`,
+        sharedState,
+        startTime: 1_700_000_000,
+        heartbeatTime,
+      });
+      await store.recordInstance(row('a', 1_700_000_010));
+      await store.recordInstance(row('b', 1_700_000_020, 'redis'));
+      await store.recordInstance(row('gone', 1_600_000_000));
+      assert.deepEqual(
+        (await store.otherLiveInstances('a', 1_700_000_000)).map((other) => [other.instanceId, other.sharedState]),
+        [['b', 'redis']],
+      );
+      assert.deepEqual(await store.otherLiveInstances('b', 1_700_000_010), [], 'a heartbeat at `since` is not newer');
+      await store.recordInstance(row('a', 1_700_000_030));
+      assert.deepEqual(
+        (await store.otherLiveInstances('b', 1_700_000_010)).map((other) => [other.instanceId, other.heartbeatTime]),
+        [['a', 1_700_000_030]],
+      );
+      await store.removeInstance('a', 1_650_000_000);
+      const left = await store.otherLiveInstances('nobody', 0);
+      assert.deepEqual(
+        left.map((other) => other.instanceId),
+        ['b'],
+        'its own row and the stale one are gone',
+      );
+    }));
+});

@@ -50,7 +50,7 @@ forEachDatabase((kind) => {
       const progress: string[] = [];
       const reopened = await openStore(config, { onProgress: (line) => progress.push(line) });
       try {
-        assert.deepEqual(progress.slice(1), ['schema is up to date (4 migrations, 0 applied now)']);
+        assert.deepEqual(progress.slice(1), ['schema is up to date (5 migrations, 0 applied now)']);
         assert.match(progress[0] ?? '', /^database: (SQLite file|PostgreSQL at)/);
         const prompts = await reopened.listPrompts();
         assert.equal(prompts.length, count);
@@ -139,7 +139,8 @@ test('sqlite: openStore creates missing folders and reports its progress', () =>
       'applying migration 002-prompt-library',
       'applying migration 003-accounts',
       'applying migration 004-generations',
-      'schema is up to date (4 migrations, 4 applied now)',
+      'applying migration 005-instances',
+      'schema is up to date (5 migrations, 5 applied now)',
     ]);
   }));
 

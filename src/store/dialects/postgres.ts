@@ -29,8 +29,19 @@ export function describePostgresUrl(url: string): PostgresTarget {
   }
 }
 
-function createPool(url: string): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 10_000 });
+/**
+ * A statement that gets no answer for this long fails (its connection is then discarded): a stalled
+ * network path to the database becomes a clean 503, not a request that hangs.
+ */
+const queryTimeoutMs = 15_000;
+
+function createPool(url: string, size: number): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: size,
+    connectionTimeoutMillis: 5_000,
+    query_timeout: queryTimeoutMs,
+  });
   // A connection that dies (server restart, killed backend) emits 'error' on its client — on the pool
   // while idle, on the client itself while checked out. Unheard, either event crashes the process.
   // The query in flight already fails with its own error; the pool then discards the dead client.
@@ -61,8 +72,8 @@ function discardingClient(client: pg.PoolClient): PostgresPoolClient {
   };
 }
 
-function discardingPool(url: string): PostgresPool {
-  const pool = createPool(url);
+function discardingPool(url: string, size: number): PostgresPool {
+  const pool = createPool(url, size);
   return { connect: async () => discardingClient(await pool.connect()), end: () => pool.end() };
 }
 
@@ -77,7 +88,7 @@ function isLostConnection(error: unknown): boolean {
   const code = errorCode(error) ?? '';
   if (code.startsWith('08') || code.startsWith('57P0') || code === 'ECONNRESET' || code === 'EPIPE') return true;
   if (typeof error === 'object' && error !== null && 'severity' in error && error.severity === 'FATAL') return true;
-  return /Connection terminated|connection timeout|Client has encountered a connection error/i.test(
+  return /Connection terminated|connection timeout|Query read timeout|Client has encountered a connection error/i.test(
     errorMessage(error),
   );
 }
@@ -124,13 +135,13 @@ function explainConnectError(target: PostgresTarget, error: unknown): DatabaseCo
   );
 }
 
-/** The PostgreSQL dialect for a `postgres://` URL (one pool of up to 10 connections). */
-export function postgresDialect(url: string): StoreDialect {
+/** The PostgreSQL dialect for a `postgres://` URL (one pool of up to `poolSize` connections, default 10). */
+export function postgresDialect(url: string, poolSize = 10): StoreDialect {
   const target = describePostgresUrl(url);
   return {
     kind: 'postgres',
     description: `PostgreSQL at ${target.address}/${target.database}`,
-    createKyselyDialect: () => new PostgresDialect({ pool: async () => discardingPool(url) }),
+    createKyselyDialect: () => new PostgresDialect({ pool: async () => discardingPool(url, poolSize) }),
     plugins: [],
     autoIncrementKey: { type: 'bigint', build: (column) => column.primaryKey().generatedByDefaultAsIdentity() },
     booleanType: 'boolean',

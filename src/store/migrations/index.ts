@@ -3,6 +3,7 @@ import { initialMigration } from './001-initial.js';
 import { promptLibraryMigration } from './002-prompt-library.js';
 import { accountsMigration } from './003-accounts.js';
 import { generationsMigration } from './004-generations.js';
+import { instancesMigration } from './005-instances.js';
 import type { Migration } from './migration.js';
 
 /** Every migration, oldest first. */
@@ -11,4 +12,5 @@ export const migrations: readonly Migration[] = [
   promptLibraryMigration,
   accountsMigration,
   generationsMigration,
+  instancesMigration,
 ];
