@@ -41,6 +41,11 @@ export class MemoryAnswerHub implements AnswerHub {
 
   constructor(private readonly retentionMs = defaultRetentionMs) {}
 
+  /** Whether this hub has the answer's log and it is still being written. */
+  isLive(answerId: string): boolean {
+    return this.logs.get(answerId)?.live === true;
+  }
+
   async open(answer: LiveAnswer): Promise<void> {
     const log: AnswerLog = {
       answer: { ...answer },

@@ -65,6 +65,8 @@ export interface AppDeps {
 export interface DependencyCheck {
   name: string;
   check(): Promise<void>;
+  /** Releases its connection at shutdown (after the store's users are done). */
+  close?(): Promise<void>;
 }
 
 /** How long the readiness check waits for one dependency. */

@@ -11,17 +11,23 @@ import type { Config } from '../config.js';
 import { ConversationService } from '../conversation/conversation-service.js';
 import { FeedbackService } from '../conversation/feedback-service.js';
 import { PromptLibrary } from '../conversation/prompt-library.js';
+import type { AnswerHub } from '../generation/answer-hub.js';
 import { AnswerJobs } from '../generation/answer-jobs.js';
+import { LocalFirstAnswerHub } from '../generation/local-first-answer-hub.js';
 import { MemoryAnswerHub } from '../generation/memory-answer-hub.js';
+import { RedisAnswerHub } from '../generation/redis-answer-hub.js';
 import { type Ids, randomIds } from '../ids.js';
+import type { CounterStore } from '../limits/counter-store.js';
 import { Limits } from '../limits/limits-service.js';
 import { MemoryCounterStore } from '../limits/memory-counter-store.js';
+import { RedisCounterStore } from '../limits/redis-counter-store.js';
 import { createProviderRegistry } from '../providers/registry.js';
+import { closeRedis, describeRedisUrl, openRedis, waitForRedis, withRedis } from '../redis/redis-connection.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 import { DatabaseConnectionError } from '../store/store-errors.js';
 import { TelemetryService } from '../telemetry/telemetry-service.js';
-import { type AppDeps, createApp } from './app.js';
+import { type AppDeps, createApp, type DependencyCheck } from './app.js';
 import { InstancePresence } from './instance-presence.js';
 import { waitForDependency } from './wait-for-dependency.js';
 
@@ -60,6 +66,34 @@ function openStoreWhenReachable(config: Config, log: (message: string) => void):
   });
 }
 
+/**
+ * What several instances share through Redis (docs/deploy.md): the limiter's counters and the answers
+ * being written (their events, the live-answer registry, stop signals). Start-up waits for Redis like
+ * it waits for the database.
+ */
+async function connectShared(
+  config: Config,
+  leaseMs: number,
+  log: (message: string) => void,
+): Promise<{ hub: AnswerHub; counters: CounterStore; dependency: DependencyCheck }> {
+  const { url, keyPrefix } = config.redis ?? { url: '', keyPrefix: '' };
+  await waitForRedis(url, { onProgress: log, timeoutMs: config.startupWaitSeconds * 1000 });
+  log(`sharing limits and live answers through Redis at ${describeRedisUrl(url)}`);
+  const commands = openRedis(url, { name: 'backchat' });
+  // An answer whose writer stops refreshing it (a killed process) ends for readers after one lease,
+  // as its stored message is marked interrupted after one lease.
+  const sharedHub = new RedisAnswerHub({ url, prefix: keyPrefix, liveTtlMs: leaseMs, log });
+  return {
+    hub: new LocalFirstAnswerHub(new MemoryAnswerHub(), sharedHub, log),
+    counters: new RedisCounterStore(commands, { prefix: keyPrefix }),
+    dependency: {
+      name: 'redis',
+      check: () => withRedis(commands, () => commands.ping()).then(() => {}),
+      close: () => closeRedis(commands),
+    },
+  };
+}
+
 /** The installation's access-token signing secret, created once and shared by every instance. */
 const tokenSecretKey = 'access_token_secret';
 
@@ -74,7 +108,10 @@ export async function buildDeps(config: Config, options: BuildOptions = {}): Pro
   // Not from `ids`: tests' counter ids must not shift, and the instance id is no client-visible id.
   const instanceId = options.instanceId ?? randomIds.uuid();
   const leaseMs = config.generationLeaseSeconds * 1000;
-  const hub = new MemoryAnswerHub();
+  const dependencies: DependencyCheck[] = [{ name: 'database', check: () => store.ping() }];
+  const shared = config.redis ? await connectShared(config, leaseMs, log) : undefined;
+  if (shared) dependencies.push(shared.dependency);
+  const hub = shared?.hub ?? new MemoryAnswerHub();
   const jobs = new AnswerJobs({ hub, store, clock, ids, instanceId, leaseMs, log });
   await jobs.start();
   const auth = new AuthService({
@@ -107,12 +144,12 @@ export async function buildDeps(config: Config, options: BuildOptions = {}): Pro
     hub,
     jobs,
     lifecycle: { draining: false },
-    dependencies: [{ name: 'database', check: () => store.ping() }],
+    dependencies,
     feedback: new FeedbackService({ store, clock, ids }),
     prompts: new PromptLibrary({ store, ids }),
     telemetry: new TelemetryService({ store, clock, ids, enabled: config.telemetryEnabled }),
     limits: new Limits({
-      store: new MemoryCounterStore(),
+      store: shared?.counters ?? new MemoryCounterStore(),
       clock: options.limitsClock ?? systemClock,
       config: config.limits,
     }),
@@ -228,6 +265,7 @@ async function shutDown(
   await closing;
   clearTimeout(force);
   await deps.hub.dispose();
+  for (const dependency of deps.dependencies) await dependency.close?.();
   await deps.store.close();
 }
 
