@@ -115,7 +115,12 @@ export class TurnRunner {
     if (now - this.lastCheckpointMs < this.deps.checkpointIntervalMs) return;
     this.lastCheckpointMs = now;
     const { userId, plan } = this.run;
-    await this.deps.store.updateMessage(userId, plan.conversation.id, plan.assistant.id, { parts: [this.text] });
+    // Best effort: a checkpoint that fails (the database blinked) does not end the answer; the next
+    // one, or the final state, writes the whole text. If the database stays away, the final write fails
+    // and the reader gets an in-stream error.
+    await this.deps.store
+      .updateMessage(userId, plan.conversation.id, plan.assistant.id, { parts: [this.text] })
+      .catch(() => {});
   }
 
   private async settle(ending: Ending): Promise<MessageRecord> {
