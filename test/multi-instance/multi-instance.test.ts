@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { pollUntil } from '../helpers/bounded.js';
-import { killAll } from '../helpers/cli-process.js';
+import { killAll, runCli } from '../helpers/cli-process.js';
 import { type Cluster, describeWithCluster, type Instance, loggedRequests, startCluster } from '../helpers/cluster.js';
 import { type HttpReply, httpRequest, SseReader, type StreamMessage } from '../helpers/http-exchange.js';
 import { type Nginx, startNginx } from '../helpers/nginx.js';
@@ -405,6 +405,73 @@ describeWithCluster('three instances behind nginx', { nginx: true }, () => {
       ]),
     ]);
     t.diagnostic(`refused everywhere after ${Math.round(tokenMs)} ms (token), ${Math.round(sessionMs)} ms (session)`);
+  });
+
+  test("the sign-up policy and a user's model access changed through one instance hold on every other at once", {
+    timeout: 60_000,
+  }, async () => {
+    const promoted = await runCli(['user', 'role', '--email', ben.email, '--role', 'admin'], {
+      env: cluster.site.env,
+    });
+    assert.equal(promoted.code, 0, promoted.stderr);
+    const login = await httpRequest(url(0), '/api/auth/login', {
+      method: 'POST',
+      json: { email: ben.email, password: ben.password },
+    });
+    assert.equal(login.status, 200, login.text);
+    const admin = (base: string) => ({ cookie: sessionCookie(login), origin: base });
+    const setPolicy = async (base: string, policy: string) => {
+      const reply = await httpRequest(base, '/api/admin/settings', {
+        method: 'PATCH',
+        headers: admin(base),
+        json: { signup_policy: policy },
+      });
+      assert.equal(reply.status, 200, reply.text);
+    };
+    // Each sign-up from its own address: sign-ups count against the (shared) per-network sign-in limit.
+    let signUps = 0;
+    const signUp = (base: string) =>
+      httpRequest(base, '/api/auth/signup', {
+        method: 'POST',
+        localAddress: `127.0.5.${++signUps}`,
+        json: { email: `new-${randomUUID()}@example.com`, password: 'a long unusual passphrase 42' },
+      });
+
+    await setPolicy(url(0), 'open');
+    for (const index of [1, 2]) assert.equal((await signUp(url(index))).status, 200, `open on instance ${index + 1}`);
+    await setPolicy(url(1), 'closed');
+    for (const index of [0, 2]) {
+      const refused = await signUp(url(index));
+      assert.equal(refused.status, 403, `closed on instance ${index + 1}: ${refused.text}`);
+    }
+
+    const me = await httpRequest(url(0), '/backend-api/me', { headers: bearer(ada) });
+    const adaId = (me.json as { id: string }).id;
+    const restrict = await httpRequest(url(2), `/api/admin/users/${adaId}`, {
+      method: 'PATCH',
+      headers: admin(url(2)),
+      json: { model_access: [quick] },
+    });
+    assert.equal(restrict.status, 200, restrict.text);
+    try {
+      for (const index of [0, 1]) {
+        const refused = await httpRequest(url(index), '/backend-api/conversation', {
+          method: 'POST',
+          headers: bearer(ada),
+          json: turnBody('not this model', { model: capped }),
+        });
+        assert.ok(refused.status >= 400 && refused.status < 500, `instance ${index + 1}: ${refused.status}`);
+        assert.ok(typeof (refused.json as { detail?: unknown }).detail !== 'undefined', refused.text);
+        await completeTurn(url(index), ada, turnBody('this one is allowed', { model: quick }));
+      }
+    } finally {
+      const reset = await httpRequest(url(2), `/api/admin/users/${adaId}`, {
+        method: 'PATCH',
+        headers: admin(url(2)),
+        json: { model_access: null },
+      });
+      assert.equal(reset.status, 200, reset.text);
+    }
   });
 
   test('nginx streams answers unbuffered, and backchat logs and limits by the address nginx forwards', {
