@@ -128,11 +128,7 @@ export class TurnRunner {
     const { userId, plan } = this.run;
     const fields = finalFields(plan.assistant, this.text, ending);
     const now = epochSeconds(this.deps.clock.now());
-    await this.deps.store.transaction(async (tx) => {
-      await tx.updateMessage(userId, plan.conversation.id, plan.assistant.id, fields);
-      await tx.updateConversation(userId, plan.conversation.id, { updateTime: now });
-      await tx.deleteGenerationLease(plan.conversation.id, plan.assistant.id);
-    });
+    await this.deps.store.finishAnswer(userId, plan.conversation.id, plan.assistant.id, fields, now);
     await this.recordLatency(now);
     return { ...plan.assistant, ...fields };
   }

@@ -1,3 +1,5 @@
+import type { MessagePatch } from './conversation-store.js';
+
 /**
  * The answer-lease part of the Store seam: which server process owns an answer being written, until
  * when. Leases make crash recovery safe with several processes on one database: only an answer whose
@@ -36,6 +38,17 @@ export interface GenerationStore {
   renewGenerationLeases(instanceId: string, leaseExpireTime: number): Promise<number>;
   /** Ends the answer's lease (its final state is being written in the same transaction). */
   deleteGenerationLease(conversationId: string, messageId: string): Promise<void>;
+  /**
+   * Writes an answer's final state: the message patch, the conversation's update time, and the end of its
+   * lease, atomically (one statement where the database allows it).
+   */
+  finishAnswer(
+    ownerId: string,
+    conversationId: string,
+    messageId: string,
+    patch: MessagePatch,
+    updateTime: number,
+  ): Promise<void>;
   /**
    * Marks every `in_progress` answer whose lease expired before `now` (or that has no lease at all)
    * `finished_partial_completion` with `finish_details.type = "interrupted"`, and deletes those

@@ -56,7 +56,7 @@ export class KyselyStore implements Store {
 
   constructor(
     private readonly database: Kysely<Database>,
-    private readonly dialect: Pick<StoreDialect, 'lockForKey'>,
+    private readonly dialect: Pick<StoreDialect, 'kind' | 'lockForKey'>,
   ) {}
 
   /** The transaction this call is inside (for this database), else the database. */
@@ -287,6 +287,23 @@ export class KyselyStore implements Store {
 
   deleteGenerationLease(conversationId: string, messageId: string): Promise<void> {
     return generations.deleteGenerationLease(this.db, conversationId, messageId);
+  }
+
+  finishAnswer(
+    ownerId: string,
+    conversationId: string,
+    messageId: string,
+    patch: MessagePatch,
+    updateTime: number,
+  ): Promise<void> {
+    if (this.dialect.kind === 'postgres') {
+      return messages.finishAnswerInOneStatement(this.db, ownerId, conversationId, messageId, patch, updateTime);
+    }
+    return this.transaction(async () => {
+      if (!(await messages.updateMessage(this.db, ownerId, conversationId, messageId, patch))) return;
+      await conversations.updateConversation(this.db, ownerId, conversationId, { updateTime });
+      await generations.deleteGenerationLease(this.db, conversationId, messageId);
+    });
   }
 
   lockTurn(key: string): Promise<void> {

@@ -130,3 +130,29 @@ forEachDatabase((kind) => {
       );
     }));
 });
+
+forEachDatabase((kind) => {
+  test(`${kind}: finishAnswer writes the final state, touches the conversation and ends the lease, for the owner only`, () =>
+    withDatabase(kind, async ({ store }) => {
+      const ann = await userWithConversation(store, 'ann', 'c1');
+      const bob = await userWithConversation(store, 'bob', 'c2');
+      await answer(store, ann, 'c1', 'a1', { instanceId: 'me', leaseExpireTime: 1_800_000_000 });
+      const final = {
+        parts: ['the whole answer'],
+        status: 'finished_successfully' as const,
+        endTurn: true,
+        metadata: { model_slug: 'demo', finish_details: { type: 'stop' } },
+      };
+      await store.finishAnswer(bob, 'c1', 'a1', final, 1_750_000_000);
+      assert.equal((await store.getMessage(ann, 'c1', 'a1'))?.status, 'in_progress', 'another owner changes nothing');
+      assert.equal(await store.interruptExpiredAnswers(1_700_000_000), 0, 'nor ends the lease');
+      await store.finishAnswer(ann, 'c1', 'a1', final, 1_750_000_000);
+      const stored = await store.getMessage(ann, 'c1', 'a1');
+      assert.deepEqual(
+        [stored?.status, stored?.parts, stored?.endTurn, stored?.metadata],
+        [final.status, final.parts, true, final.metadata],
+      );
+      assert.equal((await store.getConversation(ann, 'c1'))?.updateTime, 1_750_000_000);
+      assert.equal(await store.interruptExpiredAnswers(1_900_000_000), 0, 'no lease and nothing in progress is left');
+    }));
+});
