@@ -2,6 +2,7 @@
 import { relative } from 'node:path';
 import type { Config } from '../src/config.js';
 import type { ProviderRegistry } from '../src/providers/registry.js';
+import { describeRedisUrl } from '../src/redis/redis-connection.js';
 
 function databaseLine(database: Config['database']): string {
   if (database.kind === 'sqlite') return `SQLite ${relative(process.cwd(), database.file) || database.file}`;
@@ -15,6 +16,9 @@ export function banner(config: Config, url: string, providers: ProviderRegistry)
     `  backchat is running at ${url.replace('0.0.0.0', '127.0.0.1')}`,
     '',
     `  database  ${databaseLine(config.database)}`,
+    ...(config.redis
+      ? [`  shared    Redis ${describeRedisUrl(config.redis.url)} (limits, live answers, stop signals)`]
+      : []),
     ...providers.describe().map((line, index) => `  ${index === 0 ? 'models   ' : '         '} ${line}`),
     '',
   ];
