@@ -85,6 +85,8 @@ function newMessage(
 export class TurnPlanner {
   /** Messages planned but not yet written (the user message of `next`, written with its answer). */
   private readonly unsaved: MessageRecord[] = [];
+  /** The path from the root to the new user message's parent, when it was read (`next`). */
+  private parentPath: MessageRecord[] | undefined;
 
   constructor(
     private readonly tx: ConversationStore & GenerationStore,
@@ -129,7 +131,10 @@ export class TurnPlanner {
       currentNode: assistant.id,
       updateTime: this.input.now,
     });
-    const path = await this.tx.pathToMessage(this.input.userId, conversation.id, parent.id);
+    // For `next`, the history is the user message's parent's path (read already) and the user message.
+    const path = this.parentPath
+      ? [...this.parentPath, parent]
+      : await this.tx.pathToMessage(this.input.userId, conversation.id, parent.id);
     const planned = { ...conversation, currentNode: assistant.id };
     return { conversation: planned, model: this.input.model, isNewConversation: isNew, assistant, path };
   }
@@ -289,8 +294,11 @@ export class TurnPlanner {
       parentMessageId === conversation.rootId
         ? await this.systemNode(conversation)
         : (parentMessageId ?? conversation.currentNode);
-    const parent = await this.tx.getMessage(userId, conversation.id, chosen);
-    if (!parent) throw messageNotFound(chosen);
+    // The path down to the parent both proves it exists and is the prompt's history (one query, not two).
+    const path = await this.tx.pathToMessage(userId, conversation.id, chosen);
+    const parent = path.at(-1);
+    if (parent?.id !== chosen) throw messageNotFound(chosen);
+    this.parentPath = path;
     return parent;
   }
 
