@@ -11,6 +11,9 @@
  * - list: GET /backend-api/conversations (28 of 1,000) vs a server sending the same store query's rows.
  * - limits: one turn on a server with the default abuse limits on (message caps, concurrent answers)
  *   vs the same turn on a server with them off: the limiter's cost per turn (SQLite only).
+ *
+ * `npm run bench -- --instances 3` (or `--instances=N`) runs only bench/instances.ts instead: throughput
+ * through nginx with N `backchat serve` instances against one, and a PostgreSQL turn against a SQLite one.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,6 +23,18 @@ import { seedConversations } from '../test/helpers/browser.js';
 import { sessionAccessToken, startTestServer, type TestServer } from '../test/helpers/test-server.js';
 
 const quick = process.argv.includes('--quick');
+
+/** `--instances N`, `--instances=N` or a bare `--instances` (3); undefined without the option. */
+function instancesOption(argv: string[]): number | undefined {
+  const index = argv.findIndex((arg) => arg === '--instances' || arg.startsWith('--instances='));
+  if (index === -1) return undefined;
+  const arg = argv[index] ?? '';
+  const text = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[index + 1];
+  if (text === undefined || text.startsWith('--')) return 3;
+  const count = Number(text);
+  if (!Number.isInteger(count) || count < 1) throw new Error(`--instances: expected a whole number ≥ 1, got ${text}`);
+  return count;
+}
 const rounds = quick ? 30 : 200;
 
 interface Result {
@@ -223,4 +238,10 @@ async function main(): Promise<void> {
   await runBrowserBenchmarks();
 }
 
-await main();
+const instances = instancesOption(process.argv.slice(2));
+if (instances === undefined) {
+  await main();
+} else {
+  const { runInstancesBench } = await import('./instances.js');
+  await runInstancesBench(instances, { quick });
+}
