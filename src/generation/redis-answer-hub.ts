@@ -10,7 +10,7 @@
  *   a handful per answer), stream id `<event id>-0`, so "after event n" is one XRANGE.
  * - `answer:<id>:alive` — exists while the writing process lives: set with a TTL of `liveTtlMs` and
  *   refreshed by that process (one script call per tick for all its open answers). A writer killed
- *   without `end` stops refreshing it; every hub then treats the answer as ended (live: false, and its
+ *   without `end` stops refreshing it; every hub then treats the answer as gone (find/get: undefined; its
  *   followers get a last `[DONE]`, within `liveTtlMs` + `pollMs`). Once expired it is never revived.
  * - `newest:<owner>:<conversation>` — the id of the conversation's newest answer.
  * - channels `answer:<id>` (its events, as `<id>\n<kind>\n<data>`) and `stop` (answer ids to stop).
@@ -146,8 +146,10 @@ export class RedisAnswerHub implements AnswerHub {
     const written = this.writing.get(answerId);
     const keys = written?.keys ?? this.keys(answerId);
     const scriptKeys = [keys.meta, keys.events, keys.alive, ...(written ? [written.newest] : [])];
-    await this.run(() => endScript.run(this.commands, scriptKeys, [answerId, this.retentionMs]));
+    // Stop refreshing its liveness first: when the script fails (Redis away), the answer still ends for
+    // every hub once its alive key runs out, as if its writer had died — not live forever.
     this.writing.delete(answerId);
+    await this.run(() => endScript.run(this.commands, scriptKeys, [answerId, this.retentionMs]));
   }
 
   async find(ownerId: string, conversationId: string): Promise<AnswerState | undefined> {
@@ -168,6 +170,10 @@ export class RedisAnswerHub implements AnswerHub {
       number,
     ];
     if (owner !== ownerId) return undefined;
+    // Its writer died (it never ended it and stopped refreshing it): its log ends in a stale snapshot,
+    // so the hub no longer offers it — the stored message (marked interrupted by the lease sweep) is the
+    // answer. Readers already following it were given a last `[DONE]`.
+    if (live === '1' && alive !== 1) return undefined;
     return {
       answer: { answerId, conversationId, ownerId, instanceId },
       live: live === '1' && alive === 1,

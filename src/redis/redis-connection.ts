@@ -90,11 +90,18 @@ export function openRedis(url: string, options: RedisConnectionOptions = {}): Re
 }
 
 /**
- * A connection for pub/sub: the same fail-fast settings; after a reconnection it subscribes again to
- * the channels it had (messages published while it was away are lost — its owner catches up).
+ * A connection for pub/sub: the same fail-fast settings. After a reconnection its owner subscribes
+ * again to its channels, on 'ready' (messages published while it was away are lost — its owner catches
+ * up). Not ioredis's own resubscription: that SUBSCRIBE's promise has no handler, so a connection lost
+ * again before its reply (the command fails at once) would be an unhandled rejection ending the process.
  */
 export function openRedisSubscriber(url: string, options: RedisConnectionOptions = {}): Redis {
-  return openRedis(url, { ...options, name: options.name ?? 'backchat-subscriber' });
+  const client = new Redis(url, {
+    ...clientOptions({ ...options, name: options.name ?? 'backchat-subscriber' }),
+    autoResubscribe: false,
+  });
+  client.on('error', (error: Error) => options.onError?.(error));
+  return client;
 }
 
 /** The wait for each connection being opened, shared by every caller waiting for it. */

@@ -51,16 +51,18 @@ class TranslatingDriver implements Driver {
     }
   }
 
+  // BEGIN, COMMIT and ROLLBACK are statements too: a connection lost under one of them is a
+  // DatabaseConnectionError like any other (a failed ROLLBACK replaces the error that caused it).
   beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
-    return this.inner.beginTransaction(unwrap(connection), settings);
+    return this.translated(() => this.inner.beginTransaction(unwrap(connection), settings));
   }
 
   commitTransaction(connection: DatabaseConnection): Promise<void> {
-    return this.inner.commitTransaction(unwrap(connection));
+    return this.translated(() => this.inner.commitTransaction(unwrap(connection)));
   }
 
   rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    return this.inner.rollbackTransaction(unwrap(connection));
+    return this.translated(() => this.inner.rollbackTransaction(unwrap(connection)));
   }
 
   releaseConnection(connection: DatabaseConnection): Promise<void> {
@@ -69,6 +71,14 @@ class TranslatingDriver implements Driver {
 
   destroy(): Promise<void> {
     return this.inner.destroy();
+  }
+
+  private async translated(statement: () => Promise<void>): Promise<void> {
+    try {
+      await statement();
+    } catch (error) {
+      throw this.dialect.translateError(error);
+    }
   }
 }
 

@@ -31,7 +31,7 @@ export function nginxUnavailable(): string | undefined {
 
 /**
  * The shipped backchat.conf with one upstream `server` line per port (keeping the parameters of the
- * first shipped line, e.g. `max_fails=3 fail_timeout=10s`) and `listen 127.0.0.1:<listenPort>`.
+ * first shipped line, e.g. `max_fails=0`) and `listen 127.0.0.1:<listenPort>`.
  * Throws when the file no longer has the shape this relies on.
  */
 export function renderBackchatConf(shipped: string, upstreamPorts: number[], listenPort: number): string {

@@ -127,7 +127,7 @@ describe('the shipped nginx config', () => {
     assert.match(config, /^\s*proxy_next_upstream error timeout http_503;/m);
     assert.doesNotMatch(config, /^\s*proxy_next_upstream [^;]*non_idempotent/m);
     assert.doesNotMatch(config, /proxy_ignore_headers[^;]*X-Accel-Buffering/i);
-    assert.equal(config.match(/^\s*server 127\.0\.0\.1:\d+ max_fails=3 fail_timeout=10s;/gm)?.length, 2);
+    assert.equal(config.match(/^\s*server 127\.0\.0\.1:\d+ max_fails=0;/gm)?.length, 2);
   });
 
   test('round-robin over kept-alive HTTP/1.1 connections, with Host, X-Forwarded-For and -Proto', async () => {

@@ -70,25 +70,31 @@ export class ConversationStream {
     const served = resolveFor(this.deps.providers, body.model, user.modelAccess);
     const requestId = String(request.id);
     const admission = await this.deps.limits.admitTurn(user.id, served.model.slug, requestId);
+    // A turn that does not run gives its lease and its message back — both attempted whatever fails
+    // (the lease's renewal stops first; a lease Redis could not delete runs out by itself).
+    const giveBack = () => Promise.allSettled([admission.release(), admission.refund()]);
     const start = await this.deps.conversations
       .startTurn(user.id, body, served, { startMs, requestId })
       .catch(async (error: unknown) => {
-        await admission.refund();
-        await admission.release();
+        await giveBack();
         throw error;
       });
     const background = wantsBackground(request);
     if (start.kind === 'retry') {
       // The same request again (a dropped connection): it never counts twice.
-      await admission.refund();
-      await admission.release();
+      await giveBack();
       await this.replay(request, reply, user.id, start.conversationId, start.answer, background);
       return;
     }
-    const job = await this.deps.jobs.create(user.id, start.turn, {
-      onRejected: admission.refund,
-      onSettled: admission.release,
-    });
+    const job = await this.deps.jobs
+      .create(user.id, start.turn, { onRejected: admission.refund, onSettled: admission.release })
+      .catch(async (error: unknown) => {
+        // The hub refused the answer (Redis unavailable: a 503): it will never run, so it is removed
+        // rather than left in_progress under this process's lease.
+        await start.turn.discard().catch(() => {});
+        await giveBack();
+        throw error;
+      });
     const gate = new EventGate();
     const subscription = await this.deps.hub.subscribe(job.answerId, 0, gate.listener);
     // A ChatGPT client that leaves stops its answer; a background answer goes on without it.
@@ -132,7 +138,10 @@ export class ConversationStream {
     withIds: boolean,
   ): Promise<void> {
     const options = { requestId: String(request.id), conversationId, withIds };
-    if (await attach(this.deps, reply, userId, answer.id, 0, options)) return;
+    // Only an answer still being written is followed in the hub: one stored final is replayed as stored
+    // (the shared hub keeps a dead writer's log — its last snapshot in_progress — for a minute after the
+    // sweep marked the answer interrupted).
+    if (answer.status === 'in_progress' && (await attach(this.deps, reply, userId, answer.id, 0, options))) return;
     const response = new AnswerResponse(reply, this.deps.clock, options);
     let id = 0;
     response.deliver({ id: ++id, kind: 'snapshot', data: messageData(answer, conversationId) });
