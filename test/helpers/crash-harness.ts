@@ -21,7 +21,7 @@ import { Actor, attemptsNamedIn, type Life, newLedger, type WorkloadLedger } fro
 import type { DatabaseKind } from './databases.js';
 import { type HealthCheck, openHealthCheck } from './db-health.js';
 import { type SeededRandom, seededRandom } from './seeded-random.js';
-import { createSite, type ServerHandle, ServerLauncher, type Site } from './server-process.js';
+import { createSite, type ServerHandle, ServerLauncher } from './server-process.js';
 import { checkTreeInvariants } from './tree-checker.js';
 
 export interface CrashHarnessOptions {
@@ -137,10 +137,11 @@ async function checkDelivered(health: HealthCheck, ledger: WorkloadLedger, rando
 }
 
 /** One server life's clients: a fresh connection pool, destroyed after the kill. */
-function newLife(site: Site): Life {
+/** One server's clients for one cycle: a connection pool of their own, destroyed after the cycle. */
+export function newLife(url: string): Life {
   const agent = new http.Agent({ keepAlive: true });
   return {
-    target: (user) => ({ url: site.url, token: user.token, agent }),
+    target: (user) => ({ url, token: user.token, agent }),
     agent,
     killed: false,
     stopping: false,
@@ -268,7 +269,7 @@ export async function runCrashHarness(options: CrashHarnessOptions): Promise<Cra
     server = await restart();
     let killedAt: number | undefined;
     for (cycle = 1; cycle <= options.cycles; cycle++) {
-      const life = newLife(site);
+      const life = newLife(site.url);
       const checker = actors[cycle % actors.length] as Actor;
       const { followUp } = await checkAfterRestart(life, checker, killedAt);
       // The checker joins the others once its follow-up is over (one turn at a time per chat).
@@ -297,7 +298,7 @@ export async function runCrashHarness(options: CrashHarnessOptions): Promise<Cra
       options.log?.(`${options.kind} cycle ${cycle}: ${ledger.acknowledged.length} acknowledged`);
     }
     // The last restart is checked like the others.
-    const last = newLife(site);
+    const last = newLife(site.url);
     await (await checkAfterRestart(last, actors[0] as Actor, killedAt)).followUp;
     last.agent.destroy();
     cycle = options.cycles;

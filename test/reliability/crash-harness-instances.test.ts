@@ -14,7 +14,6 @@
  * BACKCHAT_CRASH_SEED=<n> replays the draws (timing stays real). The figures are printed as diagnostics.
  */
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Kysely, sql } from 'kysely';
@@ -23,6 +22,7 @@ import { openDatabase } from '../../src/store/open-database.js';
 import { pollUntil, withTimeout } from '../helpers/bounded.js';
 import { freePort, killAll } from '../helpers/cli-process.js';
 import { describeWithCluster } from '../helpers/cluster.js';
+import { newLife } from '../helpers/crash-harness.js';
 import { Actor, attemptsNamedIn, type Life, newLedger, type WorkloadLedger } from '../helpers/crash-workload.js';
 import { type HealthCheck, openHealthCheck } from '../helpers/db-health.js';
 import { openTestRedis, type TestRedis } from '../helpers/redis.js';
@@ -84,18 +84,6 @@ function spread(values: number[]): [number, number, number] {
 /** Requests the clients saw through to the end so far (`<operation>:done`). */
 function completed(ledger: WorkloadLedger): number {
   return [...ledger.counts].reduce((sum, [key, count]) => (key.endsWith(':done') ? sum + count : sum), 0);
-}
-
-/** One instance's clients in one cycle: a connection pool of their own, destroyed after the cycle. */
-function newLife(instance: Instance): Life {
-  const agent = new http.Agent({ keepAlive: true });
-  return {
-    target: (user) => ({ url: instance.url, token: user.token, agent }),
-    agent,
-    killed: false,
-    stopping: false,
-    traffic: { waiting: 0, streaming: 0, other: 0 },
-  };
 }
 
 /** The instance id a server process writes its answer leases with (its heartbeat row names its pid). */
@@ -235,7 +223,7 @@ async function runTwoInstanceHarness(seed: number, redis: TestRedis, log: (line:
       { timeoutMs: leaseSeconds * 1000 + 10_000, intervalMs: 50 },
     ).catch(() => fail('T6: answers still in_progress with every client stopped', left));
     for (const actor of actors) actor.afterKill();
-    const lives = instances.map(newLife);
+    const lives = instances.map((instance) => newLife(instance.url));
     const checks = lives.map(
       (life, index) => (actors[(cycle + index) % actors.length] as Actor).followUpCheck(life).failure,
     );
@@ -265,7 +253,7 @@ async function runTwoInstanceHarness(seed: number, redis: TestRedis, log: (line:
     await checkBoth();
     for (cycle = 1; cycle <= cycles; cycle++) {
       // Every client on one instance, drawn each cycle; both instances get some.
-      const lives = instances.map(newLife);
+      const lives = instances.map((instance) => newLife(instance.url));
       const pinned = actors.map(() => random.int(instances.length));
       if (new Set(pinned).size < instances.length) pinned[cycle % actors.length] = 1 - (pinned[0] ?? 0);
       const running = actors.map((actor, index) => actor.run(lives[pinned[index] ?? 0] as Life));

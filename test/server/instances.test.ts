@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -14,6 +13,7 @@ import { startServer } from '../../src/server/main.js';
 import { DatabaseConnectionError } from '../../src/store/store-errors.js';
 import { pollUntil } from '../helpers/bounded.js';
 import { forEachDatabase, openTestDatabase } from '../helpers/databases.js';
+import { closedPort } from '../helpers/redis.js';
 import { demoProvider } from '../helpers/test-server.js';
 
 const baseConfig = () => ({
@@ -99,16 +99,6 @@ forEachDatabase((kind) => {
     }
   });
 });
-
-/** A TCP port that accepts nothing: a listener closed again. */
-async function closedPort(): Promise<number> {
-  const server: Server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (typeof address !== 'object' || !address) throw new Error('no port');
-  return address.port;
-}
 
 test('start-up waits for a PostgreSQL that does not answer, says so, and gives up after the configured time', async () => {
   const port = await closedPort();
