@@ -117,20 +117,22 @@ export class TurnPlanner {
       createTime: this.input.now,
       metadata: { message_type: this.input.action, model_slug: this.input.model.slug, parent_id: parent.id },
     });
-    // The new user message (for `next`) and the answer under it: one statement.
-    await this.tx.insertMessages(this.input.userId, [...this.unsaved.splice(0), assistant]);
-    await this.tx.insertGenerationLease({
-      conversationId: conversation.id,
-      messageId: assistant.id,
-      ownerId: this.input.userId,
-      instanceId: this.input.lease.instanceId,
-      startTime: this.input.now,
-      leaseExpireTime: this.input.lease.expireTime,
-    });
-    await this.tx.updateConversation(this.input.userId, conversation.id, {
+    // The new user message (for `next`), the answer under it, its lease and the current node: one statement
+    // on PostgreSQL.
+    const started = await this.tx.startAnswer(this.input.userId, {
+      messages: [...this.unsaved.splice(0), assistant],
+      lease: {
+        conversationId: conversation.id,
+        messageId: assistant.id,
+        ownerId: this.input.userId,
+        instanceId: this.input.lease.instanceId,
+        startTime: this.input.now,
+        leaseExpireTime: this.input.lease.expireTime,
+      },
       currentNode: assistant.id,
       updateTime: this.input.now,
     });
+    if (!started) throw conversationNotFound();
     // For `next`, the history is the user message's parent's path (read already) and the user message.
     const path = this.parentPath
       ? [...this.parentPath, parent]

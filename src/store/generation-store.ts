@@ -1,4 +1,4 @@
-import type { MessagePatch } from './conversation-store.js';
+import type { MessagePatch, MessageRecord } from './conversation-store.js';
 
 /**
  * The answer-lease part of the Store seam: which server process owns an answer being written, until
@@ -31,9 +31,23 @@ export interface InstanceRecord {
   heartbeatTime: number;
 }
 
+/** What `startAnswer` writes: the new messages (the answer last), its lease, and the conversation's new state. */
+export interface AnswerStart {
+  messages: MessageRecord[];
+  lease: GenerationLease;
+  currentNode: string;
+  updateTime: number;
+}
+
 export interface GenerationStore {
   /** Records the lease of a new answer; call it in the transaction that inserts the message. */
   insertGenerationLease(lease: GenerationLease): Promise<void>;
+  /**
+   * Starts an answer: inserts the turn's new messages (in order, all of one conversation), records the
+   * answer's lease and moves the conversation's current node — atomically, in one statement where the
+   * database allows it. False, with nothing written, when the owner has no such conversation.
+   */
+  startAnswer(ownerId: string, start: AnswerStart): Promise<boolean>;
   /** Extends every lease `instanceId` holds to `leaseExpireTime` (one statement); returns how many. */
   renewGenerationLeases(instanceId: string, leaseExpireTime: number): Promise<number>;
   /** Ends the answer's lease (its final state is being written in the same transaction). */

@@ -13,7 +13,7 @@ import type { StoreDialect } from './dialects/store-dialect.js';
 import type { Executor } from './executor.js';
 import * as feedback from './feedback-queries.js';
 import * as generations from './generation-queries.js';
-import type { GenerationLease, InstanceRecord } from './generation-store.js';
+import type { AnswerStart, GenerationLease, InstanceRecord } from './generation-store.js';
 import * as latency from './latency-queries.js';
 import * as messages from './message-queries.js';
 import * as prompts from './prompt-queries.js';
@@ -279,6 +279,19 @@ export class KyselyStore implements Store {
 
   insertGenerationLease(lease: GenerationLease): Promise<void> {
     return generations.insertGenerationLease(this.db, lease);
+  }
+
+  startAnswer(ownerId: string, start: AnswerStart): Promise<boolean> {
+    if (this.dialect.kind === 'postgres') return messages.startAnswerInOneStatement(this.db, ownerId, start);
+    return this.transaction(async () => {
+      if (!(await messages.insertMessages(this.db, ownerId, start.messages))) return false;
+      await generations.insertGenerationLease(this.db, start.lease);
+      await conversations.updateConversation(this.db, ownerId, start.lease.conversationId, {
+        currentNode: start.currentNode,
+        updateTime: start.updateTime,
+      });
+      return true;
+    });
   }
 
   renewGenerationLeases(instanceId: string, leaseExpireTime: number): Promise<number> {

@@ -9,7 +9,8 @@ import { conversationExists } from './conversation-queries.js';
 import type { MessagesTable } from './database-schema.js';
 import type { Executor } from './executor.js';
 import { rowMapper } from './row-mapper.js';
-import type { MessagePatch, MessageRecord } from './store.js';
+import type { AnswerStart, MessagePatch, MessageRecord } from './store.js';
+import { guardText } from './text-guard.js';
 
 /** Longest parent chain pathToMessage follows: a guard against cycles, far above any real chat. */
 export const maxPathDepth = 100_000;
@@ -168,6 +169,62 @@ export async function finishAnswerInOneStatement(
     // Only the owner's answer ends its lease.
     .where((eb) => eb.exists(eb.selectFrom('finished_message').select('id')))
     .execute();
+}
+
+/** The columns a new message row is written with (`seq` is the database's). */
+const insertedColumns = [
+  'conversation_id',
+  'owner_id',
+  'id',
+  'parent_id',
+  'role',
+  'author_name',
+  'content_type',
+  'parts',
+  'status',
+  'end_turn',
+  'weight',
+  'metadata',
+  'recipient',
+  'model_slug',
+  'create_time',
+  'update_time',
+] as const;
+
+/**
+ * A turn's start in ONE statement (PostgreSQL only): the conversation's new current node (owner-scoped,
+ * which is also the ownership check), the new messages and the answer's lease, each written only if that
+ * update found the owner's conversation. The rows travel as one JSON array and take their types from the
+ * `messages` row type. The text guard sees only bound values, so each value is guarded before encoding.
+ * True when written.
+ */
+export async function startAnswerInOneStatement(db: Executor, ownerId: string, start: AnswerStart): Promise<boolean> {
+  const { lease } = start;
+  const rows = start.messages.map((record) => {
+    const row: Record<string, unknown> = { ...messageRows.toRow(record), owner_id: ownerId };
+    return Object.fromEntries(insertedColumns.map((column) => [column, guardText(row[column] ?? null)]));
+  });
+  const columns = sql.join(insertedColumns.map((column) => sql.ref(column)));
+  const result = await sql<{ owned: number }>`
+    with touched as (
+      update conversations set current_node = ${start.currentNode}, update_time = ${start.updateTime}
+      where owner_id = ${ownerId} and id = ${lease.conversationId}
+      returning id
+    ), inserted as (
+      insert into messages (${columns})
+      select ${columns} from json_populate_recordset(null::messages, ${JSON.stringify(rows)}::json)
+      where exists (select 1 from touched)
+      returning id
+    ), leased as (
+      insert into generations (conversation_id, message_id, owner_id, instance_id, start_time, lease_expire_time)
+      select ${lease.conversationId}, ${lease.messageId}, ${lease.ownerId}, ${lease.instanceId},
+        cast(${lease.startTime} as double precision), cast(${lease.leaseExpireTime} as double precision)
+      where exists (select 1 from touched)
+      returning message_id
+    )
+    select (select count(*) from touched)::int as owned, (select count(*) from inserted)::int as messages,
+      (select count(*) from leased)::int as leases`.execute(db);
+  return (result.rows[0]?.owned ?? 0) > 0;
 }
 
 /** Deletes the message and, by cascade, its whole subtree. */

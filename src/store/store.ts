@@ -28,7 +28,7 @@ import type { TelemetryStore } from './telemetry-store.js';
 export type * from './account-store.js';
 export type * from './conversation-store.js';
 export type * from './feedback-store.js';
-export type { GenerationLease, GenerationStore, InstanceRecord } from './generation-store.js';
+export type { AnswerStart, GenerationLease, GenerationStore, InstanceRecord } from './generation-store.js';
 export type * from './prompt-store.js';
 export type * from './settings-store.js';
 export type * from './telemetry-store.js';

@@ -156,3 +156,50 @@ forEachDatabase((kind) => {
       assert.equal(await store.interruptExpiredAnswers(1_900_000_000), 0, 'no lease and nothing in progress is left');
     }));
 });
+
+forEachDatabase((kind) => {
+  test(`${kind}: startAnswer writes the messages, the lease and the current node together, for the owner only`, () =>
+    withDatabase(kind, async (db) => {
+      const { store } = db;
+      const ann = await userWithConversation(store, 'ann', 'c1');
+      const bob = await userWithConversation(store, 'bob', 'c2');
+      const user = message('c1', 'u1', 'c1-root', {
+        parts: ['héllo 👋 "quoted" \\ back\nslash \u0000 (kept inside JSON)'],
+        createTime: 1_700_000_000.125,
+        endTurn: null,
+      });
+      const reply = message('c1', 'a1', 'u1', { ...streaming, modelSlug: 'demo', createTime: 1_700_000_000.5 });
+      const start = {
+        messages: [user, reply],
+        lease: {
+          conversationId: 'c1',
+          messageId: 'a1',
+          ownerId: ann,
+          instanceId: 'me',
+          startTime: 1_700_000_000.5,
+          leaseExpireTime: 1_800_000_000,
+        },
+        currentNode: 'a1',
+        updateTime: 1_700_000_000.5,
+      };
+      assert.equal(await store.startAnswer(bob, start), false, "another owner's conversation is refused");
+      assert.equal(await store.getMessage(ann, 'c1', 'u1'), undefined, 'and nothing is written');
+      assert.equal(await store.interruptExpiredAnswers(1_900_000_000), 0, 'not even a lease');
+
+      assert.equal(await store.startAnswer(ann, start), true);
+      assert.deepEqual(await store.getMessage(ann, 'c1', 'u1'), user);
+      assert.deepEqual(await store.getMessage(ann, 'c1', 'a1'), reply);
+      const conversation = await store.getConversation(ann, 'c1');
+      assert.deepEqual([conversation?.currentNode, conversation?.updateTime], ['a1', 1_700_000_000.5]);
+      assert.equal(await store.renewGenerationLeases('me', 1_800_000_100), 1, 'the lease is recorded');
+      assert.deepEqual(await checkTreeInvariants(db, { allowInProgress: true }), []);
+
+      const nul = {
+        ...start,
+        messages: [message('c1', 'u2', 'a1', { authorName: 'a\u0000b' })],
+        lease: { ...start.lease, messageId: 'u2' },
+      };
+      await assert.rejects(store.startAnswer(ann, nul), /U\+0000|unsupported|text/i, 'U+0000 in a text column is refused');
+      assert.equal(await store.getMessage(ann, 'c1', 'u2'), undefined);
+    }));
+});
