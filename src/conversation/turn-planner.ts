@@ -273,7 +273,7 @@ export class TurnPlanner {
   }
 
   private async insertUserMessage(conversation: ConversationRecord): Promise<MessageRecord> {
-    const { userId, message, now } = this.input;
+    const { message, now } = this.input;
     const parent = await this.userMessageParent(conversation);
     const id = message?.id ?? this.ids.uuid();
     const user = newMessage(conversation.id, {

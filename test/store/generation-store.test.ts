@@ -199,7 +199,11 @@ forEachDatabase((kind) => {
         messages: [message('c1', 'u2', 'a1', { authorName: 'a\u0000b' })],
         lease: { ...start.lease, messageId: 'u2' },
       };
-      await assert.rejects(store.startAnswer(ann, nul), /U\+0000|unsupported|text/i, 'U+0000 in a text column is refused');
+      await assert.rejects(
+        store.startAnswer(ann, nul),
+        /U\+0000|unsupported|text/i,
+        'U+0000 in a text column is refused',
+      );
       assert.equal(await store.getMessage(ann, 'c1', 'u2'), undefined);
     }));
 });
