@@ -14,6 +14,7 @@
  *
  * `npm run bench -- --instances 3` (or `--instances=N`) runs only bench/instances.ts instead: throughput
  * through nginx with N `backchat serve` instances against one, and a PostgreSQL turn against a SQLite one.
+ * `npm run bench -- search` runs only bench/search.ts: search over 100,000 conversations vs its raw FTS query.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -239,7 +240,15 @@ async function main(): Promise<void> {
 }
 
 const instances = instancesOption(process.argv.slice(2));
-if (instances === undefined) {
+if (process.argv.slice(2).includes('import')) {
+  // `npm run bench -- import`: bench/import.ts alone (a 100,000-conversation ChatGPT export through the CLI).
+  const { runImportBench } = await import('./import.js');
+  await runImportBench({ quick });
+} else if (process.argv.slice(2).includes('search')) {
+  // `npm run bench -- search`: bench/search.ts alone (full-text search over 100,000 conversations).
+  const { runSearchBench } = await import('./search.js');
+  await runSearchBench({ quick });
+} else if (instances === undefined) {
   await main();
 } else {
   const { runInstancesBench } = await import('./instances.js');

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `backchat` command: serve | migrate | copy | user create|list|role|disable|enable|password |
+ * The `backchat` command: serve | migrate | copy | import | export | user create|list|role|disable|enable|password |
  * token create|list|revoke.
  * Bad arguments print one line to stderr and exit with code 2; failures exit with code 1.
  */
@@ -9,12 +9,17 @@ import { DomainError } from '../src/domain-errors.js';
 import { accountCommands } from './account-commands.js';
 import { CommandError, loadCommandConfig, parse, progress, UsageError } from './args.js';
 import { copyCommands } from './copy-command.js';
+import { historyCommands } from './history-commands.js';
 
 const usage = `usage: backchat <command> [options]
   serve  [--host H] [--port P] [--data-dir D]     run the server (default 127.0.0.1:3000, ./data)
   migrate [--data-dir D]                          create or upgrade the database
   copy --to postgres://… [--restart]              copy this SQLite installation into an empty PostgreSQL
                                                   database and verify it; stop the server first (docs/deploy.md)
+  import <export.zip | conversations.json | folder> --email E
+                                                  import a ChatGPT export into the user's history
+                                                  (both layouts; importing again adds nothing)
+  export --email E --out file.zip                 the user's history as a ChatGPT-style export zip
   user create --email E --password P [--name N] [--admin]
   user list                                       every account: email, name, role, status
   user role --email E --role admin|user
@@ -64,6 +69,7 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
   serve,
   migrate,
   ...copyCommands,
+  ...historyCommands,
   ...accountCommands,
 };
 

@@ -78,6 +78,8 @@ const fileSchema = z
     shutdownGraceSeconds: z.number().min(0).optional(),
     /** Seconds an answer's lease lasts unrenewed (default 15). */
     generationLeaseSeconds: z.number().positive().optional(),
+    /** The address people reach this server at (share links): `https://chat.example.org`. */
+    publicUrl: z.string().optional(),
   })
   .strict();
 
@@ -117,6 +119,11 @@ export interface Config {
   generationLeaseSeconds: number;
   /** Milliseconds between the demo model's tokens, when set (default: its realistic pace). */
   demoTokenDelayMs: number | undefined;
+  /**
+   * The server's public base URL (`https://chat.example.org`, no path or trailing slash): share links are
+   * built from it, never from a request's Host. Undefined: the listen address (server/public-url.ts).
+   */
+  publicUrl: string | undefined;
 }
 
 export interface RedisConfig {
@@ -200,6 +207,27 @@ function parseTrustProxy(value: string | undefined): TrustProxy | undefined {
 
 function fileTrustProxy(value: TrustProxy | undefined): TrustProxy | undefined {
   return Array.isArray(value) ? checkProxyList(value, 'config file trustProxy') : value;
+}
+
+/**
+ * An http(s) origin with no path, query, fragment or credentials, returned without a trailing slash
+ * (`https://chat.example.org`). A missing or empty value is undefined.
+ */
+export function parsePublicUrl(value: string | undefined, source: string): string | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    throw new ConfigError(`${source} must be an http(s) URL such as https://chat.example.org, got "${value}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`${source} must start with http:// or https://, got "${value}"`);
+  }
+  if (url.username || url.password || url.pathname !== '/' || url.search || url.hash) {
+    throw new ConfigError(`${source} must be only scheme, host and port (no path, query or user), got "${value}"`);
+  }
+  return url.origin;
 }
 
 function readConfigFile(path: string): z.infer<typeof fileSchema> {
@@ -300,5 +328,8 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
       file.generationLeaseSeconds ??
       15,
     demoTokenDelayMs: parseNonNegative(env.BACKCHAT_DEMO_TOKEN_DELAY_MS, 'BACKCHAT_DEMO_TOKEN_DELAY_MS'),
+    publicUrl:
+      parsePublicUrl(env.BACKCHAT_PUBLIC_URL, 'BACKCHAT_PUBLIC_URL') ??
+      parsePublicUrl(file.publicUrl, 'config file publicUrl'),
   };
 }

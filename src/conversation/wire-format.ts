@@ -7,14 +7,37 @@ import {
   type WireMessage,
   type WireNode,
 } from '../protocol/wire-types.js';
-import type { ConversationRecord, MessageRecord } from '../store/store.js';
+import type { ConversationRecord, MessageRecord, WireExtras } from '../store/store.js';
 import { childrenIndex } from './message-tree.js';
 
 function optionalSeconds(value: number | null): number | null {
   return value === null ? null : wireSeconds(value);
 }
 
+/**
+ * The wire object with an imported record's verbatim fields applied (docs/api.md, "Import and export"):
+ * keys in `set` replace or follow the ones we write, keys in `absent` go. Records without extras — all
+ * of backchat's own — come back as they were.
+ */
+export function withWireExtras<T extends object>(wire: T, extras: WireExtras | undefined): T {
+  if (!extras) return wire;
+  const set = extras.set ?? {};
+  const absent = new Set(extras.absent ?? []);
+  const entries = Object.entries(wire)
+    .filter(([key]) => !absent.has(key))
+    .map(([key, value]): [string, unknown] => [key, Object.hasOwn(set, key) ? set[key] : value]);
+  for (const [key, value] of Object.entries(set)) if (!Object.hasOwn(wire, key)) entries.push([key, value]);
+  // fromEntries defines own properties, so no key (not even `__proto__`) reaches a prototype.
+  return Object.fromEntries(entries) as T;
+}
+
 export function toWireMessage(message: MessageRecord): WireMessage | null {
+  const wire = plainWireMessage(message);
+  return wire && withWireExtras(wire, message.extras);
+}
+
+/** The wire message as backchat's columns describe it, before any imported extras; null for the root. */
+export function plainWireMessage(message: MessageRecord): WireMessage | null {
   if (message.role === 'root') return null;
   return {
     id: message.id,
@@ -46,6 +69,14 @@ export function toWireMapping(messages: readonly MessageRecord[]): Record<string
 }
 
 export function toWireConversation(
+  conversation: ConversationRecord,
+  messages: readonly MessageRecord[],
+): WireConversation {
+  return withWireExtras(plainWireConversation(conversation, messages), conversation.extras);
+}
+
+/** The wire conversation as backchat's columns describe it, before any imported extras. */
+export function plainWireConversation(
   conversation: ConversationRecord,
   messages: readonly MessageRecord[],
 ): WireConversation {

@@ -31,12 +31,16 @@ import { authRoutes } from './routes/auth-routes.js';
 import { catalogRoutes } from './routes/catalog-routes.js';
 import { conversationRoutes } from './routes/conversation-routes.js';
 import type { Lifecycle } from './routes/conversation-stream.js';
+import { dataRoutes } from './routes/data-routes.js';
+import { searchRoutes } from './routes/search-routes.js';
+import { shareRoutes } from './routes/share-routes.js';
 import { telemetryRoutes } from './routes/telemetry-routes.js';
 import { commonSecurityHeaders, securityHeaders } from './security-headers.js';
+import { registerSharePages } from './share-pages.js';
 import { registerWebUi } from './web-ui.js';
 
 export interface AppDeps {
-  config: Pick<Config, 'telemetryEnabled' | 'webRoot' | 'sessionTtlHours' | 'trustProxy'>;
+  config: Pick<Config, 'telemetryEnabled' | 'webRoot' | 'sessionTtlHours' | 'trustProxy' | 'publicUrl' | 'host'>;
   store: Store;
   clock: Clock;
   ids: Ids;
@@ -102,10 +106,13 @@ export function listRoutes(deps: AppDeps): RouteSpec[] {
   return [
     ...authRoutes(deps),
     ...conversationRoutes(deps),
+    ...searchRoutes(deps),
     ...accountRoutes(deps),
     ...adminRoutes(deps),
     ...catalogRoutes(deps),
     ...telemetryRoutes(deps),
+    ...dataRoutes(deps),
+    ...shareRoutes(deps),
   ];
 }
 
@@ -186,6 +193,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     return reply.code(503).header('retry-after', '5').send({ status: 'unavailable', detail: unready });
   });
   registerRoutes(app, listRoutes(deps), deps.auth);
+  registerSharePages(app, deps);
   await registerWebUi(app, deps.config.webRoot);
   return app;
 }

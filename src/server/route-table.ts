@@ -25,6 +25,11 @@ interface BaseRoute {
   mount: Mount;
   /** Body limit in bytes, when not the app's default. */
   bodyLimit?: number;
+  /**
+   * The body is left unread: the handler gets `request.body` as the raw stream, whatever its type
+   * (uploads that must not be buffered; the handler enforces its own limit).
+   */
+  rawBody?: boolean;
 }
 
 /**
@@ -96,12 +101,24 @@ export function registerRoutes(app: FastifyInstance, routes: readonly RouteSpec[
             return route.handler(request, reply, identity.user, identity);
           };
     for (const url of routeUrls(route)) {
-      app.route({
+      const options = {
         method: route.method,
         url,
         ...(route.bodyLimit !== undefined && { bodyLimit: route.bodyLimit }),
         onRequest: route.auth === 'none' ? publicGate : gate(route.auth),
         handler,
+      };
+      if (!route.rawBody) {
+        app.route(options);
+        continue;
+      }
+      // A scope of its own whose only parser hands the body over unread (the app's JSON parser
+      // would buffer it). Registered when the app starts, like every plugin.
+      void app.register((scope, _options, registered) => {
+        scope.removeAllContentTypeParsers();
+        scope.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+        scope.route(options);
+        registered();
       });
     }
   }

@@ -45,6 +45,12 @@ export const nullableBooleanColumn: ColumnCodec<boolean | null, boolean | number
 /** A JSON value kept as text (any JSON field type). */
 export const jsonColumn = { read: readJson, write: writeJson };
 
+/** An optional JSON value: SQL NULL reads as absent (the record leaves the field out), absent writes NULL. */
+export const nullableJsonColumn = {
+  read: <T>(stored: string | null): T | undefined => (stored === null ? undefined : (JSON.parse(stored) as T)),
+  write: (value: unknown): string | null => (value === undefined || value === null ? null : JSON.stringify(value)),
+};
+
 /** A text column holding one of a few values (`role`, `status`…), as the store wrote it. */
 export function textUnionColumn<T extends string>(): ColumnCodec<T, string> {
   return { read: (stored) => stored as T, write: unchanged };

@@ -1,5 +1,5 @@
 /** Queries on `conversations`. Every read and write is filtered by `owner_id`. */
-import { booleanColumn, jsonColumn, readCount } from './column-codecs.js';
+import { booleanColumn, jsonColumn, nullableJsonColumn, readCount } from './column-codecs.js';
 import type { ConversationsTable } from './database-schema.js';
 import type { Executor } from './executor.js';
 import { rowMapper } from './row-mapper.js';
@@ -11,6 +11,7 @@ const conversationRows = rowMapper<ConversationsTable, ConversationRecord>({
   isTemporary: booleanColumn,
   conversationMode: jsonColumn,
   suggestions: jsonColumn,
+  extras: nullableJsonColumn,
 });
 
 /** Inserts a conversation (visible, unarchived, update_time = create_time). */

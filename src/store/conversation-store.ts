@@ -3,6 +3,16 @@
  * the owner's user id first; a row of another owner looks exactly like a missing row.
  */
 
+/**
+ * Wire fields of an imported message or conversation that the columns cannot hold as they were
+ * (migration 008): `set` replaces or adds keys of the wire object, `absent` removes keys the export did
+ * not have. Absent for everything backchat writes itself.
+ */
+export interface WireExtras {
+  set?: Record<string, unknown>;
+  absent?: string[];
+}
+
 /** Status values of a message, as on the wire. */
 export type MessageStatus = 'in_progress' | 'finished_successfully' | 'finished_partial_completion';
 
@@ -29,6 +39,8 @@ export interface ConversationRecord {
   conversationMode: Record<string, unknown>;
   /** The starter prompts shown when the conversation began (first turn's `suggestions`). */
   suggestions: string[];
+  /** Imported wire fields kept verbatim; absent for backchat's own conversations. */
+  extras?: WireExtras;
 }
 
 export interface NewConversation {
@@ -64,6 +76,8 @@ export interface MessageRecord {
   /** null for the root and the hidden system node. */
   createTime: number | null;
   updateTime: number | null;
+  /** Imported wire fields kept verbatim (e.g. a non-text content object); absent for backchat's own. */
+  extras?: WireExtras;
 }
 
 export interface ConversationListQuery {

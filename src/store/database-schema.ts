@@ -15,6 +15,8 @@ export type BooleanColumn = ColumnType<boolean | number, boolean, boolean>;
 export type DefaultedBooleanColumn = ColumnType<boolean | number, boolean | undefined, boolean>;
 /** A JSON value serialised as TEXT. */
 export type JsonColumn = string;
+/** An optional JSON value serialised as TEXT (NULL when absent; may be left out of an insert). */
+export type NullableJsonColumn = ColumnType<string | null, string | null | undefined, string | null>;
 
 export interface UsersTable {
   id: string;
@@ -83,6 +85,8 @@ export interface ConversationsTable {
   timezone_offset_min: number;
   conversation_mode: JsonColumn;
   suggestions: JsonColumn;
+  /** Imported wire fields kept verbatim (migration 008); null for backchat's own. */
+  extras: NullableJsonColumn;
 }
 
 export interface MessagesTable {
@@ -104,6 +108,8 @@ export interface MessagesTable {
   model_slug: string | null;
   create_time: number | null;
   update_time: number | null;
+  /** Imported wire fields kept verbatim (migration 008); null for backchat's own. */
+  extras: NullableJsonColumn;
 }
 
 /** An answer being written: which process owns it, until when (migration 004). */
@@ -174,6 +180,31 @@ export interface InstancesTable {
   heartbeat_time: number;
 }
 
+/** A share link: a frozen snapshot of one branch of a conversation (migration 007). */
+export interface SharesTable {
+  id: string;
+  owner_id: string;
+  conversation_id: string;
+  title: string;
+  current_node: string;
+  model: string | null;
+  is_public: BooleanColumn;
+  is_visible: BooleanColumn;
+  is_anonymous: BooleanColumn;
+  highlighted_message_id: string | null;
+  /** JSON array of message records, root first. */
+  snapshot: JsonColumn;
+  create_time: number;
+  update_time: number;
+}
+
+/** Which conversation of an owner an exported conversation id was imported as (migration 008). */
+export interface ImportedConversationsTable {
+  owner_id: string;
+  source_id: string;
+  conversation_id: string;
+}
+
 export interface SchemaMigrationsTable {
   name: string;
   apply_time: number;
@@ -194,5 +225,7 @@ export interface Database {
   prompts: PromptsTable;
   latency_reports: LatencyReportsTable;
   analytics_events: AnalyticsEventsTable;
+  shares: SharesTable;
+  imported_conversations: ImportedConversationsTable;
   schema_migrations: SchemaMigrationsTable;
 }

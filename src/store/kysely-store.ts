@@ -14,11 +14,15 @@ import type { Executor } from './executor.js';
 import * as feedback from './feedback-queries.js';
 import * as generations from './generation-queries.js';
 import type { AnswerStart, GenerationLease, InstanceRecord } from './generation-store.js';
+import * as history from './history-queries.js';
+import type { ExportCursor, ImportedConversation } from './history-store.js';
 import * as latency from './latency-queries.js';
 import * as messages from './message-queries.js';
 import * as prompts from './prompt-queries.js';
+import * as search from './search-queries.js';
 import * as sessions from './session-queries.js';
 import * as settings from './setting-queries.js';
+import * as shares from './share-queries.js';
 import type {
   AnalyticsEvent,
   ConversationListQuery,
@@ -33,7 +37,12 @@ import type {
   NewUser,
   PersonalAccessTokenRecord,
   PromptRecord,
+  SearchPage,
+  SearchQuery,
   SessionRecord,
+  ShareListQuery,
+  SharePatch,
+  ShareRecord,
   Store,
   UserPatch,
   UserRecord,
@@ -86,6 +95,28 @@ export class KyselyStore implements Store {
   close(): Promise<void> {
     this.#closing ??= this.database.destroy();
     return this.#closing;
+  }
+
+  // HistoryStore
+
+  findImportedConversations(ownerId: string, sourceIds: readonly string[]): Promise<Map<string, string>> {
+    return history.findImportedConversations(this.db, ownerId, sourceIds);
+  }
+
+  takenConversationIds(ids: readonly string[]): Promise<Set<string>> {
+    return history.takenConversationIds(this.db, ids);
+  }
+
+  insertImportedConversations(items: readonly ImportedConversation[]): Promise<void> {
+    return history.insertImportedConversations(this.db, items);
+  }
+
+  listExportableConversations(
+    ownerId: string,
+    after: ExportCursor | undefined,
+    limit: number,
+  ): Promise<ConversationRecord[]> {
+    return history.listExportableConversations(this.db, ownerId, after, limit);
   }
 
   // SettingsStore
@@ -365,6 +396,42 @@ export class KyselyStore implements Store {
 
   deletePrompt(id: string): Promise<boolean> {
     return prompts.deletePrompt(this.db, id);
+  }
+
+  // ShareStore
+
+  createShare(share: ShareRecord): Promise<void> {
+    return shares.createShare(this.db, share);
+  }
+
+  getShare(ownerId: string, id: string): Promise<ShareRecord | undefined> {
+    return shares.getShare(this.db, ownerId, id);
+  }
+
+  getShareOfConversation(ownerId: string, conversationId: string): Promise<ShareRecord | undefined> {
+    return shares.getShareOfConversation(this.db, ownerId, conversationId);
+  }
+
+  getPublicShare(id: string): Promise<ShareRecord | undefined> {
+    return shares.getPublicShare(this.db, id);
+  }
+
+  listShares(ownerId: string, query: ShareListQuery): Promise<{ items: ShareRecord[]; total: number }> {
+    return shares.listShares(this.db, ownerId, query);
+  }
+
+  updateShare(ownerId: string, id: string, patch: SharePatch): Promise<boolean> {
+    return shares.updateShare(this.db, ownerId, id, patch);
+  }
+
+  deleteShare(ownerId: string, id: string): Promise<boolean> {
+    return shares.deleteShare(this.db, ownerId, id);
+  }
+
+  // SearchStore
+
+  searchConversations(ownerId: string, query: SearchQuery): Promise<SearchPage> {
+    return search.searchConversations(this.db, this.dialect.kind, ownerId, query);
   }
 
   // TelemetryStore

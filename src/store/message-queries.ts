@@ -4,7 +4,7 @@
  * row alone is enough.
  */
 import { sql } from 'kysely';
-import { jsonColumn, nullableBooleanColumn, textUnionColumn } from './column-codecs.js';
+import { jsonColumn, nullableBooleanColumn, nullableJsonColumn, textUnionColumn } from './column-codecs.js';
 import { conversationExists } from './conversation-queries.js';
 import type { MessagesTable } from './database-schema.js';
 import type { Executor } from './executor.js';
@@ -23,6 +23,7 @@ const messageRows = rowMapper<MessagesTable, MessageRecord>(
     status: textUnionColumn(),
     endTurn: nullableBooleanColumn,
     metadata: jsonColumn,
+    extras: nullableJsonColumn,
   },
   { hidden: { owner_id: true, seq: true } },
 );

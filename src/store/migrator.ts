@@ -25,10 +25,15 @@ async function appliedMigrationNames(db: Kysely<Database>): Promise<Set<string>>
   return new Set(rows.map((row) => row.name));
 }
 
-async function applyMigration(db: Kysely<Database>, dialect: StoreDialect, migration: Migration): Promise<void> {
+async function applyMigration(
+  db: Kysely<Database>,
+  dialect: StoreDialect,
+  migration: Migration,
+  onProgress: ProgressListener,
+): Promise<void> {
   try {
     // A migration describes a past schema, not today's `Database` type: it gets an untyped handle.
-    await migration.up(db as unknown as Kysely<unknown>, dialect);
+    await migration.up(db as unknown as Kysely<unknown>, dialect, onProgress);
   } catch (error) {
     throw new MigrationError(`migration ${migration.name} failed: ${errorMessage(error)}`, { cause: error });
   }
@@ -60,7 +65,7 @@ export async function runMigrations(
     const pending = migrations.filter((migration) => !applied.has(migration.name));
     for (const migration of pending) {
       onProgress(`applying migration ${migration.name}`);
-      await applyMigration(transaction, dialect, migration);
+      await applyMigration(transaction, dialect, migration, onProgress);
     }
     return pending.map((migration) => migration.name);
   });

@@ -136,7 +136,9 @@ export function rowMapper<Table, Rec, Renamed extends RenamedColumns<Table, Rec>
       if (hidden.has(column)) continue;
       const field = lookUp(fieldOf, column, fieldName);
       const codec = codecOf[field];
-      record[field] = codec ? codec.read(stored) : stored;
+      const value = codec ? codec.read(stored) : stored;
+      // A codec reads an optional field's NULL as undefined: the record then leaves the field out.
+      if (value !== undefined) record[field] = value;
     }
     return record as Rec;
   }

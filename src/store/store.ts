@@ -21,16 +21,22 @@ import type { AccountStore } from './account-store.js';
 import type { ConversationStore } from './conversation-store.js';
 import type { FeedbackStore } from './feedback-store.js';
 import type { GenerationStore } from './generation-store.js';
+import type { HistoryStore } from './history-store.js';
 import type { PromptStore } from './prompt-store.js';
+import type { SearchStore } from './search-store.js';
 import type { SettingsStore } from './settings-store.js';
+import type { ShareStore } from './share-store.js';
 import type { TelemetryStore } from './telemetry-store.js';
 
 export type * from './account-store.js';
 export type * from './conversation-store.js';
 export type * from './feedback-store.js';
 export type { AnswerStart, GenerationLease, GenerationStore, InstanceRecord } from './generation-store.js';
+export type * from './history-store.js';
 export type * from './prompt-store.js';
+export type * from './search-store.js';
 export type * from './settings-store.js';
+export type * from './share-store.js';
 export type * from './telemetry-store.js';
 
 /**
@@ -47,7 +53,10 @@ export interface Store
     ConversationStore,
     GenerationStore,
     FeedbackStore,
+    HistoryStore,
     PromptStore,
+    SearchStore,
+    ShareStore,
     TelemetryStore {
   /**
    * Runs `work` in one transaction; nested calls reuse the outer transaction. While `work` runs,

@@ -22,6 +22,8 @@ const digestedTables = [
   ['prompts', 'id'],
   ['latency_reports', 'id'],
   ['analytics_events', 'id'],
+  ['shares', 'id'],
+  ['imported_conversations', 'conversation_id'],
 ] as const;
 
 /** A row as canonical JSON: columns sorted by name, booleans as 0/1, BIGINTs as numbers. */

@@ -28,6 +28,8 @@ interface Fixture {
   sessionId: string;
   tokenId: string;
   inviteId: string;
+  /** A (private) share of the conversation. */
+  shareId: string;
 }
 
 interface Built {
@@ -77,6 +79,8 @@ const rows: Record<string, Row> = {
   'GET /conversations': { build: () => ({ path: '/conversations?offset=0&limit=28' }), other: 'own' },
   'PATCH /conversations': { build: () => ({ path: '/conversations', json: { is_visible: false } }), other: 'own' },
   'DELETE /conversations': { build: () => ({ path: '/conversations' }), other: 'own' },
+  // Searches the caller's own conversations only (test/http/search.test.ts checks another's never appear).
+  'GET /conversations/search': { build: () => ({ path: '/conversations/search?query=then' }), other: 'own' },
   'GET /conversation/:id': { build: (f) => ({ path: `/conversation/${f.conversationId}` }), other: 'notFound' },
   'PATCH /conversation/:id': {
     build: (f) => ({ path: `/conversation/${f.conversationId}`, json: { title: 'Renamed' } }),
@@ -172,6 +176,24 @@ const rows: Record<string, Row> = {
   'GET /conversation_limit': { build: () => ({ path: '/conversation_limit' }), other: 'own' },
   'POST /ces/v1/b': { build: () => ({ path: '/ces/v1/b', json: seedAnalyticsBatch }), other: 'own' },
   'POST /lat/r': { build: () => ({ path: '/lat/r', json: seedLatencyReport }), other: 'own' },
+  // Import and export act on the caller's own history (test/history/data-routes.test.ts checks that
+  // an export never holds another user's conversations).
+  'POST /accounts/data_import': { build: () => ({ path: '/accounts/data_import', json: [] }), other: 'own' },
+  'POST /accounts/data_export': { build: () => ({ path: '/accounts/data_export', json: {} }), other: 'own' },
+  'GET /accounts/data_export/download': { build: () => ({ path: '/accounts/data_export/download' }), other: 'own' },
+  'POST /share/create': {
+    build: (f) => ({
+      path: '/share/create',
+      json: { conversation_id: f.conversationId, current_node_id: f.assistantId },
+    }),
+    other: 'notFound',
+  },
+  'PATCH /share/:id': { build: (f) => ({ path: `/share/${f.shareId}`, json: { is_public: true } }), other: 'notFound' },
+  'GET /shared_conversations': { build: () => ({ path: '/shared_conversations?order=created' }), other: 'own' },
+  'DELETE /share/:id': { build: (f) => ({ path: `/share/${f.shareId}` }), other: 'notFound' },
+  // The share path one client library deletes at (docs/decisions/2026-12-02-share-links.md).
+  'DELETE /:id': { build: (f) => ({ path: `/${f.shareId}` }), other: 'notFound' },
+  'POST /share/:id/continue': { build: (f) => ({ path: `/share/${f.shareId}/continue` }), other: 'notFound' },
 };
 
 const publicRows: Record<string, PublicRow> = {
@@ -191,6 +213,8 @@ const publicRows: Record<string, PublicRow> = {
   },
   'GET /api/auth/invites/:token': { build: () => ({ path: '/api/auth/invites/not-an-invite' }), status: 404 },
   'POST /api/auth/logout': { build: () => ({ path: '/api/auth/logout' }), status: 200 },
+  // No such share, for everyone: a private share's 404 to others is in the rows above and test/http/share.test.ts.
+  'GET /share/:id': { build: () => ({ path: `/backend-api/share/${randomIds.uuid()}` }), status: 404 },
 };
 
 /** The credentials each identity sends, made once per server. */
@@ -302,6 +326,12 @@ forEachDatabase((kind) => {
       messages: [userMessage(`Remember ${canary}`)],
     });
     await deps.store.updateConversation(alice.id, turn.conversationId, { title: `Title ${canary}` });
+    const shared = await server.request('/backend-api/share/create', {
+      method: 'POST',
+      as: alice,
+      json: { conversation_id: turn.conversationId, current_node_id: turn.final.id },
+    });
+    const { share_id: shareId } = (await shared.json()) as { share_id: string };
     const user = await deps.store.getUserById(alice.id);
     assert.ok(user);
     const { session } = await deps.auth.openSession(user, 'matrix fixture');
@@ -314,6 +344,7 @@ forEachDatabase((kind) => {
       sessionId: session.id,
       tokenId: token.record.id,
       inviteId: invite.invite.id,
+      shareId,
     };
   }
 

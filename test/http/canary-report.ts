@@ -4,7 +4,7 @@
  * and latencies are collected for the assertions and the diagnostics.
  */
 
-export type OperationKind = 'list' | 'get' | 'stream' | 'gen_title' | 'patch';
+export type OperationKind = 'list' | 'search' | 'get' | 'stream' | 'gen_title' | 'patch';
 
 export const canaryPattern = /CANARY[0-9a-f]{32}/g;
 
@@ -56,13 +56,20 @@ function percentile(sorted: number[], share: number): number {
 /** Adds up the outcomes: counts, canaries seen (own and foreign), errors, acknowledged turns, latency. */
 export class Tally {
   readonly report: WorkloadReport;
-  private readonly times: Record<OperationKind, number[]> = { list: [], get: [], stream: [], gen_title: [], patch: [] };
+  private readonly times: Record<OperationKind, number[]> = {
+    list: [],
+    search: [],
+    get: [],
+    stream: [],
+    gen_title: [],
+    patch: [],
+  };
 
   constructor(private readonly owners: Map<string, number>) {
     const zero = { p50: 0, p99: 0, max: 0, count: 0 };
     this.report = {
       operations: 0,
-      byKind: { list: 0, get: 0, stream: 0, gen_title: 0, patch: 0 },
+      byKind: { list: 0, search: 0, get: 0, stream: 0, gen_title: 0, patch: 0 },
       abortsPlanned: 0,
       abortsEffective: 0,
       bytesScanned: 0,
@@ -71,7 +78,7 @@ export class Tally {
       errors: [],
       acknowledged: [],
       durationMs: 0,
-      latency: { list: zero, get: zero, stream: zero, gen_title: zero, patch: zero },
+      latency: { list: zero, search: zero, get: zero, stream: zero, gen_title: zero, patch: zero },
     };
   }
 

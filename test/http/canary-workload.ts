@@ -2,8 +2,8 @@
  * The cross-user concurrency workload (docs/security.md, pattern 6: concurrency and cancellation,
  * after redis-py's test_cwe_404 — the bug behind ChatGPT's March 2023 leak of titles to other users):
  * many users whose conversation titles and messages carry random 128-bit canaries; worker clients over
- * real loopback HTTP issue a random mix of list (40 %), get (30 %), stream a turn (20 %), gen_title
- * (5 %) and PATCH (5 %), a quarter of them aborted at a random moment (0–50 ms, or mid-stream). Every
+ * real loopback HTTP issue a random mix of list (32 %), search (8 %: every canary's prefix, or one of
+ * the user's own canaries), get (30 %), stream a turn (20 %), gen_title (5 %) and PATCH (5 %), a quarter of them aborted at a random moment (0–50 ms, or mid-stream). Every
  * byte received is scanned for another user's canary.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -25,9 +25,10 @@ export interface WorkloadOptions {
   seed: number;
 }
 
-/** [kind, cumulative probability]: 40 / 30 / 20 / 5 / 5 %. */
+/** [kind, cumulative probability]: 32 / 8 / 30 / 20 / 5 / 5 %. */
 const operationMix: ReadonlyArray<readonly [OperationKind, number]> = [
-  ['list', 0.4],
+  ['list', 0.32],
+  ['search', 0.4],
   ['get', 0.7],
   ['stream', 0.9],
   ['gen_title', 0.95],
@@ -115,6 +116,11 @@ interface Operation {
 function requestFor(operation: Operation): { path: string; init: RequestInit; messageId?: string } {
   const { kind, conversation, prefix } = operation;
   if (kind === 'list') return { path: `${prefix}/conversations?offset=0&limit=28&order=updated`, init: {} };
+  if (kind === 'search') {
+    // "canary" is a prefix of every user's canaries: only the owner filter keeps the others out.
+    const query = conversation.canary.endsWith('0') ? conversation.canary : 'canary';
+    return { path: `${prefix}/conversations/search?query=${query}&limit=50`, init: {} };
+  }
   if (kind === 'get') return { path: `${prefix}/conversation/${conversation.id}`, init: {} };
   if (kind === 'gen_title')
     return { path: `${prefix}/conversation/gen_title/${conversation.id}`, init: { method: 'POST', body: '{}' } };

@@ -4,6 +4,9 @@ import { promptLibraryMigration } from './002-prompt-library.js';
 import { accountsMigration } from './003-accounts.js';
 import { generationsMigration } from './004-generations.js';
 import { instancesMigration } from './005-instances.js';
+import { searchMigration } from './006-search.js';
+import { sharesMigration } from './007-shares.js';
+import { historyMigration } from './008-history.js';
 import type { Migration } from './migration.js';
 
 /** Every migration, oldest first. */
@@ -13,4 +16,7 @@ export const migrations: readonly Migration[] = [
   accountsMigration,
   generationsMigration,
   instancesMigration,
+  searchMigration,
+  sharesMigration,
+  historyMigration,
 ];

@@ -9,5 +9,9 @@ import type { StoreDialect } from '../dialects/store-dialect.js';
 export interface Migration {
   /** `NNN-kebab-name`; the run order is the order of the list in index.ts. */
   name: string;
-  up(db: Kysely<unknown>, dialect: StoreDialect): Promise<void>;
+  /** `onProgress` takes a line for people, for steps that can run long (e.g. a backfill). */
+  up(db: Kysely<unknown>, dialect: StoreDialect, onProgress?: MigrationProgress): Promise<void>;
 }
+
+/** Receives one line per step of a long migration, for people. */
+export type MigrationProgress = (message: string) => void;
