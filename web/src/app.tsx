@@ -5,6 +5,7 @@ import { useRoute } from './hooks/use-route.js';
 import { useSession } from './hooks/use-session.js';
 import { ChatPage } from './pages/chat-page.js';
 import { InviteWhileSignedIn } from './pages/invite-page.js';
+import { ShareContinuePage, SharePage } from './pages/share-page.js';
 import { SignedOutPage } from './pages/signed-out-page.js';
 import { AppServicesContext, createAppServices } from './state/app-services.js';
 
@@ -50,8 +51,20 @@ export function App() {
     case 'unreachable':
       return <Unreachable message={session.message} />;
     case 'signed-out':
+      // A shared chat is public; continuing it needs an account (sign in, then the copy is made).
+      if (route.name === 'share') return <SharePage key={route.shareId} shareId={route.shareId} signedIn={false} />;
+      if (route.name === 'share-continue')
+        return (
+          <SignedOutPage
+            route={route}
+            {...session}
+            notice={session.notice ?? 'Sign in to continue this shared chat.'}
+          />
+        );
       return <SignedOutPage route={route} {...session} />;
     case 'signed-in':
+      if (route.name === 'share') return <SharePage key={route.shareId} shareId={route.shareId} signedIn />;
+      if (route.name === 'share-continue') return <ShareContinuePage key={route.shareId} shareId={route.shareId} />;
       if (route.name === 'invite') return <InviteWhileSignedIn email={session.session.user.email} />;
       return <SignedIn session={session.session} />;
   }

@@ -18,6 +18,7 @@ import './styles/forms.css';
 import './styles/auth.css';
 import './styles/tabs.css';
 import './styles/accounts.css';
+import './styles/history.css';
 
 applyTheme();
 void sessionStore.start();

@@ -27,6 +27,11 @@ export function setAuthHooks(next: AuthHooks): void {
   hooks = next;
 }
 
+/** The session's access token, for the one request that cannot go through fetch (an upload's progress). */
+export function currentAccessToken(): string | null {
+  return hooks.token();
+}
+
 async function readJson(response: Response): Promise<unknown> {
   const text = await response.text();
   if (text === '') return undefined;

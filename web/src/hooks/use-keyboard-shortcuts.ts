@@ -1,8 +1,12 @@
-/** App-wide keys: Ctrl/Cmd+Shift+O starts a new chat; Escape stops a streaming answer. */
+/**
+ * App-wide keys: Ctrl/Cmd+Shift+O starts a new chat; Ctrl/Cmd+K searches the chats; Escape stops a
+ * streaming answer.
+ */
 import { useEffect, useRef } from 'react';
 
 interface Shortcuts {
   newChat: () => void;
+  search: () => void;
   stop: () => void;
 }
 
@@ -18,6 +22,15 @@ export function useKeyboardShortcuts(shortcuts: Shortcuts): void {
       if ((event.ctrlKey || event.metaKey) && event.shiftKey && event.key.toLowerCase() === 'o') {
         event.preventDefault();
         latest.current.newChat();
+      } else if (
+        (event.ctrlKey || event.metaKey) &&
+        !event.shiftKey &&
+        !event.altKey &&
+        event.key.toLowerCase() === 'k' &&
+        !anOverlayIsOpen()
+      ) {
+        event.preventDefault();
+        latest.current.search();
       } else if (event.key === 'Escape' && !event.defaultPrevented && !anOverlayIsOpen()) {
         latest.current.stop();
       }

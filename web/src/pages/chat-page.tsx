@@ -7,8 +7,11 @@ import { serverAnalyticsEnabled } from '../api/backend-api.js';
 import { ChatHeader } from '../components/chat/chat-header.js';
 import { ConversationPane } from '../components/chat/conversation-pane.js';
 import { NewChatPane } from '../components/chat/new-chat-pane.js';
+import { SearchDialog } from '../components/search/search-dialog.js';
 import { ChatDialogs, type OpenDialog } from '../components/settings/chat-dialogs.js';
+import { ShareDialog } from '../components/share/share-dialog.js';
 import { Sidebar } from '../components/sidebar/sidebar.js';
+import { useJumpToMessage } from '../hooks/use-jump-to-message.js';
 import { useKeyboardShortcuts } from '../hooks/use-keyboard-shortcuts.js';
 import { loadMarkdown } from '../hooks/use-markdown.js';
 import { useSidebar } from '../hooks/use-sidebar.js';
@@ -23,6 +26,8 @@ export function ChatPage() {
   const sidebar = useSidebar();
   const [dialog, setDialog] = useState<OpenDialog>(null);
   const [temporary, setTemporary] = useState(false);
+  const [searching, setSearching] = useState(false);
+  const [sharing, setSharing] = useState(false);
   const serverAnalytics = useMemo(() => serverAnalyticsEnabled().catch(() => true), []);
   const { conversationId, store, view, isEmptyDraft, startDraft } = useCurrentThread(services);
 
@@ -39,8 +44,10 @@ export function ChatPage() {
     sidebar.closeOnMobile();
   }, [startDraft, sidebar]);
 
-  useKeyboardShortcuts({ newChat, stop: () => services.controller.stop(store) });
+  useKeyboardShortcuts({ newChat, search: () => setSearching(true), stop: () => services.controller.stop(store) });
   const actions = useConversationActions(services, sidebar.closeOnMobile);
+  const jumpToMessage = useJumpToMessage(services);
+  const canShare = conversationId !== null && view.phase === 'ready' && !view.isTemporary && !view.busy;
 
   return (
     <div
@@ -53,6 +60,7 @@ export function ChatPage() {
         activeId={conversationId}
         actions={actions}
         onNewChat={newChat}
+        onSearch={() => setSearching(true)}
         onClose={() => sidebar.setOpen(false)}
         onSettings={() => setDialog('settings')}
         onArchived={() => setDialog('archived')}
@@ -70,6 +78,7 @@ export function ChatPage() {
           onNewChat={newChat}
           temporary={isEmptyDraft ? { value: temporary, set: setTemporary } : null}
           inTemporaryChat={view.isTemporary && !isEmptyDraft}
+          onShare={canShare ? () => setSharing(true) : null}
         />
         {isEmptyDraft ? (
           <NewChatPane key="new" store={store} temporary={temporary} serverAnalytics={serverAnalytics} />
@@ -77,6 +86,17 @@ export function ChatPage() {
           <ConversationPane key="conversation" store={store} onNewChat={newChat} />
         )}
       </main>
+      {searching && (
+        <SearchDialog
+          onClose={() => setSearching(false)}
+          onChoose={(hit) => {
+            setSearching(false);
+            sidebar.closeOnMobile();
+            jumpToMessage(hit.conversation_id, hit.payload.message_id);
+          }}
+        />
+      )}
+      {sharing && canShare && <ShareDialog key={store.id} store={store} onClose={() => setSharing(false)} />}
       <ChatDialogs open={dialog} setOpen={setDialog} onNewChat={newChat} onOpenConversation={actions.open} />
     </div>
   );

@@ -210,6 +210,23 @@ export class ChatController {
     patchConversation(conversationId, { current_node: target }).catch(() => {});
   }
 
+  /**
+   * Shows `messageId` (a search hit): when it is not on the displayed branch, the branch through it
+   * — down to its newest leaf, as the server picks — is shown and saved as `current_node`. Returns
+   * the `data-message-id` of the row showing it, or null when it is not a visible message.
+   */
+  reveal(store: ThreadStore, messageId: string): string | null {
+    const { nodes } = store.getTree();
+    const conversationId = store.getView().conversationId;
+    if (!nodes.get(messageId)?.message) return null;
+    if (store.rowIdOf(messageId) === null && !this.isBusy(store) && conversationId) {
+      const leaf = latestLeaf(nodes, messageId);
+      store.setCurrentNode(leaf);
+      patchConversation(conversationId, { current_node: leaf }).catch(() => {});
+    }
+    return store.rowIdOf(messageId);
+  }
+
   async rate(store: ThreadStore, item: DisplayItem, rating: Rating): Promise<void> {
     const conversationId = store.getView().conversationId;
     if (!conversationId) return;

@@ -10,6 +10,7 @@ import {
   type ThreadMessage,
   type ThreadMessageStatus,
   type ThreadNodeMap,
+  type UnsupportedContent,
   visibleSiblings,
 } from './thread-tree.js';
 
@@ -30,6 +31,8 @@ export interface DisplayItem {
   siblingCount: number;
   isLast: boolean;
   feedback: Rating | null;
+  /** Content of the item's messages that the app does not render (shown as plain-text blocks). */
+  unsupported: readonly UnsupportedContent[];
 }
 
 /** Groups of node ids along the branch: consecutive assistant messages form one group. */
@@ -80,6 +83,7 @@ export function buildItem(
     siblingCount: siblings.length,
     isLast,
     feedback: feedback.get(last.id) ?? null,
+    unsupported: messages.flatMap((message) => (message.unsupported ? [message.unsupported] : [])),
   };
 }
 
@@ -100,7 +104,12 @@ const comparedFields = [
 
 /** True when two items would render the same. */
 export function sameItem(a: DisplayItem, b: DisplayItem): boolean {
-  return comparedFields.every((field) => a[field] === b[field]) && a.nodeIds.join() === b.nodeIds.join();
+  return (
+    comparedFields.every((field) => a[field] === b[field]) &&
+    a.nodeIds.join() === b.nodeIds.join() &&
+    a.unsupported.length === b.unsupported.length &&
+    a.unsupported.every((content, i) => content === b.unsupported[i])
+  );
 }
 
 /** `next` unless `previous` renders the same, so unchanged items keep their identity. */

@@ -1,12 +1,15 @@
 /**
- * Client-side routes: `/` (new chat), `/c/:conversationId` and `/invite/:token` (sign up with an
- * invite link), with history.pushState.
+ * Client-side routes: `/` (new chat), `/c/:conversationId`, `/invite/:token` (sign up with an
+ * invite link), `/share/:shareId` (a shared conversation, signed out too) and
+ * `/share/:shareId/continue` (copy it into the signed-in user's history), with history.pushState.
  */
 
 export type Route =
   | { name: 'new-chat' }
   | { name: 'conversation'; conversationId: string }
-  | { name: 'invite'; token: string };
+  | { name: 'invite'; token: string }
+  | { name: 'share'; shareId: string }
+  | { name: 'share-continue'; shareId: string };
 
 type Listener = () => void;
 const listeners = new Set<Listener>();
@@ -27,6 +30,16 @@ export function parse(pathname: string): Route {
   if (conversationId !== null) return { name: 'conversation', conversationId };
   const token = segment(pathname, 'invite');
   if (token !== null) return { name: 'invite', token };
+  const shareId = segment(pathname, 'share');
+  if (shareId !== null) return { name: 'share', shareId };
+  const continued = /^\/share\/([^/]+)\/continue\/?$/.exec(pathname)?.[1];
+  if (continued !== undefined) {
+    try {
+      return { name: 'share-continue', shareId: decodeURIComponent(continued) };
+    } catch {
+      return { name: 'new-chat' };
+    }
+  }
   return { name: 'new-chat' };
 }
 
@@ -36,6 +49,10 @@ export function pathOf(route: Route): string {
       return `/c/${encodeURIComponent(route.conversationId)}`;
     case 'invite':
       return `/invite/${encodeURIComponent(route.token)}`;
+    case 'share':
+      return `/share/${encodeURIComponent(route.shareId)}`;
+    case 'share-continue':
+      return `/share/${encodeURIComponent(route.shareId)}/continue`;
     case 'new-chat':
       return '/';
   }

@@ -103,6 +103,12 @@ export class ThreadStore {
     return this.tree;
   }
 
+  /** The `data-message-id` of the row showing `messageId` on the current branch, if it is shown. */
+  rowIdOf(messageId: string): string | null {
+    const key = this.groupOf.get(messageId);
+    return key === undefined ? null : (this.items.get(key)?.id ?? null);
+  }
+
   /** Replaces everything with a conversation loaded from the server. */
   load(conversation: WireConversation): void {
     this.tree = treeFromWire(conversation);

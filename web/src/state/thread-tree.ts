@@ -20,6 +20,14 @@ export interface ThreadMessage {
   modelSlug: string | null;
   /** Why the answer ended early (an error inside the stream or a lost connection). */
   errorText: string | null;
+  /** A content type the app does not render (kept as imported): shown as a plain-text block. */
+  unsupported?: UnsupportedContent;
+}
+
+export interface UnsupportedContent {
+  contentType: string;
+  /** The content's text, if it has any (`text`, or its string parts). */
+  text: string;
 }
 
 export interface ThreadNode {
@@ -51,10 +59,27 @@ function statusOf(message: WireMessage, finish: string | null): ThreadMessageSta
   return 'complete';
 }
 
+/**
+ * Content the app does not render, or undefined for plain text. Imported history keeps every content
+ * object as it was (`code`, `multimodal_text` with image parts, …): it is shown, never dropped.
+ */
+export function unsupportedContent(content: unknown): UnsupportedContent | undefined {
+  const object = typeof content === 'object' && content !== null ? (content as Record<string, unknown>) : {};
+  const contentType = typeof object.content_type === 'string' ? object.content_type : 'unknown';
+  const parts = Array.isArray(object.parts) ? object.parts : [];
+  if (contentType === 'text' && parts.every((part) => typeof part === 'string')) return undefined;
+  const texts = [
+    ...(typeof object.text === 'string' ? [object.text] : []),
+    ...parts.filter((part): part is string => typeof part === 'string'),
+  ];
+  return { contentType, text: texts.filter((text) => text !== '').join('\n\n') };
+}
+
 /** The UI message of a wire message, or null when it is not shown. */
 export function toThreadMessage(message: WireMessage): ThreadMessage | null {
   if (isHidden(message)) return null;
-  const first = message.content.parts[0];
+  const unsupported = unsupportedContent(message.content);
+  const first = unsupported ? undefined : message.content.parts[0];
   const finish = finishType(message);
   const slug = message.metadata.model_slug;
   return {
@@ -65,6 +90,7 @@ export function toThreadMessage(message: WireMessage): ThreadMessage | null {
     finishType: finish,
     modelSlug: typeof slug === 'string' ? slug : null,
     errorText: null,
+    ...(unsupported && { unsupported }),
   };
 }
 

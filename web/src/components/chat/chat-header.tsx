@@ -1,12 +1,12 @@
 /**
  * The bar above the chat: sidebar and new-chat buttons (when the sidebar is closed or on mobile),
- * the model picker, and on a new chat the "Temporary chat" switch.
+ * the model picker, on a new chat the "Temporary chat" switch, and on a saved conversation "Share".
  */
 
 import { useSyncExternalStore } from 'react';
 import { useServices } from '../../state/app-services.js';
 import { ModelPicker } from '../new-chat/model-picker.js';
-import { GhostIcon, MenuIcon, NewChatIcon, SidebarIcon } from '../ui/icons.js';
+import { GhostIcon, MenuIcon, NewChatIcon, ShareIcon, SidebarIcon } from '../ui/icons.js';
 import { Switch } from '../ui/switch.js';
 
 interface ChatHeaderProps {
@@ -18,10 +18,12 @@ interface ChatHeaderProps {
   temporary: { value: boolean; set: (value: boolean) => void } | null;
   /** The open conversation is a temporary chat. */
   inTemporaryChat: boolean;
+  /** Opens the share dialog; null when the chat on screen cannot be shared (yet). */
+  onShare: (() => void) | null;
 }
 
 export function ChatHeader(props: ChatHeaderProps) {
-  const { mobile, sidebarOpen, onOpenSidebar, onNewChat, temporary, inTemporaryChat } = props;
+  const { mobile, sidebarOpen, onOpenSidebar, onNewChat, temporary, inTemporaryChat, onShare } = props;
   const { models } = useServices();
   const modelView = useSyncExternalStore(models.subscribe, models.getView);
   const showSidebarButtons = mobile || !sidebarOpen;
@@ -69,6 +71,18 @@ export function ChatHeader(props: ChatHeaderProps) {
             checked={temporary.value}
             onChange={temporary.set}
           />
+        )}
+        {onShare && (
+          <button
+            type="button"
+            className={mobile ? 'icon-button' : 'button button-secondary small share-button'}
+            aria-label="Share"
+            data-tooltip={mobile ? 'Share' : undefined}
+            onClick={onShare}
+          >
+            <ShareIcon size={mobile ? 20 : 16} />
+            {!mobile && 'Share'}
+          </button>
         )}
         {mobile && (
           <button type="button" className="icon-button" aria-label="New chat" onClick={onNewChat}>

@@ -1,18 +1,20 @@
 /**
- * Settings, in tabs: General (theme, analytics, chat history), Security (password, signed-in
- * devices) and API tokens. Upright tabs beside the content on desktop, a row above it on phones.
- * Security and API tokens are loaded when first opened, so the chat's first load stays small.
+ * Settings, in tabs: General (theme, analytics, chat history), Data (import, export, shared links),
+ * Security (password, signed-in devices) and API tokens. Upright tabs beside the content on desktop,
+ * a row above it on phones. All but General are loaded when first opened, so the chat's first load
+ * stays small.
  */
 import { lazy } from 'react';
 import { useIsMobile } from '../../hooks/use-media-query.js';
 import { Dialog } from '../ui/dialog.js';
-import { KeyIcon, SettingsIcon, ShieldIcon } from '../ui/icons.js';
+import { DatabaseIcon, KeyIcon, SettingsIcon, ShieldIcon } from '../ui/icons.js';
 import { type TabItem, Tabs } from '../ui/tabs.js';
 import { GeneralSection, type GeneralSectionProps } from './general-section.js';
 
 const SecuritySection = lazy(() =>
   import('./security-section.js').then((module) => ({ default: module.SecuritySection })),
 );
+const DataSection = lazy(() => import('./data-section.js').then((module) => ({ default: module.DataSection })));
 const ApiTokensSection = lazy(() =>
   import('./api-tokens-section.js').then((module) => ({ default: module.ApiTokensSection })),
 );
@@ -31,6 +33,7 @@ export function SettingsDialog({ open, onClose, ...general }: SettingsDialogProp
       icon: <SettingsIcon size={18} />,
       render: () => <GeneralSection {...general} />,
     },
+    { id: 'data', label: 'Data', icon: <DatabaseIcon size={18} />, render: () => <DataSection /> },
     { id: 'security', label: 'Security', icon: <ShieldIcon size={18} />, render: () => <SecuritySection /> },
     { id: 'tokens', label: 'API tokens', icon: <KeyIcon size={18} />, render: () => <ApiTokensSection /> },
   ];

@@ -5,7 +5,7 @@
 import { useRef } from 'react';
 import { useServices } from '../../state/app-services.js';
 import { AccountMenu } from '../account/account-menu.js';
-import { LogoMark, NewChatIcon, SidebarIcon } from '../ui/icons.js';
+import { LogoMark, NewChatIcon, SearchIcon, SidebarIcon } from '../ui/icons.js';
 import type { ConversationActions } from './conversation-item.js';
 import { ConversationList } from './conversation-list.js';
 
@@ -14,6 +14,7 @@ interface SidebarProps {
   activeId: string | null;
   actions: ConversationActions;
   onNewChat: () => void;
+  onSearch: () => void;
   onClose: () => void;
   onSettings: () => void;
   onArchived: () => void;
@@ -41,6 +42,17 @@ export function Sidebar(props: SidebarProps) {
           <LogoMark size={24} className="new-chat-logo" />
           <span>New chat</span>
           <NewChatIcon size={18} />
+        </button>
+        <button
+          type="button"
+          className="icon-button"
+          aria-label="Search chats"
+          aria-keyshortcuts="Control+K Meta+K"
+          data-tooltip="Search chats (Ctrl K)"
+          data-tooltip-align="end"
+          onClick={props.onSearch}
+        >
+          <SearchIcon />
         </button>
       </div>
       <div className="sidebar-scroll" ref={scrollRef}>

@@ -11,6 +11,7 @@ import { useThreadItem } from '../../hooks/use-thread.js';
 import { useServices } from '../../state/app-services.js';
 import type { DisplayItem } from '../../state/display-items.js';
 import type { ThreadStore } from '../../state/thread-store.js';
+import type { UnsupportedContent } from '../../state/thread-tree.js';
 import { MaskIcon } from '../ui/mask-icon.js';
 import { BranchSwitcher } from './branch-switcher.js';
 import { CopyButton } from './copy-button.js';
@@ -28,6 +29,17 @@ interface MessageProps {
   store: ThreadStore;
   item: DisplayItem;
   near: boolean;
+}
+
+/** Content the app cannot render yet (kept from an import): its type and its text, as plain text. */
+export function UnsupportedBlocks({ contents }: { contents: readonly UnsupportedContent[] }) {
+  return contents.map((content, index) => (
+    // biome-ignore lint/suspicious/noArrayIndexKey: the blocks of one item never reorder
+    <div key={index} className="unsupported-content" data-content-type={content.contentType}>
+      <span className="unsupported-label">Unsupported content ({content.contentType})</span>
+      {content.text !== '' && <pre className="unsupported-text">{content.text}</pre>}
+    </div>
+  ));
 }
 
 /** Room for the action bar of a row that does not render its buttons yet (keeps heights stable). */
@@ -74,7 +86,10 @@ function UserMessage({ store, item, near }: MessageProps) {
       ) : (
         <>
           <div className="user-bubble">
-            <MessageBody text={item.text} streaming={false} near={near} />
+            {(item.text !== '' || item.unsupported.length === 0) && (
+              <MessageBody text={item.text} streaming={false} near={near} />
+            )}
+            <UnsupportedBlocks contents={item.unsupported} />
           </div>
           {near ? <UserActions store={store} item={item} edit={() => setEditing(true)} /> : <ActionsPlaceholder />}
         </>
@@ -121,7 +136,10 @@ function AnswerActions({ store, item }: { store: ThreadStore; item: DisplayItem 
   return (
     <div className="message-actions">
       <BranchSwitcher store={store} item={item} />
-      <CopyButton text={item.text} label="Copy message" />
+      <CopyButton
+        text={item.text || item.unsupported.map((content) => content.text).join('\n\n')}
+        label="Copy message"
+      />
       <RatingButton item={item} rating="thumbsUp" onRate={() => rate('thumbsUp')} />
       <RatingButton item={item} rating="thumbsDown" onRate={() => rate('thumbsDown')} />
       <button
@@ -174,8 +192,11 @@ function AssistantMessage({ store, item, near }: MessageProps) {
         {streaming && item.text === '' ? (
           <TypingIndicator />
         ) : (
-          <MessageBody text={item.text} streaming={streaming} near={near} />
+          (item.text !== '' || item.unsupported.length === 0) && (
+            <MessageBody text={item.text} streaming={streaming} near={near} />
+          )
         )}
+        <UnsupportedBlocks contents={item.unsupported} />
         <AnswerProblem store={store} item={item} />
         {!streaming && (near ? <AnswerActions store={store} item={item} /> : <ActionsPlaceholder />)}
       </div>
