@@ -60,11 +60,23 @@ interface PostgresColumnInfo {
   column_default: string | null;
 }
 
+/**
+ * Tables each side derives from the copied rows by its own triggers, never copied: the search index
+ * (migration 006) is PostgreSQL's `search_documents` on the target, and on the source an SQLite virtual
+ * table with its shadow tables, found by what they are rather than by name.
+ */
+export const derivedPostgresTables: ReadonlySet<string> = new Set(['search_documents']);
+
 /** The data tables of an SQLite database, oldest first (the order they were created). */
 export async function sqliteDataTables(db: Kysely<Database>): Promise<string[]> {
-  const { rows } = await sql<{ name: string }>`
-    select name from sqlite_master where type = 'table' order by rowid`.execute(db);
-  return rows.map((row) => row.name).filter((name) => !name.startsWith('sqlite_') && !bookkeepingTables.has(name));
+  const { rows } = await sql<{ name: string; sql: string | null }>`
+    select name, sql from sqlite_master where type = 'table' order by rowid`.execute(db);
+  // A virtual table (full-text search) keeps its data in shadow tables named after it: `<name>_<part>`.
+  const virtual = rows.filter((row) => /^\s*create\s+virtual\s+table/i.test(row.sql ?? '')).map((row) => row.name);
+  const derived = (name: string) => virtual.some((table) => name === table || name.startsWith(`${table}_`));
+  return rows
+    .map((row) => row.name)
+    .filter((name) => !name.startsWith('sqlite_') && !bookkeepingTables.has(name) && !derived(name));
 }
 
 async function sqliteColumns(db: Kysely<Database>, table: string): Promise<SqliteColumnInfo[]> {
@@ -139,7 +151,9 @@ async function planTable(
 export async function planCopy(source: Kysely<Database>, target: Kysely<Database>): Promise<CopyTable[]> {
   const tables = await sqliteDataTables(source);
   const targetColumns = await postgresColumns(target);
-  const extra = [...targetColumns.keys()].filter((name) => !bookkeepingTables.has(name) && !tables.includes(name));
+  const extra = [...targetColumns.keys()].filter(
+    (name) => !bookkeepingTables.has(name) && !derivedPostgresTables.has(name) && !tables.includes(name),
+  );
   if (extra.length > 0)
     throw new CopyError(
       `the target has tables backchat does not (${extra.join(', ')}): copy into a database of its own`,

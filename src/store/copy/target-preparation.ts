@@ -7,7 +7,7 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from '../database-schema.js';
 import { CopyError } from './copy-errors.js';
 import { addMissingTables, readMarker, startMarker, type TableProgress } from './copy-marker.js';
-import type { CopyTable } from './copy-plan.js';
+import { type CopyTable, derivedPostgresTables } from './copy-plan.js';
 import { formatCount } from './copy-progress.js';
 import type { CopyRun } from './copy-run.js';
 import { countRows, postgresTables, tablesWithData } from './target-contents.js';
@@ -62,7 +62,11 @@ export async function refuseUnlessEmpty(db: Kysely<Database>, targetName: string
 async function startOver(run: CopyRun, plan: readonly CopyTable[], how: 'delete' | 'truncate'): Promise<void> {
   await run.target.transaction().execute(async (transaction) => {
     if (how === 'truncate') {
-      await sql`truncate table ${sql.join(plan.map((table) => sql.table(table.name)))}`.execute(transaction);
+      // The derived tables go too: they reference copied rows, and truncate does not cascade by itself.
+      const present = new Set(await postgresTables(transaction));
+      const derived = [...derivedPostgresTables].filter((name) => present.has(name));
+      const names = [...plan.map((table) => table.name), ...derived];
+      await sql`truncate table ${sql.join(names.map((name) => sql.table(name)))}`.execute(transaction);
     } else {
       for (const table of [...plan].reverse()) await sql`delete from ${sql.table(table.name)}`.execute(transaction);
     }
