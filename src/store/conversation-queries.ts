@@ -5,7 +5,8 @@ import type { Executor } from './executor.js';
 import { rowMapper } from './row-mapper.js';
 import type { ConversationListQuery, ConversationPatch, ConversationRecord, NewConversation } from './store.js';
 
-const conversationRows = rowMapper<ConversationsTable, ConversationRecord>({
+/** Conversation rows ↔ records (also used by history-queries.ts). */
+export const conversationRows = rowMapper<ConversationsTable, ConversationRecord>({
   isArchived: booleanColumn,
   isVisible: booleanColumn,
   isTemporary: booleanColumn,

@@ -1,37 +1,9 @@
 /** Queries of imported history (migration 008) and of the export's walk over an owner's conversations. */
-import {
-  booleanColumn,
-  jsonColumn,
-  nullableBooleanColumn,
-  nullableJsonColumn,
-  textUnionColumn,
-} from './column-codecs.js';
-import type { ConversationsTable, MessagesTable } from './database-schema.js';
+import { conversationRows } from './conversation-queries.js';
 import type { Executor } from './executor.js';
 import type { ExportCursor, ImportedConversation } from './history-store.js';
-import { rowMapper } from './row-mapper.js';
-import type { ConversationRecord, MessageRecord } from './store.js';
-
-const conversationRows = rowMapper<ConversationsTable, ConversationRecord>({
-  isArchived: booleanColumn,
-  isVisible: booleanColumn,
-  isTemporary: booleanColumn,
-  conversationMode: jsonColumn,
-  suggestions: jsonColumn,
-  extras: nullableJsonColumn,
-});
-
-const messageRows = rowMapper<MessagesTable, MessageRecord>(
-  {
-    role: textUnionColumn(),
-    parts: jsonColumn,
-    status: textUnionColumn(),
-    endTurn: nullableBooleanColumn,
-    metadata: jsonColumn,
-    extras: nullableJsonColumn,
-  },
-  { hidden: { owner_id: true, seq: true } },
-);
+import { messageRows } from './message-queries.js';
+import type { ConversationRecord } from './store.js';
 
 /**
  * Rows per INSERT: 17 bound values a row stays under SQLite's 32,766 and PostgreSQL's 65,535

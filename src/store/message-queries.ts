@@ -16,7 +16,7 @@ import { guardText } from './text-guard.js';
 export const maxPathDepth = 100_000;
 
 /** `owner_id` (always the conversation's owner) and `seq` (insertion order) stay in the database. */
-const messageRows = rowMapper<MessagesTable, MessageRecord>(
+export const messageRows = rowMapper<MessagesTable, MessageRecord>(
   {
     role: textUnionColumn(),
     parts: jsonColumn,

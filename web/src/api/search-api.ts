@@ -1,26 +1,9 @@
 /** Full-text search over the user's conversations (`GET /backend-api/conversations/search`, docs/api.md). */
+import type { WireSearchItem, WireSearchPage } from '../../../src/protocol/search-types.js';
 import { requestJson } from './http-client.js';
 
-export interface SearchHit {
-  conversation_id: string;
-  current_node_id: string;
-  title: string;
-  is_archived: boolean;
-  create_time: number;
-  update_time: number;
-  payload: {
-    kind: 'message' | 'title';
-    message_id: string | null;
-    /** Plain text; `snippet_highlights` are [start, end) UTF-16 offsets of the matched terms. */
-    snippet: string;
-    snippet_highlights: Array<[number, number]>;
-  };
-}
-
-export interface SearchPage {
-  items: SearchHit[];
-  cursor: string | null;
-}
+export type SearchHit = WireSearchItem;
+export type SearchPage = WireSearchPage;
 
 export const searchPageSize = 20;
 
