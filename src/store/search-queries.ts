@@ -94,20 +94,35 @@ function afterClause(query: SearchQuery, scoreType: 'real' | 'double precision')
 const pageColumns = sql`page.score, c.id as conversation_id, c.current_node, c.title, c.is_archived,
   c.create_time, c.update_time, m.id as message_id, m.parent_id, m.parts`;
 
-async function searchSqlite(db: Executor, ownerId: string, query: SearchQuery): Promise<SearchPage> {
+/**
+ * The score of a match on SQLite: -bm25 (higher is better). When the words fill the ranking window
+ * (`common`), bm25 is not used: it first counts the documents of every word over the whole index (a
+ * pass over each word's whole list of documents — 20 ms for a word in half of a million messages, for an
+ * inverse document frequency that is then about zero); title matches come first, then the newest.
+ * PostgreSQL ranks the same way (searchPostgres).
+ */
+function sqliteScore(common: boolean): RawBuilder<number> {
+  return common
+    ? sql`(o.parent_id is null) * ${titleFirst} + search_index.rowid`
+    : sql`-bm25(search_index, ${titleWeight}, 1.0)`;
+}
+
+/** Puts title matches above every message match when ranking by recency (seq stays far below it). */
+const titleFirst = 1e15;
+
+async function searchSqlite(db: Executor, ownerId: string, query: SearchQuery, common: boolean): Promise<SearchPage> {
   // The FTS step is materialized: bm25() cannot run once SQLite folds it into the aggregate. It walks
   // the matches newest first and stops at the cap; bm25 runs only on the owner's rows. Conversations are
   // checked (visible, not temporary) in rank order until the page is full, not all of them.
   const result = await sql<HitRow>`
     with s as materialized (
-      select search_index.rowid as seq, o.conversation_id as conversation_id,
-        bm25(search_index, ${titleWeight}, 1.0) as r
+      select search_index.rowid as seq, o.conversation_id as conversation_id, ${sqliteScore(common)} as score
       from search_index cross join messages o on o.seq = search_index.rowid
       where search_index match ${fts5Match(query)} and o.owner_id = ${ownerId}
       order by search_index.rowid desc limit ${maxRankedDocuments}
     ), best as materialized (
       -- \`max(score)\` with bare columns: SQLite takes \`seq\` from the row holding the maximum (the best hit).
-      select conversation_id, seq, max(-r) as score from s group by conversation_id
+      select conversation_id, seq, max(score) as score from s group by conversation_id
     ), ranked as materialized (
       select * from best where ${afterClause(query, 'double precision')} order by score desc, conversation_id
     ), page as (
@@ -123,26 +138,38 @@ async function searchSqlite(db: Executor, ownerId: string, query: SearchQuery): 
   return toPage(result.rows, query.limit);
 }
 
-async function searchPostgres(db: Executor, ownerId: string, query: SearchQuery): Promise<SearchPage> {
+/**
+ * `common`: the owner has at least `maxRankedDocuments` matches. Then the owner's documents are read
+ * newest first until that many matched (a few thousand rows at most for a word in a few percent of
+ * them) instead of collecting every match from the GIN index only to keep the newest. Otherwise the
+ * GIN index finds the matches (`seq + 0` keeps the planner from walking newest first: for a rare word
+ * that reads every row).
+ */
+async function searchPostgres(db: Executor, ownerId: string, query: SearchQuery, common: boolean): Promise<SearchPage> {
   // The tsquery is written out where it is used (not taken from a CTE), so the planner sees a value it
   // can look up in the GIN index.
   const tsquery = sql`to_tsquery('simple', ${tsqueryText(query)})`;
+  const newestFirst = common ? sql`d.seq desc` : sql`d.seq + 0 desc`;
+  // Ranked like SQLite (sqliteScore): by relevance, or when the words are that common, titles first,
+  // then the newest (a double: a real could not tell one seq from the next).
+  const score = common
+    ? sql`(case when (select m.parent_id is null from messages m where m.seq = d.seq)
+        then cast(${titleFirst} as double precision) else 0 end) + d.seq`
+    : sql`ts_rank(d.document, ${tsquery})`;
   const result = await sql<HitRow>`
     with matched as (
-      -- \`seq + 0\`: never walk the primary key newest first hoping to meet matches soon — for a rare
-      -- word that reads every row; the GIN index finds the matches, then the newest are kept.
       select d.seq, d.conversation_id, d.document from search_documents d
       where d.document @@ ${tsquery} and d.owner_id = ${ownerId}
-      order by d.seq + 0 desc limit ${maxRankedDocuments}
+      order by ${newestFirst} limit ${maxRankedDocuments}
     ), best as (
-      select distinct on (d.conversation_id) d.conversation_id, d.seq, ts_rank(d.document, ${tsquery}) as score
+      select distinct on (d.conversation_id) d.conversation_id, d.seq, ${score} as score
       from matched d
       order by d.conversation_id, score desc, d.seq
     ), page as (
       -- A per-row lookup (a scalar subquery, not a join the planner could turn into a scan of every
       -- conversation): which of these conversations are the owner's, visible and not temporary.
       select * from best
-      where ${afterClause(query, 'real')} and coalesce((select c.is_visible and not c.is_temporary
+      where ${afterClause(query, common ? 'double precision' : 'real')} and coalesce((select c.is_visible and not c.is_temporary
         from conversations c where c.id = best.conversation_id and c.owner_id = ${ownerId}), false)
       order by score desc, conversation_id limit ${query.limit + 1}
     )
@@ -153,6 +180,27 @@ async function searchPostgres(db: Executor, ownerId: string, query: SearchQuery)
   return toPage(result.rows, query.limit);
 }
 
+/**
+ * Whether the owner has at least `maxRankedDocuments` documents matching `query`: a cheap probe, as
+ * the count stops at that many (the planner reads them newest first, or from the index for a rare word).
+ */
+async function fillsRankingWindow(
+  db: Executor,
+  kind: 'sqlite' | 'postgres',
+  ownerId: string,
+  query: SearchQuery,
+): Promise<boolean> {
+  const matches =
+    kind === 'sqlite'
+      ? sql`select 1 from search_index cross join messages o on o.seq = search_index.rowid
+          where search_index match ${fts5Match(query)} and o.owner_id = ${ownerId} limit ${maxRankedDocuments}`
+      : sql`select 1 from search_documents d
+          where d.document @@ to_tsquery('simple', ${tsqueryText(query)}) and d.owner_id = ${ownerId}
+          limit ${maxRankedDocuments}`;
+  const { rows } = await sql<{ n: number | string }>`select count(*) as n from (${matches}) m`.execute(db);
+  return Number(rows[0]?.n ?? 0) >= maxRankedDocuments;
+}
+
 export async function searchConversations(
   db: Executor,
   kind: 'sqlite' | 'postgres',
@@ -160,5 +208,13 @@ export async function searchConversations(
   query: SearchQuery,
 ): Promise<SearchPage> {
   if (query.terms.length === 0 || query.limit <= 0) return { hits: [], next: null };
-  return kind === 'sqlite' ? searchSqlite(db, ownerId, query) : searchPostgres(db, ownerId, query);
+  // A last word that fills the ranking window as typed is searched as typed: expanding it ("the" →
+  // "them", "there", …) would merge the whole list of documents of every word it begins, only to keep
+  // the newest `maxRankedDocuments` — the slowest search there is, for no better hits.
+  const asTyped = { ...query, prefixLast: false };
+  const common = query.prefixLast && (await fillsRankingWindow(db, kind, ownerId, asTyped));
+  const effective = common ? asTyped : query;
+  if (kind === 'sqlite') return searchSqlite(db, ownerId, effective, common);
+  // PostgreSQL also picks how to find the matches by how many there are (searchPostgres).
+  return searchPostgres(db, ownerId, effective, common || (await fillsRankingWindow(db, kind, ownerId, effective)));
 }

@@ -359,6 +359,36 @@ forEachDatabase((kind) => {
       assert.deepEqual(bobs.items.map((item) => item.conversation_id).sort(), ['bob-many', 'bob-old-title']);
     }));
 
+  test(`${kind}: a word in ${maxRankedDocuments} or more of the owner's messages is not expanded; titles first, then the newest`, () =>
+    withDatabase(kind, async ({ store }) => {
+      const ann = (await store.createUser(newUser('ann'))).id;
+      const chats = Array.from({ length: 21 }, (_, index) => `chat-${String(index).padStart(2, '0')}`);
+      for (const id of chats) {
+        await addConversation(store, ann, id, { texts: Array.from({ length: 50 }, (_, n) => `common ${id} ${n}`) });
+      }
+      await addConversation(store, ann, 'titled', { title: 'Common ground', texts: ['nothing here'] });
+      await addConversation(store, ann, 'longer-word', { texts: ['commonplace only'] });
+      // 1,051 documents have "common": the newest 1,000 are ranked (the oldest chat falls out of the window),
+      // and "commonplace", newer than all of them, is not found: the word filled the window as typed.
+      const page = await find(store, ann, 'common', 25);
+      const found = page.items.map((item) => item.conversation_id);
+      assert.equal(found[0], 'titled', 'the title match first');
+      assert.ok(!found.includes('longer-word'), 'the last word is not expanded');
+      assert.ok(!found.includes('chat-00'), 'older than the newest 1,000 matches');
+      assert.deepEqual(found.slice(1), chats.slice(1).reverse(), 'then the newest first');
+      // Paging walks the same order, every conversation once.
+      const paged: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const next = await find(store, ann, 'common', 6, cursor);
+        paged.push(...next.items.map((item) => item.conversation_id));
+        cursor = next.cursor ?? undefined;
+      } while (cursor);
+      assert.deepEqual(paged, found);
+      // A rarer word is still a prefix: "commonp" finds "commonplace".
+      assert.deepEqual(await ids(store, ann, 'commonp'), ['longer-word']);
+    }));
+
   test(`${kind}: migration 006 indexes the rows already there`, async () => {
     const empty = await createEmptyTestDatabase(kind);
     try {
