@@ -193,7 +193,6 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     return reply.code(503).header('retry-after', '5').send({ status: 'unavailable', detail: unready });
   });
   registerRoutes(app, listRoutes(deps), deps.auth);
-  registerSharePages(app, deps);
-  await registerWebUi(app, deps.config.webRoot);
+  registerSharePages(app, deps, await registerWebUi(app, deps.config.webRoot));
   return app;
 }

@@ -4,43 +4,26 @@
  * the share is missing, revoked or not public. Registered beside the web UI, not in the route table:
  * they answer HTML, not the API's JSON.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthService } from '../auth/auth-service.js';
 import { ShareService } from '../conversation/share-service.js';
 import { isClientId } from '../protocol/requests.js';
 import type { ShareRouteDeps } from './routes/share-routes.js';
 import { viewerOf } from './routes/share-routes.js';
-
-/** Served when no web UI is built: the API still works, the page says what the link is. */
-const noUiPage = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>backchat — shared conversation</title></head>
-<body><p>This installation has no built web UI; the shared conversation is at
-<code>/backend-api/share/&lt;id&gt;</code>.</p></body></html>`;
-
-async function appPage(webRoot: string): Promise<string> {
-  try {
-    return await readFile(join(webRoot, 'index.html'), 'utf8');
-  } catch {
-    return noUiPage;
-  }
-}
+import type { SendAppPage } from './web-ui.js';
 
 export function registerSharePages(
   app: FastifyInstance,
-  deps: ShareRouteDeps & { auth: AuthService; config: { webRoot: string } },
+  deps: ShareRouteDeps & { auth: AuthService },
+  sendAppPage: SendAppPage,
 ): void {
   const shares = new ShareService(deps);
   const page = async (request: FastifyRequest, reply: FastifyReply) => {
     const id = (request.params as { id?: string }).id ?? '';
     const found = isClientId(id) && (await shares.canRead(id, await viewerOf(deps.auth, request)));
     // Revoking must take effect at once: nothing may keep a copy.
-    return reply
-      .code(found ? 200 : 404)
-      .headers({ 'cache-control': 'no-store', 'x-robots-tag': 'noindex, nofollow' })
-      .type('text/html; charset=utf-8')
-      .send(await appPage(deps.config.webRoot));
+    reply.code(found ? 200 : 404).headers({ 'cache-control': 'no-store', 'x-robots-tag': 'noindex, nofollow' });
+    return sendAppPage(reply);
   };
   app.get('/share/:id', page);
   app.get('/share/:id/continue', page);

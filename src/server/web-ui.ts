@@ -1,11 +1,12 @@
 /**
  * Serves the built web UI (web-dist/) at `/`, with client-side routes (`/c/:id`, `/invite/:token`)
  * falling back to index.html. Without a build, `/` explains how to use the API and how to build the UI.
+ * Returns how to answer with the app's page, for routes registered elsewhere (the share pages).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 
 const apiOnlyPage = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>backchat</title></head>
@@ -17,12 +18,18 @@ const apiOnlyPage = `<!doctype html>
 and send it as <code>Authorization: Bearer &lt;token&gt;</code>.</p>
 </body></html>`;
 
-export async function registerWebUi(app: FastifyInstance, webRoot: string): Promise<void> {
+/** Answers with the app's page (index.html, or the API-only page without a build), keeping the status set. */
+export type SendAppPage = (reply: FastifyReply) => FastifyReply;
+
+export async function registerWebUi(app: FastifyInstance, webRoot: string): Promise<SendAppPage> {
   if (!existsSync(join(webRoot, 'index.html'))) {
-    app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(apiOnlyPage));
-    return;
+    const sendApiOnly: SendAppPage = (reply) => reply.type('text/html; charset=utf-8').send(apiOnlyPage);
+    app.get('/', async (_request, reply) => sendApiOnly(reply));
+    return sendApiOnly;
   }
   await app.register(fastifyStatic, { root: webRoot, prefix: '/', index: ['index.html'], wildcard: false });
   app.get('/c/:conversationId', async (_request, reply) => reply.sendFile('index.html'));
   app.get('/invite/:token', async (_request, reply) => reply.sendFile('index.html'));
+  // No validators and no cache headers of its own: the caller decides what may be kept.
+  return (reply) => reply.sendFile('index.html', { cacheControl: false, etag: false, lastModified: false });
 }

@@ -2,49 +2,18 @@
  * Shared links (docs/api.md, "Shared links"): create a snapshot of the shown branch, make it public,
  * list and revoke them, read one (signed out too), and copy one into the caller's history.
  */
-import type { WireMessage } from '../../../src/protocol/wire-types.js';
+import type {
+  WireShare,
+  WireSharedConversation,
+  WireSharedConversationItem,
+  WireSharedConversationList,
+} from '../../../src/protocol/share-types.js';
 import { request, requestJson } from './http-client.js';
 
-export interface Share {
-  share_id: string;
-  share_url: string;
-  title: string;
-  is_public: boolean;
-  is_visible: boolean;
-  is_anonymous: boolean;
-  highlighted_message_id: string | null;
-  current_node_id: string;
-  already_exists: boolean;
-}
-
-export interface SharedConversationItem {
-  id: string;
-  conversation_id: string;
-  title: string;
-  create_time: string;
-  update_time: string;
-  is_public: boolean;
-  is_anonymous: boolean;
-}
-
-export interface SharedConversationList {
-  items: SharedConversationItem[];
-  total: number;
-  limit: number;
-  offset: number;
-}
-
-export interface SharedConversation {
-  title: string;
-  create_time: number;
-  update_time: number;
-  current_node: string;
-  conversation_id: string;
-  linear_conversation: Array<{ id: string; message: WireMessage | null }>;
-  continue_conversation_url: string;
-  author_name: string | null;
-  highlighted_message_id: string | null;
-}
+export type Share = WireShare;
+export type SharedConversationItem = WireSharedConversationItem;
+export type SharedConversationList = WireSharedConversationList;
+export type SharedConversation = WireSharedConversation;
 
 const sharePath = (id: string) => `/backend-api/share/${encodeURIComponent(id)}`;
 
