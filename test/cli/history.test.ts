@@ -9,8 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import yauzl from 'yauzl';
-import { conversationIdOf, writeExportZip } from '../helpers/chatgpt-export.js';
+import { conversationIdOf, exportZipFiles, writeExportZip, zipFiles } from '../helpers/chatgpt-export.js';
 import { type CliResult, startProcess } from '../helpers/cli-process.js';
 
 const folders: string[] = [];
@@ -29,22 +28,10 @@ function cli(args: string[]): Promise<CliResult> {
   return startProcess(['--import', 'tsx', 'cli/main.ts', ...args], { command: process.execPath }).exited(120_000);
 }
 
-async function entryNames(path: string): Promise<string[]> {
-  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
-    yauzl.open(path, { lazyEntries: true }, (error, file) => (error ? reject(error) : resolve(file))),
-  );
-  const names: string[] = [];
-  await new Promise<void>((resolve, reject) => {
-    zip.on('entry', (entry: yauzl.Entry) => {
-      names.push(entry.fileName);
-      zip.readEntry();
-    });
-    zip.on('end', () => resolve());
-    zip.on('error', reject);
-    zip.readEntry();
-  });
-  zip.close();
-  return names;
+/** A user account, created through the CLI as an administrator would. */
+async function createUser(email: string, dataDir: string): Promise<void> {
+  const password = `${email.split('@')[0]}-password-123-long`;
+  expectExit(await cli(['user', 'create', '--email', email, '--password', password, '--data-dir', dataDir]), 0);
 }
 
 function expectExit(result: CliResult, code: number): void {
@@ -54,19 +41,7 @@ function expectExit(result: CliResult, code: number): void {
 test('import a split export, import it again, export it back', { timeout: 300_000 }, async () => {
   const { dir, dataDir } = workspace();
   const zip = await writeExportZip(join(dir, 'chatgpt.zip'), { count: 240, perFile: 50, options: { bigEvery: 60 } });
-  expectExit(
-    await cli([
-      'user',
-      'create',
-      '--email',
-      'ann@example.com',
-      '--password',
-      'ann-password-123-long',
-      '--data-dir',
-      dataDir,
-    ]),
-    0,
-  );
+  await createUser('ann@example.com', dataDir);
   const first = await cli(['import', zip, '--email', 'ann@example.com', '--data-dir', dataDir]);
   expectExit(first, 0);
   assert.match(first.stdout, /^240 conversations in the export: 240 imported, 0 already there, 0 skipped$/m);
@@ -77,29 +52,10 @@ test('import a split export, import it again, export it back', { timeout: 300_00
   const out = join(dir, 'out.zip');
   const exported = await cli(['export', '--email', 'ann@example.com', '--out', out, '--data-dir', dataDir]);
   expectExit(exported, 0);
-  assert.deepEqual(await entryNames(out), [
-    'conversations.json',
-    'user.json',
-    'message_feedback.json',
-    'shared_conversations.json',
-    'model_comparisons.json',
-    'chat.html',
-  ]);
+  assert.deepEqual([...(await zipFiles(out)).keys()], exportZipFiles);
   assert.ok((await readFile(out)).length > 10_000);
   // The exported zip imports into another account as the same conversations.
-  expectExit(
-    await cli([
-      'user',
-      'create',
-      '--email',
-      'bob@example.com',
-      '--password',
-      'bob-password-123-long',
-      '--data-dir',
-      dataDir,
-    ]),
-    0,
-  );
+  await createUser('bob@example.com', dataDir);
   const bob = await cli(['import', out, '--email', 'bob@example.com', '--data-dir', dataDir]);
   expectExit(bob, 0);
   assert.match(bob.stdout, /^240 conversations in the export: 240 imported, 0 already there, 0 skipped$/m);
@@ -110,19 +66,7 @@ test('bad paths, unknown users and bad arguments fail with one line; help lists 
   timeout: 120_000,
 }, async () => {
   const { dir, dataDir } = workspace();
-  expectExit(
-    await cli([
-      'user',
-      'create',
-      '--email',
-      'ann@example.com',
-      '--password',
-      'ann-password-123-long',
-      '--data-dir',
-      dataDir,
-    ]),
-    0,
-  );
+  await createUser('ann@example.com', dataDir);
   const missing = await cli(['import', join(dir, 'nope.zip'), '--email', 'ann@example.com', '--data-dir', dataDir]);
   expectExit(missing, 1);
   assert.equal(missing.stderr.trim(), `backchat: ${join(dir, 'nope.zip')}: no such file or folder`);

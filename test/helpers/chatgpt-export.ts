@@ -10,6 +10,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import yauzl from 'yauzl';
 import yazl from 'yazl';
 import { seededRandom } from './seeded-random.js';
 
@@ -234,4 +235,43 @@ export async function writeExportZip(path: string, layout: ExportLayout): Promis
 export async function writeConversationsFile(path: string, conversations: readonly unknown[]): Promise<string> {
   await writeFile(path, conversationsJson(conversations));
   return path;
+}
+
+/** The files of the zip backchat exports, in the order it writes them. */
+export const exportZipFiles = [
+  'conversations.json',
+  'user.json',
+  'message_feedback.json',
+  'shared_conversations.json',
+  'model_comparisons.json',
+  'chat.html',
+] as const;
+
+/** Every file of a zip (its bytes, or a path to it) as UTF-8 text, by name, in the zip's order. */
+export async function zipFiles(source: Uint8Array | string): Promise<Map<string, string>> {
+  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => {
+    const opened = (error: Error | null, file: yauzl.ZipFile) => (error ? reject(error) : resolve(file));
+    if (typeof source === 'string') yauzl.open(source, { lazyEntries: true }, opened);
+    else yauzl.fromBuffer(Buffer.from(source), { lazyEntries: true }, opened);
+  });
+  const files = new Map<string, string>();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      zip.on('entry', (entry: yauzl.Entry) =>
+        zip.openReadStream(entry, async (error, stream) => {
+          if (error) return reject(error);
+          const chunks: Buffer[] = [];
+          for await (const chunk of stream) chunks.push(chunk as Buffer);
+          files.set(entry.fileName, Buffer.concat(chunks).toString('utf8'));
+          zip.readEntry();
+        }),
+      );
+      zip.on('end', () => resolve());
+      zip.on('error', reject);
+      zip.readEntry();
+    });
+  } finally {
+    zip.close();
+  }
+  return files;
 }

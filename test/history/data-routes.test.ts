@@ -9,13 +9,13 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import yauzl from 'yauzl';
 import { canonicalJson } from '../../src/conversation/history/exported-conversation.js';
 import {
   conversationIdOf,
   conversationsJson,
   generatedConversation,
   writeExportZip,
+  zipFiles,
 } from '../helpers/chatgpt-export.js';
 import { forEachDatabase } from '../helpers/databases.js';
 import { rawHttp } from '../helpers/raw-http.js';
@@ -41,30 +41,6 @@ function upload(server: TestServer, as: TestUser, body: Buffer | string, type: s
   });
 }
 
-async function zipEntries(bytes: Uint8Array): Promise<Map<string, string>> {
-  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
-    yauzl.fromBuffer(Buffer.from(bytes), { lazyEntries: true }, (error, file) =>
-      error ? reject(error) : resolve(file),
-    ),
-  );
-  const files = new Map<string, string>();
-  await new Promise<void>((resolve, reject) => {
-    zip.on('entry', (entry: yauzl.Entry) =>
-      zip.openReadStream(entry, async (error, stream) => {
-        if (error) return reject(error);
-        const chunks: Buffer[] = [];
-        for await (const chunk of stream) chunks.push(chunk as Buffer);
-        files.set(entry.fileName, Buffer.concat(chunks).toString('utf8'));
-        zip.readEntry();
-      }),
-    );
-    zip.on('end', () => resolve());
-    zip.on('error', reject);
-    zip.readEntry();
-  });
-  return files;
-}
-
 async function download(server: TestServer, as: TestUser): Promise<Map<string, string>> {
   const started = await server.request('/backend-api/accounts/data_export', { method: 'POST', as, json: {} });
   assert.equal(started.status, 200);
@@ -77,7 +53,7 @@ async function download(server: TestServer, as: TestUser): Promise<Map<string, s
     response.headers.get('content-disposition') ?? '',
     /^attachment; filename="backchat-export-\d{4}-\d{2}-\d{2}\.zip"$/,
   );
-  return zipEntries(new Uint8Array(await response.arrayBuffer()));
+  return zipFiles(new Uint8Array(await response.arrayBuffer()));
 }
 
 forEachDatabase((kind) => {

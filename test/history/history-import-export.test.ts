@@ -13,7 +13,6 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { after, before, test } from 'node:test';
 import fc from 'fast-check';
-import yauzl from 'yauzl';
 import { systemClock } from '../../src/clock.js';
 import { ExportSourceError, openExportSource } from '../../src/conversation/history/export-source.js';
 import { canonicalJson } from '../../src/conversation/history/exported-conversation.js';
@@ -25,9 +24,11 @@ import type { Store, UserRecord } from '../../src/store/store.js';
 import {
   conversationIdOf,
   conversationsJson,
+  exportZipFiles,
   generatedConversation,
   writeExportFolder,
   writeExportZip,
+  zipFiles,
 } from '../helpers/chatgpt-export.js';
 import { forEachDatabase } from '../helpers/databases.js';
 import { newConversation, newUser, rootMessage, withDatabase } from '../store/store-fixtures.js';
@@ -55,25 +56,7 @@ async function importPath(store: Store, ownerId: string, path: string, label?: s
 async function unzip(stream: Readable, name: string): Promise<Map<string, string>> {
   const path = join(dir, name);
   await pipeline(stream, createWriteStream(path));
-  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
-    yauzl.open(path, { lazyEntries: true }, (error, file) => (error ? reject(error) : resolve(file))),
-  );
-  const files = new Map<string, string>();
-  await new Promise<void>((resolve, reject) => {
-    zip.on('entry', (entry: yauzl.Entry) => {
-      zip.openReadStream(entry, async (error, entryStream) => {
-        if (error) return reject(error);
-        const chunks: Buffer[] = [];
-        for await (const chunk of entryStream) chunks.push(chunk as Buffer);
-        files.set(entry.fileName, Buffer.concat(chunks).toString('utf8'));
-        zip.readEntry();
-      });
-    });
-    zip.on('end', () => resolve());
-    zip.on('error', reject);
-    zip.readEntry();
-  });
-  return files;
+  return zipFiles(path);
 }
 
 async function addUser(store: Store, name: string): Promise<UserRecord> {
@@ -125,17 +108,7 @@ forEachDatabase((kind) => {
         feedback_imported: 0,
       });
       const files = await exportOf(store, ann, `${kind}-export.zip`);
-      assert.deepEqual(
-        [...files.keys()],
-        [
-          'conversations.json',
-          'user.json',
-          'message_feedback.json',
-          'shared_conversations.json',
-          'model_comparisons.json',
-          'chat.html',
-        ],
-      );
+      assert.deepEqual([...files.keys()], exportZipFiles);
       const exported = byId(JSON.parse(files.get('conversations.json') ?? '') as Json[]);
       assert.equal(exported.size, 25);
       for (const original of generated(25)) {

@@ -9,6 +9,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import type { WireShare, WireSharedConversation } from '../../src/protocol/share-types.js';
+import type { WireConversation } from '../../src/protocol/wire-types.js';
 import { forEachDatabase } from '../helpers/databases.js';
 import { rawHttp } from '../helpers/raw-http.js';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/test-server.js';
@@ -17,42 +19,8 @@ import { sendTurn, userMessage } from '../helpers/turns.js';
 const publicUrl = 'https://chat.example.org';
 const appMarker = 'share-test-app-shell';
 
-interface WireNode {
-  id: string;
-  message: {
-    id: string;
-    author: { role: string };
-    content: { parts: string[] };
-    metadata?: Record<string, unknown>;
-  } | null;
-  parent: string | null;
-  children: string[];
-}
-
-interface SharedConversation {
-  title: string;
-  mapping: Record<string, WireNode>;
-  linear_conversation: WireNode[];
-  current_node: string;
-  conversation_id: string;
-  continue_conversation_url: string;
-  author_name: string | null;
-  is_public: boolean;
-  highlighted_message_id: string | null;
-}
-
-interface ShareObject {
-  share_id: string;
-  share_url: string;
-  title: string;
-  is_public: boolean;
-  is_visible: boolean;
-  is_anonymous: boolean;
-  highlighted_message_id: string | null;
-  current_node_id: string;
-  already_exists: boolean;
-  moderation_state: Record<string, boolean>;
-}
+type SharedConversation = WireSharedConversation;
+type ShareObject = WireShare;
 
 /** A web root whose index.html the share pages must serve. */
 function webRoot(): string {
@@ -362,7 +330,7 @@ forEachDatabase((kind) => {
       server.bob,
     );
     assert.equal(continued.status, 200, continued.text);
-    const copy = await call<{ title: string; current_node: string; mapping: Record<string, WireNode> }>(
+    const copy = await call<WireConversation>(
       'GET',
       `/backend-api/conversation/${continued.body.conversation_id}`,
       server.bob,
