@@ -1,6 +1,7 @@
 /**
  * Builds the model prompt from the tree path root → parent and trims it to the model's context
- * window by token count, dropping the oldest turns first.
+ * window by token count, dropping the oldest turns first. The path is read only as far up as the
+ * window can use (`promptPath`): a turn in a 10,000-message conversation reads its last few dozen.
  */
 import { InvalidRequestError } from '../domain-errors.js';
 import type { ChatMessage, ModelInfo } from '../providers/model-provider.js';
@@ -28,19 +29,50 @@ export function toChatMessages(path: readonly MessageRecord[]): ChatMessage[] {
   return chat;
 }
 
+/**
+ * Token counts of recent texts: a turn counts the messages of its window, and the next turn of the same
+ * conversation counts most of them again (and `promptPath` and `trimToContext` count the same ones).
+ * Bounded by the characters it holds; the oldest entries go first.
+ */
+const tokenMemo = new Map<string, number>();
+const tokenMemoMaxChars = 4_000_000;
+let tokenMemoChars = 0;
+
+function tokensOf(text: string): number {
+  const known = tokenMemo.get(text);
+  if (known !== undefined) return known;
+  const count = countTokens(text);
+  tokenMemo.set(text, count);
+  tokenMemoChars += text.length;
+  for (const [oldest] of tokenMemo) {
+    if (tokenMemoChars <= tokenMemoMaxChars) break;
+    tokenMemo.delete(oldest);
+    tokenMemoChars -= oldest.length;
+  }
+  return count;
+}
+
+function cost(message: ChatMessage): number {
+  return tokensOf(message.content) + perMessageOverhead;
+}
+
+function budgetOf(model: ModelInfo): number {
+  return model.contextWindow - model.maxOutputTokens;
+}
+
 /** Keeps the newest messages that fit `contextWindow - maxOutputTokens`; system messages are kept first. */
 export function trimToContext(messages: readonly ChatMessage[], model: ModelInfo): ChatMessage[] {
-  const budget = model.contextWindow - model.maxOutputTokens;
+  const budget = budgetOf(model);
   const system = messages.filter((message) => message.role === 'system');
   const turns = messages.filter((message) => message.role !== 'system');
-  let used = system.reduce((sum, message) => sum + countTokens(message.content) + perMessageOverhead, 0);
+  let used = system.reduce((sum, message) => sum + cost(message), 0);
   const kept: ChatMessage[] = [];
   for (let index = turns.length - 1; index >= 0; index--) {
     const message = turns[index];
     if (!message) continue;
-    const cost = countTokens(message.content) + perMessageOverhead;
-    if (used + cost > budget) break;
-    used += cost;
+    const spent = cost(message);
+    if (used + spent > budget) break;
+    used += spent;
     kept.unshift(message);
   }
   if (turns.length > 0 && kept.length === 0) {
@@ -55,4 +87,42 @@ export function trimToContext(messages: readonly ChatMessage[], model: ModelInfo
 
 export function buildPrompt(path: readonly MessageRecord[], model: ModelInfo): ChatMessage[] {
   return trimToContext(toChatMessages(path), model);
+}
+
+/** Where `promptPath` reads: the path up to a message (its last `maxMessages`), and the system prompt. */
+export interface PathSource {
+  /** The last `maxMessages` messages of the path root → `leafId`, root first (empty when `leafId` is unknown). */
+  path(leafId: string, maxMessages: number): Promise<MessageRecord[]>;
+  /** The conversation's system message (custom instructions) when it has one; read only when needed. */
+  systemMessage(): Promise<MessageRecord | undefined>;
+}
+
+/** The first read takes this many messages; each further one twice as many as the last. */
+const firstReadMessages = 32;
+
+/**
+ * The part of the path root → `leafId` that a prompt for `model` can use, root side first, ending at
+ * `leafId` (empty when it is unknown). Read upwards in growing steps until the messages read already
+ * cost more tokens than the window holds — trimming stops within them, so older ones could never be
+ * sent — or the root is reached. When the root is not reached the conversation's system message is
+ * put first: `buildPrompt` then gives exactly what it gives for the whole path (a system message in the
+ * middle of a long path, which backchat never writes, is the one difference).
+ */
+export async function promptPath(source: PathSource, leafId: string, model: ModelInfo): Promise<MessageRecord[]> {
+  const budget = budgetOf(model);
+  let path: MessageRecord[] = [];
+  let from = leafId;
+  for (let size = firstReadMessages; ; size *= 2) {
+    const part = await source.path(from, size);
+    path = [...part, ...path];
+    const top = part[0];
+    if (!top || top.parentId === null || part.length < size) return path;
+    const spent = toChatMessages(path).reduce((sum, message) => sum + cost(message), 0);
+    if (spent > budget) break;
+    from = top.parentId;
+  }
+  const system = await source.systemMessage();
+  return system && system.role === 'system' && !path.some((message) => message.id === system.id)
+    ? [system, ...path]
+    : path;
 }

@@ -13,6 +13,7 @@ import type {
   MessageRecord,
   MessageRole,
 } from '../store/store.js';
+import { type PathSource, promptPath } from './prompt-builder.js';
 
 export type TurnAction = 'next' | 'variant' | 'continue';
 
@@ -134,9 +135,7 @@ export class TurnPlanner {
     });
     if (!started) throw conversationNotFound();
     // For `next`, the history is the user message's parent's path (read already) and the user message.
-    const path = this.parentPath
-      ? [...this.parentPath, parent]
-      : await this.tx.pathToMessage(this.input.userId, conversation.id, parent.id);
+    const path = this.parentPath ? [...this.parentPath, parent] : await this.promptPath(conversation, parent.id);
     const planned = { ...conversation, currentNode: assistant.id };
     return { conversation: planned, model: this.input.model, isNewConversation: isNew, assistant, path };
   }
@@ -291,17 +290,30 @@ export class TurnPlanner {
 
   /** The client's parent, else the current node; the root's place is taken by its system node. */
   private async userMessageParent(conversation: ConversationRecord): Promise<MessageRecord> {
-    const { userId, parentMessageId } = this.input;
+    const { parentMessageId } = this.input;
     const chosen =
       parentMessageId === conversation.rootId
         ? await this.systemNode(conversation)
         : (parentMessageId ?? conversation.currentNode);
-    // The path down to the parent both proves it exists and is the prompt's history (one query, not two).
-    const path = await this.tx.pathToMessage(userId, conversation.id, chosen);
+    // The path down to the parent both proves it exists and is the prompt's history (one read, not two).
+    const path = await this.promptPath(conversation, chosen);
     const parent = path.at(-1);
     if (parent?.id !== chosen) throw messageNotFound(chosen);
     this.parentPath = path;
     return parent;
+  }
+
+  /** As much of the path down to `leafId` as a prompt for the turn's model can use (prompt-builder.ts). */
+  private promptPath(conversation: ConversationRecord, leafId: string): Promise<MessageRecord[]> {
+    const { userId, model } = this.input;
+    const source: PathSource = {
+      path: (leaf, maxMessages) => this.tx.pathToMessage(userId, conversation.id, leaf, maxMessages),
+      systemMessage: async () => {
+        const id = await this.systemNode(conversation);
+        return id === conversation.rootId ? undefined : this.tx.getMessage(userId, conversation.id, id);
+      },
+    };
+    return promptPath(source, leafId, model);
   }
 
   private async systemNode(conversation: ConversationRecord): Promise<string> {

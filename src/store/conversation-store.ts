@@ -140,8 +140,16 @@ export interface ConversationStore {
   getMessage(ownerId: string, conversationId: string, id: string): Promise<MessageRecord | undefined>;
   /** All messages of a conversation in insertion order. */
   listMessages(ownerId: string, conversationId: string): Promise<MessageRecord[]>;
-  /** The path from the root down to `leafId` inclusive (one recursive query), root first. */
-  pathToMessage(ownerId: string, conversationId: string, leafId: string): Promise<MessageRecord[]>;
+  /**
+   * The path from the root down to `leafId` inclusive (one recursive query), root first; with
+   * `maxMessages`, only its last `maxMessages` messages (the walk up stops there).
+   */
+  pathToMessage(
+    ownerId: string,
+    conversationId: string,
+    leafId: string,
+    maxMessages?: number,
+  ): Promise<MessageRecord[]>;
   /** Child message ids of `parentId`, in insertion order. */
   listChildIds(ownerId: string, conversationId: string, parentId: string): Promise<string[]>;
   updateMessage(ownerId: string, conversationId: string, id: string, patch: MessagePatch): Promise<boolean>;

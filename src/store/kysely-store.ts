@@ -290,8 +290,13 @@ export class KyselyStore implements Store {
     return messages.listMessages(this.db, ownerId, conversationId);
   }
 
-  pathToMessage(ownerId: string, conversationId: string, leafId: string): Promise<MessageRecord[]> {
-    return messages.pathToMessage(this.db, ownerId, conversationId, leafId);
+  pathToMessage(
+    ownerId: string,
+    conversationId: string,
+    leafId: string,
+    maxMessages?: number,
+  ): Promise<MessageRecord[]> {
+    return messages.pathToMessage(this.db, ownerId, conversationId, leafId, maxMessages);
   }
 
   listChildIds(ownerId: string, conversationId: string, parentId: string): Promise<string[]> {

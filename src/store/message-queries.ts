@@ -71,6 +71,7 @@ export async function pathToMessage(
   ownerId: string,
   conversationId: string,
   leafId: string,
+  maxMessages = maxPathDepth,
 ): Promise<MessageRecord[]> {
   const rows = await db
     .withRecursive('path(seq, parent_id, depth)', (cte) =>
@@ -87,7 +88,7 @@ export async function pathToMessage(
             .select(['messages.seq', 'messages.parent_id', sql<number>`path.depth + 1`.as('depth')])
             .where('messages.owner_id', '=', ownerId)
             .where('messages.conversation_id', '=', conversationId)
-            .where('path.depth', '<', maxPathDepth),
+            .where('path.depth', '<', Math.min(maxMessages, maxPathDepth) - 1),
         ),
     )
     .selectFrom('path')

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { childrenIndex, newestLeaf, pathTo } from '../../src/conversation/message-tree.js';
-import { buildPrompt, toChatMessages } from '../../src/conversation/prompt-builder.js';
+import { buildPrompt, type PathSource, promptPath, toChatMessages } from '../../src/conversation/prompt-builder.js';
 import { cleanTitle, fallbackTitle } from '../../src/conversation/title.js';
 import { toWireMapping } from '../../src/conversation/wire-format.js';
 import type { ModelInfo } from '../../src/providers/model-provider.js';
@@ -103,6 +104,86 @@ test('prompt is trimmed to the context window, newest turns kept', () => {
   const prompt = buildPrompt(path, model);
   assert.deepEqual(prompt, [{ role: 'user', content: 'short question' }]);
   assert.throws(() => buildPrompt([node('u', null, 'user', 'x '.repeat(100))], model), /too long/);
+});
+
+/** A linear path root → (system) → messages, read as the store would, counting the messages read. */
+function pathSource(path: MessageRecord[]): PathSource & { read: number } {
+  const source = {
+    read: 0,
+    async path(leafId: string, maxMessages: number) {
+      const end = path.findIndex((message) => message.id === leafId);
+      if (end === -1) return [];
+      const part = path.slice(Math.max(0, end + 1 - maxMessages), end + 1);
+      source.read += part.length;
+      return part;
+    },
+    async systemMessage() {
+      const first = path[1];
+      return first?.role === 'system' ? first : undefined;
+    },
+  };
+  return source;
+}
+
+const roles: MessageRole[] = ['user', 'assistant', 'assistant', 'user', 'tool'];
+
+test('promptPath reads only what the window can use, and the prompt is the same as from the whole path', async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.record({
+        system: fc.boolean(),
+        texts: fc.array(fc.tuple(fc.constantFrom(...roles), fc.string({ maxLength: 120 })), {
+          minLength: 1,
+          maxLength: 400,
+        }),
+        window: fc.integer({ min: 400, max: 4_000 }),
+      }),
+      async ({ system, texts, window }) => {
+        const path = [node('root', null, 'root')];
+        if (system) path.push(node('sys', 'root', 'system', 'Be brief.'));
+        for (const [index, [role, text]] of texts.entries()) {
+          path.push(node(`m${index}`, path.at(-1)?.id ?? null, role, `${text} ${index}`));
+        }
+        const windowModel = { ...model, contextWindow: window, maxOutputTokens: 100 };
+        const source = pathSource(path);
+        const leaf = path.at(-1)?.id ?? '';
+        const read = await promptPath(source, leaf, windowModel);
+        assert.equal(read.at(-1)?.id, leaf);
+        const whole = (() => {
+          try {
+            return buildPrompt(path, windowModel);
+          } catch (error) {
+            return String(error);
+          }
+        })();
+        const windowed = (() => {
+          try {
+            return buildPrompt(read, windowModel);
+          } catch (error) {
+            return String(error);
+          }
+        })();
+        assert.deepEqual(windowed, whole);
+      },
+    ),
+    { numRuns: 200 },
+  );
+});
+
+test('promptPath on a 10,000-message path reads a few dozen messages, not the history', async () => {
+  const path = [node('root', null, 'root'), node('sys', 'root', 'system', 'Be brief.')];
+  for (let index = 0; index < 10_000; index++) {
+    path.push(node(`m${index}`, path.at(-1)?.id ?? null, index % 2 ? 'assistant' : 'user', 'word '.repeat(200)));
+  }
+  const source = pathSource(path);
+  const read = await promptPath(source, 'm9999', { ...model, contextWindow: 8_192, maxOutputTokens: 1_024 });
+  assert.ok(source.read <= 96, `read ${source.read} messages`);
+  assert.equal(read[0]?.id, 'sys', 'the system message first');
+  assert.deepEqual(
+    buildPrompt(read, { ...model, contextWindow: 8_192, maxOutputTokens: 1_024 }),
+    buildPrompt(path, { ...model, contextWindow: 8_192, maxOutputTokens: 1_024 }),
+  );
+  assert.deepEqual(await promptPath(source, 'missing', model), []);
 });
 
 test('titles are cleaned', () => {
