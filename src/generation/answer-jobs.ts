@@ -10,7 +10,7 @@ import { epochSeconds } from '../clock.js';
 import type { StartedTurn } from '../conversation/conversation-service.js';
 import { toWireMessage } from '../conversation/wire-format.js';
 import type { Ids } from '../ids.js';
-import { pythonJson } from '../protocol/python-json.js';
+import { growingPythonJson, pythonJson } from '../protocol/python-json.js';
 import { doneData } from '../protocol/sse.js';
 import type { GenerationStore, MessageRecord } from '../store/store.js';
 import { type AnswerEvent, type AnswerHub, isLastEvent } from './answer-hub.js';
@@ -37,9 +37,12 @@ export interface AnswerHooks {
   onSettled?(): Promise<void>;
 }
 
-/** The payload of a message event (`{"message", "conversation_id", "error"}`). */
-export function messageData(message: MessageRecord, conversationId: string): string {
-  return pythonJson({ message: toWireMessage(message), conversation_id: conversationId, error: null });
+/**
+ * The payload of a message event (`{"message", "conversation_id", "error"}`); `json` is the answer's
+ * growingPythonJson while it streams (its text is escaped once, not again at every event).
+ */
+export function messageData(message: MessageRecord, conversationId: string, json = pythonJson): string {
+  return json({ message: toWireMessage(message), conversation_id: conversationId, error: null });
 }
 
 /** The payload of an in-stream error (`{"message": null, …, "error"}`). */
@@ -165,12 +168,13 @@ export class AnswerJobs {
       await hooks.onRejected?.();
       await publish('rejected', reason);
     };
+    const json = growingPythonJson();
     try {
-      await publish('snapshot', messageData(turn.plan.assistant, conversationId));
+      await publish('snapshot', messageData(turn.plan.assistant, conversationId, json));
       for await (const event of turn.events(signal)) {
         if (event.type === 'progress') {
           textSent = true;
-          await publish('snapshot', messageData(event.message, conversationId));
+          await publish('snapshot', messageData(event.message, conversationId, json));
         } else if (event.type === 'done') {
           await publish('event', messageData(event.message, conversationId));
           await publish('event', this.moderationData(conversationId, event.message.id));

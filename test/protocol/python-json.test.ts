@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { pythonJson } from '../../src/protocol/python-json.js';
+import fc from 'fast-check';
+import { growingPythonJson, pythonJson } from '../../src/protocol/python-json.js';
 import { sseData, sseDone, ssePing } from '../../src/protocol/sse.js';
 import { isoTime } from '../../src/protocol/times.js';
 
@@ -23,6 +24,29 @@ test('pythonJson output is valid JSON that round-trips', () => {
   const value = { a: 'Z\u0000\u202e\u200d', nested: { list: [1.5, -0, 'é'] } };
   assert.deepEqual(JSON.parse(pythonJson(value)), { a: 'Z\u0000\u202e\u200d', nested: { list: [1.5, 0, 'é'] } });
   assert.match(pythonJson(value), /^[\x20-\x7e]*$/);
+});
+
+test('growingPythonJson writes what pythonJson writes, for text that grows, shrinks or changes', () => {
+  const piece = fc.oneof(
+    fc.string({ maxLength: 40 }),
+    fc.string({ unit: 'grapheme', maxLength: 20 }),
+    fc.constantFrom('😀', '\ud83d', '\ude00', '"', '\\', '\n', '\u007f', 'x'.repeat(300)),
+  );
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(fc.constantFrom('append', 'append', 'append', 'restart'), piece), { maxLength: 60 }),
+      (steps) => {
+        const json = growingPythonJson();
+        let text = '';
+        for (const [step, value] of steps) {
+          text = step === 'append' ? text + value : value;
+          const message = { message: { content: { parts: [text] }, weight: 1 }, error: null };
+          assert.equal(json(message), pythonJson(message));
+        }
+      },
+    ),
+    { numRuns: 300 },
+  );
 });
 
 test('SSE frames: one data line with one space, DONE, ping', () => {
