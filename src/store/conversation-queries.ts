@@ -48,23 +48,57 @@ function listed(db: Executor, ownerId: string, archived: boolean) {
     .where('is_archived', '=', archived);
 }
 
-/** One page of the sidebar: newest update_time first (ties by id), with the exact total. */
+/**
+ * How many conversations the list shows the owner (archived ones or the others): one row of
+ * `conversation_counts`, which triggers keep equal to the count of `listed` (migration 009).
+ */
+async function listedCount(db: Executor, ownerId: string, archived: boolean): Promise<number> {
+  const row = await db
+    .selectFrom('conversation_counts')
+    .select('listed')
+    .where('owner_id', '=', ownerId)
+    .where('is_archived', '=', archived)
+    .executeTakeFirst();
+  return readCount(row?.listed);
+}
+
+/**
+ * The SELECT of one page of the owner's `total` listed conversations, newest update_time first, ties
+ * by id. A page nearer the end than the start is read from the end (the reverse order, skipping the
+ * rows after it) so the last page costs what the first does — an OFFSET walks past every row it
+ * skips; its rows come back in reverse (`reversed`). Undefined when the page is past the end.
+ */
+export function listPageQuery(db: Executor, ownerId: string, query: ConversationListQuery, total: number) {
+  if (query.offset >= total) return undefined;
+  const rows = listed(db, ownerId, query.archived).selectAll();
+  const end = Math.min(query.offset + query.limit, total);
+  if (total - end >= query.offset) {
+    const select = rows.orderBy('update_time', 'desc').orderBy('id').limit(query.limit).offset(query.offset);
+    return { select, reversed: false };
+  }
+  const select = rows
+    .orderBy('update_time', 'asc')
+    .orderBy('id', 'desc')
+    .limit(end - query.offset)
+    .offset(total - end);
+  return { select, reversed: true };
+}
+
+/**
+ * One page of the sidebar: newest update_time first (ties by id), with the exact total. The total
+ * and the page are two reads, as they always were: a conversation written in between can shift the
+ * page by one, like any offset paging under writes.
+ */
 export async function listConversations(
   db: Executor,
   ownerId: string,
   query: ConversationListQuery,
 ): Promise<{ items: ConversationRecord[]; total: number }> {
-  const rows = await listed(db, ownerId, query.archived)
-    .selectAll()
-    .orderBy('update_time', 'desc')
-    .orderBy('id')
-    .limit(query.limit)
-    .offset(query.offset)
-    .execute();
-  const count = await listed(db, ownerId, query.archived)
-    .select((eb) => eb.fn.countAll().as('count'))
-    .executeTakeFirst();
-  return { items: rows.map(conversationRows.fromRow), total: readCount(count?.count) };
+  const total = await listedCount(db, ownerId, query.archived);
+  const page = listPageQuery(db, ownerId, query, total);
+  const rows = page ? await page.select.execute() : [];
+  if (page?.reversed) rows.reverse();
+  return { items: rows.map(conversationRows.fromRow), total };
 }
 
 export async function updateConversation(

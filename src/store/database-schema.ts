@@ -205,6 +205,16 @@ export interface ImportedConversationsTable {
   conversation_id: string;
 }
 
+/**
+ * How many conversations of an owner the list shows (visible, not temporary), archived and not; kept
+ * by triggers on `conversations` (migration 009), never written by the store.
+ */
+export interface ConversationCountsTable {
+  owner_id: string;
+  is_archived: BooleanColumn;
+  listed: number;
+}
+
 export interface SchemaMigrationsTable {
   name: string;
   apply_time: number;
@@ -227,5 +237,6 @@ export interface Database {
   analytics_events: AnalyticsEventsTable;
   shares: SharesTable;
   imported_conversations: ImportedConversationsTable;
+  conversation_counts: ConversationCountsTable;
   schema_migrations: SchemaMigrationsTable;
 }

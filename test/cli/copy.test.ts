@@ -92,7 +92,8 @@ function copy(dataDir: string, url: string, extra: string[] = [], env: Record<st
 
 /**
  * The data tables of an SQLite file, read without any backchat code. The full-text search index (a
- * virtual table and its `<name>_*` shadow tables) is not data: the target's own triggers rebuild it.
+ * virtual table and its `<name>_*` shadow tables) and the conversation list's counts are not data: the
+ * target's own triggers rebuild them.
  */
 function sqliteTables(file: string): Map<string, number> {
   const db = new BetterSqlite3(file, { readonly: true });
@@ -107,7 +108,7 @@ function sqliteTables(file: string): Map<string, number> {
       .all() as string[];
     assert.ok(virtual.length > 0, 'the installation has a search index: the exclusion below is tested');
     const counts = names
-      .filter((name) => name !== 'schema_migrations')
+      .filter((name) => name !== 'schema_migrations' && name !== 'conversation_counts')
       .filter((name) => !virtual.some((table) => name === table || name.startsWith(`${table}_`)))
       .map((name) => [name, db.prepare(`select count(*) from "${name}"`).pluck().get() as number] as const);
     return new Map(counts);

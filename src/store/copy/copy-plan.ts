@@ -61,11 +61,13 @@ interface PostgresColumnInfo {
 }
 
 /**
- * Tables each side derives from the copied rows by its own triggers, never copied: the search index
- * (migration 006) is PostgreSQL's `search_documents` on the target, and on the source an SQLite virtual
- * table with its shadow tables, found by what they are rather than by name.
+ * Tables each side derives from the copied rows by its own triggers, never copied: the conversation
+ * list's counts (migration 009) on both sides, and the search index (migration 006) — PostgreSQL's
+ * `search_documents` on the target, and on the source an SQLite virtual table with its shadow tables,
+ * found by what they are rather than by name.
  */
-export const derivedPostgresTables: ReadonlySet<string> = new Set(['search_documents']);
+const derivedTables: ReadonlySet<string> = new Set(['conversation_counts']);
+export const derivedPostgresTables: ReadonlySet<string> = new Set([...derivedTables, 'search_documents']);
 
 /** The data tables of an SQLite database, oldest first (the order they were created). */
 export async function sqliteDataTables(db: Kysely<Database>): Promise<string[]> {
@@ -73,7 +75,8 @@ export async function sqliteDataTables(db: Kysely<Database>): Promise<string[]> 
     select name, sql from sqlite_master where type = 'table' order by rowid`.execute(db);
   // A virtual table (full-text search) keeps its data in shadow tables named after it: `<name>_<part>`.
   const virtual = rows.filter((row) => /^\s*create\s+virtual\s+table/i.test(row.sql ?? '')).map((row) => row.name);
-  const derived = (name: string) => virtual.some((table) => name === table || name.startsWith(`${table}_`));
+  const derived = (name: string) =>
+    derivedTables.has(name) || virtual.some((table) => name === table || name.startsWith(`${table}_`));
   return rows
     .map((row) => row.name)
     .filter((name) => !name.startsWith('sqlite_') && !bookkeepingTables.has(name) && !derived(name));

@@ -7,6 +7,7 @@ import { instancesMigration } from './005-instances.js';
 import { searchMigration } from './006-search.js';
 import { sharesMigration } from './007-shares.js';
 import { historyMigration } from './008-history.js';
+import { conversationCountsMigration } from './009-conversation-counts.js';
 import type { Migration } from './migration.js';
 
 /** Every migration, oldest first. */
@@ -19,4 +20,5 @@ export const migrations: readonly Migration[] = [
   searchMigration,
   sharesMigration,
   historyMigration,
+  conversationCountsMigration,
 ];
