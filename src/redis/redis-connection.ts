@@ -8,7 +8,8 @@
  * when Redis comes back. Every failure reaches callers as a SharedStateUnavailableError (HTTP 503 with
  * `Retry-After`), and connection errors never crash the process.
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis, RedisOptions } from 'ioredis';
 import { ServiceUnavailableError } from '../domain-errors.js';
 
 /** The prefix of every key and channel backchat uses, unless configured otherwise. */
@@ -82,9 +83,17 @@ function clientOptions(options: RedisConnectionOptions): RedisOptions {
   };
 }
 
+/** ioredis loads with the first connection: a server without Redis never loads it. */
+const requireModule = createRequire(import.meta.url);
+
+function newRedis(url: string, options: RedisOptions): Redis {
+  const { Redis: RedisClient } = requireModule('ioredis') as typeof import('ioredis');
+  return new RedisClient(url, options);
+}
+
 /** A command connection to `url` (`redis://[user:password@]host:port[/db]`, or `rediss://`). */
 export function openRedis(url: string, options: RedisConnectionOptions = {}): Redis {
-  const client = new Redis(url, clientOptions(options));
+  const client = newRedis(url, clientOptions(options));
   client.on('error', (error: Error) => options.onError?.(error));
   return client;
 }
@@ -96,7 +105,7 @@ export function openRedis(url: string, options: RedisConnectionOptions = {}): Re
  * again before its reply (the command fails at once) would be an unhandled rejection ending the process.
  */
 export function openRedisSubscriber(url: string, options: RedisConnectionOptions = {}): Redis {
-  const client = new Redis(url, {
+  const client = newRedis(url, {
     ...clientOptions({ ...options, name: options.name ?? 'backchat-subscriber' }),
     autoResubscribe: false,
   });
@@ -197,7 +206,7 @@ const credentialReplies = /^(WRONGPASS|NOAUTH|NOPERM)\b/;
 
 /** One connection attempt: connect, PING, close; throws what went wrong. */
 async function probeRedis(url: string, timeoutMs: number): Promise<void> {
-  const probe = new Redis(url, {
+  const probe = newRedis(url, {
     ...clientOptions({ name: 'backchat-probe', commandTimeoutMs: timeoutMs }),
     lazyConnect: true,
     retryStrategy: () => null,

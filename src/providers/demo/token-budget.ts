@@ -1,10 +1,13 @@
-/** Token counting for the demo model (o200k_base, the tokenizer of current OpenAI models). */
-import { decode, encode } from 'gpt-tokenizer/encoding/o200k_base';
+/**
+ * Token counting for the demo model (o200k_base, the tokenizer of current OpenAI models), loaded at the
+ * first use (conversation/token-count.ts).
+ */
+import { o200k } from '../../conversation/token-count.js';
 import type { ChatMessage } from '../model-provider.js';
 
 /** Number of o200k_base tokens in `text`. */
 export function countTokens(text: string): number {
-  return encode(text).length;
+  return o200k().encode(text).length;
 }
 
 /** Tokens of every message's content (no per-message framing overhead). */
@@ -24,6 +27,7 @@ function commonPrefix(a: string, b: string): string {
  * can pick up exactly where it stopped.
  */
 export function limitToTokens(text: string, maxTokens: number): { text: string; truncated: boolean } {
+  const { encode, decode } = o200k();
   const tokens = encode(text);
   if (tokens.length <= maxTokens) return { text, truncated: false };
   const decoded = maxTokens > 0 ? decode(tokens.slice(0, maxTokens)) : '';

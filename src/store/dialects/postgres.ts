@@ -1,6 +1,7 @@
 /** The PostgreSQL dialect (pg.Pool): real booleans, identity keys, an advisory lock for migrations. */
+import { createRequire } from 'node:module';
 import { PostgresDialect, type PostgresPool, type PostgresPoolClient, type PostgresQueryResult, sql } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import { DatabaseConnectionError, DuplicateKeyError, MissingReferenceError } from '../store-errors.js';
 import { errorCode, errorMessage, type StoreDialect } from './store-dialect.js';
 
@@ -35,8 +36,12 @@ export function describePostgresUrl(url: string): PostgresTarget {
  */
 const queryTimeoutMs = 15_000;
 
+/** `pg` loads when a pool is first made: a server on SQLite never loads it. */
+const requireModule = createRequire(import.meta.url);
+
 function createPool(url: string, size: number): pg.Pool {
-  const pool = new pg.Pool({
+  const { Pool } = requireModule('pg') as typeof pg;
+  const pool = new Pool({
     connectionString: url,
     max: size,
     connectionTimeoutMillis: 5_000,
