@@ -22,21 +22,21 @@ function formatNumber(value: number, asFloat: boolean): string {
   return asFloat && Number.isInteger(value) ? `${text}.0` : text;
 }
 
-function write(value: unknown, asFloat: boolean, escape: (value: string) => string): string {
+function write(value: unknown, asFloat: boolean, quote: (value: string) => string): string {
   if (value === null || value === undefined) return 'null';
   switch (typeof value) {
     case 'string':
-      return escape(value);
+      return quote(value);
     case 'number':
       return formatNumber(value, asFloat);
     case 'boolean':
       return value ? 'true' : 'false';
     case 'object': {
-      if (Array.isArray(value)) return `[${value.map((item) => write(item, false, escape)).join(', ')}]`;
+      if (Array.isArray(value)) return `[${value.map((item) => write(item, false, quote)).join(', ')}]`;
       const fields: string[] = [];
       for (const [key, item] of Object.entries(value)) {
         if (item === undefined) continue;
-        fields.push(`${escapeString(key)}: ${write(item, floatKeys.has(key), escape)}`);
+        fields.push(`${escapeString(key)}: ${write(item, floatKeys.has(key), quote)}`);
       }
       return `{${fields.join(', ')}}`;
     }
@@ -62,7 +62,7 @@ const growingMinLength = 256;
 export function growingPythonJson(): (value: unknown) => string {
   let raw = '';
   let body = '';
-  const escape = (value: string): string => {
+  const quote = (value: string): string => {
     if (value.length < growingMinLength) return escapeString(value);
     if (raw === '' || !value.startsWith(raw)) {
       raw = '';
@@ -72,5 +72,5 @@ export function growingPythonJson(): (value: unknown) => string {
     raw = value;
     return `"${body}"`;
   };
-  return (value) => write(value, false, escape);
+  return (value) => write(value, false, quote);
 }
