@@ -18,6 +18,7 @@ import type {
   TelemetryStore,
   Transactional,
 } from '../store/store.js';
+import { canWriteInPages, conversationJson, readLinks } from './conversation-json.js';
 import { childrenIndex, newestLeaf } from './message-tree.js';
 import { buildPrompt } from './prompt-builder.js';
 import { TitleGenerator } from './title-generator.js';
@@ -59,6 +60,9 @@ export interface ConversationPatchInput {
 
 /** The largest page `GET conversations` serves (docs/api.md). */
 export const maxListLimit = 100;
+
+/** Conversations with more messages than this are written a page at a time by `read`. */
+const pagedFrom = 1_000;
 
 export class ConversationService {
   private readonly titles: TitleGenerator;
@@ -148,10 +152,20 @@ export class ConversationService {
     return conversation;
   }
 
-  async get(userId: string, id: string): Promise<WireConversation> {
+  /**
+   * `GET conversation/{id}`: the wire conversation, or for a long one its JSON text in pieces written a
+   * page of messages at a time (conversation-json.ts) — the same bytes either way.
+   */
+  async read(userId: string, id: string): Promise<WireConversation | AsyncGenerator<string>> {
     const conversation = await this.visible(userId, id);
-    const messages = await this.deps.store.listMessages(userId, id);
-    return toWireConversation(conversation, messages);
+    const links = await readLinks((afterSeq, limit) => this.deps.store.listMessageLinks(userId, id, afterSeq, limit));
+    if (links.length <= pagedFrom || !canWriteInPages(conversation, links)) {
+      return toWireConversation(conversation, await this.deps.store.listMessages(userId, id));
+    }
+    return conversationJson(conversation, {
+      links,
+      page: (afterSeq, limit) => this.deps.store.listMessagesAfter(userId, id, afterSeq, limit),
+    });
   }
 
   async patch(userId: string, id: string, patch: ConversationPatchInput): Promise<void> {

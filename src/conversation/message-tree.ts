@@ -2,7 +2,7 @@
 import type { MessageRecord } from '../store/store.js';
 
 /** Child ids per parent id, each list in insertion order. */
-export function childrenIndex(messages: readonly MessageRecord[]): Map<string, string[]> {
+export function childrenIndex(messages: readonly Pick<MessageRecord, 'id' | 'parentId'>[]): Map<string, string[]> {
   const children = new Map<string, string[]>();
   for (const message of messages) {
     if (!children.has(message.id)) children.set(message.id, []);

@@ -57,6 +57,14 @@ export interface NewConversation {
   suggestions: string[];
 }
 
+/** A message's place in its tree, without its contents (`listMessageLinks`). */
+export interface MessageLink {
+  /** Its place in insertion order: a position to read on from (`listMessagesAfter`). */
+  seq: number;
+  id: string;
+  parentId: string | null;
+}
+
 export interface MessageRecord {
   id: string;
   conversationId: string;
@@ -140,6 +148,10 @@ export interface ConversationStore {
   getMessage(ownerId: string, conversationId: string, id: string): Promise<MessageRecord | undefined>;
   /** All messages of a conversation in insertion order. */
   listMessages(ownerId: string, conversationId: string): Promise<MessageRecord[]>;
+  /** Up to `limit` messages' ids, parents and places (`seq`) after `afterSeq` (0: from the first), in insertion order. */
+  listMessageLinks(ownerId: string, conversationId: string, afterSeq: number, limit: number): Promise<MessageLink[]>;
+  /** Up to `limit` messages after the one at `afterSeq` (0: from the first), in insertion order. */
+  listMessagesAfter(ownerId: string, conversationId: string, afterSeq: number, limit: number): Promise<MessageRecord[]>;
   /**
    * The path from the root down to `leafId` inclusive (one recursive query), root first; with
    * `maxMessages`, only its last `maxMessages` messages (the walk up stops there).

@@ -31,6 +31,7 @@ import type {
   FeedbackRecord,
   InviteRecord,
   LatencyReport,
+  MessageLink,
   MessagePatch,
   MessageRecord,
   NewConversation,
@@ -288,6 +289,19 @@ export class KyselyStore implements Store {
 
   listMessages(ownerId: string, conversationId: string): Promise<MessageRecord[]> {
     return messages.listMessages(this.db, ownerId, conversationId);
+  }
+
+  listMessageLinks(ownerId: string, conversationId: string, afterSeq: number, limit: number): Promise<MessageLink[]> {
+    return messages.listMessageLinks(this.db, ownerId, conversationId, afterSeq, limit);
+  }
+
+  listMessagesAfter(
+    ownerId: string,
+    conversationId: string,
+    afterSeq: number,
+    limit: number,
+  ): Promise<MessageRecord[]> {
+    return messages.listMessagesAfter(this.db, ownerId, conversationId, afterSeq, limit);
   }
 
   pathToMessage(

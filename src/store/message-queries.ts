@@ -9,7 +9,7 @@ import { conversationExists } from './conversation-queries.js';
 import type { MessagesTable } from './database-schema.js';
 import type { Executor } from './executor.js';
 import { rowMapper } from './row-mapper.js';
-import type { AnswerStart, MessagePatch, MessageRecord } from './store.js';
+import type { AnswerStart, MessageLink, MessagePatch, MessageRecord } from './store.js';
 import { guardText } from './text-guard.js';
 
 /** Longest parent chain pathToMessage follows: a guard against cycles, far above any real chat. */
@@ -62,6 +62,40 @@ export async function getMessage(
 
 export async function listMessages(db: Executor, ownerId: string, conversationId: string): Promise<MessageRecord[]> {
   const rows = await ownedMessages(db, ownerId, conversationId).selectAll().orderBy('seq').execute();
+  return rows.map(messageRows.fromRow);
+}
+
+/** Up to `limit` messages' ids and parents after `afterSeq`, in insertion order: the tree's shape. */
+export async function listMessageLinks(
+  db: Executor,
+  ownerId: string,
+  conversationId: string,
+  afterSeq: number,
+  limit: number,
+): Promise<MessageLink[]> {
+  const rows = await ownedMessages(db, ownerId, conversationId)
+    .select(['seq', 'id', 'parent_id'])
+    .where('seq', '>', afterSeq)
+    .orderBy('seq')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => ({ seq: Number(row.seq), id: row.id, parentId: row.parent_id }));
+}
+
+/** Up to `limit` messages inserted after the one at `afterSeq` (0: from the first), in insertion order. */
+export async function listMessagesAfter(
+  db: Executor,
+  ownerId: string,
+  conversationId: string,
+  afterSeq: number,
+  limit: number,
+): Promise<MessageRecord[]> {
+  const rows = await ownedMessages(db, ownerId, conversationId)
+    .selectAll()
+    .where('seq', '>', afterSeq)
+    .orderBy('seq')
+    .limit(limit)
+    .execute();
   return rows.map(messageRows.fromRow);
 }
 

@@ -160,14 +160,14 @@ forEachDatabase((kind) => {
     const empty = await createEmptyTestDatabase(kind);
     const { db, dialect } = await openDatabase(empty.config);
     try {
-      await runMigrations(db, dialect, () => {}, migrations.slice(0, -1));
+      const counts = migrations.findIndex((migration) => migration.name === '009-conversation-counts');
+      await runMigrations(db, dialect, () => {}, migrations.slice(0, counts));
       for (const user of [newUser('ann'), newUser('bob')]) await createUser(db, user);
       for (const n of [1, 2, 3]) await createConversation(db, newConversation(ann, `a${n}`));
       await createConversation(db, newConversation(ann, 'temporary', { isTemporary: true }));
       await createConversation(db, newConversation(bob, 'b1'));
       await db.updateTable('conversations').set({ is_archived: true }).where('id', '=', 'a2').execute();
       await db.updateTable('conversations').set({ is_visible: false }).where('id', '=', 'a3').execute();
-      assert.equal(migrations.at(-1)?.name, '009-conversation-counts');
       await runMigrations(db, dialect);
       await assertExact(db, 'migrated');
       assert.equal((await listConversations(db, ann, { offset: 0, limit: 10, archived: false })).total, 1);

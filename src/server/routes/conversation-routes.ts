@@ -1,4 +1,5 @@
 /** Conversation routes (docs/api.md): thin — parse, call the service, format. */
+import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ConversationService } from '../../conversation/conversation-service.js';
 import type { FeedbackService } from '../../conversation/feedback-service.js';
@@ -152,7 +153,12 @@ export function conversationRoutes(deps: ConversationRouteDeps): RouteSpec[] {
       path: '/conversation/:id',
       mount: 'api',
       auth: 'user',
-      handler: (request, _reply, user) => conversations.get(user.id, pathId(request)),
+      handler: async (request, reply, user) => {
+        const conversation = await conversations.read(user.id, pathId(request));
+        if (!(Symbol.asyncIterator in conversation)) return conversation;
+        // A long conversation: its JSON a page of messages at a time, with backpressure.
+        return reply.type('application/json; charset=utf-8').send(Readable.from(conversation));
+      },
     },
     {
       method: 'PATCH',

@@ -8,6 +8,7 @@ import { searchMigration } from './006-search.js';
 import { sharesMigration } from './007-shares.js';
 import { historyMigration } from './008-history.js';
 import { conversationCountsMigration } from './009-conversation-counts.js';
+import { messageOrderMigration } from './010-message-order.js';
 import type { Migration } from './migration.js';
 
 /** Every migration, oldest first. */
@@ -21,4 +22,5 @@ export const migrations: readonly Migration[] = [
   sharesMigration,
   historyMigration,
   conversationCountsMigration,
+  messageOrderMigration,
 ];

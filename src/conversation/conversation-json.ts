@@ -1,0 +1,110 @@
+/**
+ * `GET conversation/{id}` of a long conversation as JSON text written a page of messages at a time,
+ * byte for byte what `JSON.stringify(toWireConversation(…))` gives: the whole answer never sits in
+ * memory as one object and one string, and the event loop is free between pages (a 10,000-message
+ * conversation is 15 MB of JSON: built at once it held every other request for half a second).
+ */
+import type { ConversationRecord, MessageLink, MessageRecord } from '../store/store.js';
+import { childrenIndex } from './message-tree.js';
+import { plainWireConversation, toWireMessage, withWireExtras } from './wire-format.js';
+
+/** Where the pieces come from: the tree's shape, then its messages a page at a time. */
+export interface ConversationPages {
+  links: readonly MessageLink[];
+  /** Up to `limit` messages inserted after `afterSeq`, in insertion order. */
+  page(afterSeq: number, limit: number): Promise<MessageRecord[]>;
+}
+
+/** Messages per page: about 300 KB of JSON, ~10 ms of work between two turns of the event loop. */
+export const defaultPageSize = 200;
+
+/**
+ * Ids for which a JSON object's key order is not insertion order (array indexes come first, in
+ * numeric order) or which an object literal cannot hold (`__proto__`): their conversations are
+ * built whole, the way the one-object path does it.
+ */
+function keyOrderDiffers(id: string): boolean {
+  return id === '__proto__' || (/^(0|[1-9]\d*)$/.test(id) && Number(id) < 2 ** 32 - 1);
+}
+
+/** Whether `conversationJson` can write this conversation in pages (else: build it whole). */
+export function canWriteInPages(conversation: ConversationRecord, links: readonly MessageLink[]): boolean {
+  if (links.some((link) => keyOrderDiffers(link.id))) return false;
+  // Imported extras may replace or drop `mapping` itself: then the one-object path decides.
+  const plain = plainWireConversation(conversation, []);
+  return withWireExtras(plain, conversation.extras).mapping === plain.mapping;
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Links read per step by `readLinks`. */
+const linksPerRead = 1_000;
+
+/**
+ * Every message's link, read `linksPerRead` at a time with the event loop free between reads (the
+ * ids of 10,000 messages are a 70 ms read at once on a cold cache).
+ */
+export async function readLinks(
+  read: (afterSeq: number, limit: number) => Promise<MessageLink[]>,
+): Promise<MessageLink[]> {
+  const links: MessageLink[] = [];
+  for (;;) {
+    const part = await read(links.at(-1)?.seq ?? 0, linksPerRead);
+    links.push(...part);
+    if (part.length < linksPerRead) return links;
+    await yieldToEventLoop();
+  }
+}
+
+/**
+ * The conversation's JSON in pieces (check `canWriteInPages` first). Only the messages of `links`
+ * are written, with the children `links` gives them: a message added while the pieces are written is
+ * left out whole, as if read a moment earlier.
+ */
+export async function* conversationJson(
+  conversation: ConversationRecord,
+  source: ConversationPages,
+  pageSize = defaultPageSize,
+): AsyncGenerator<string> {
+  const wire = withWireExtras(plainWireConversation(conversation, []), conversation.extras);
+  const children = childrenIndex(source.links);
+  const seqOf = new Map(source.links.map((link) => [link.id, link.seq]));
+  let separator = '{';
+  for (const [key, value] of Object.entries(wire)) {
+    if (value === undefined) continue;
+    if (key !== 'mapping') {
+      yield `${separator}${JSON.stringify(key)}:${JSON.stringify(value)}`;
+      separator = ',';
+      continue;
+    }
+    yield `${separator}"mapping":{`;
+    separator = ',';
+    let first = true;
+    let afterSeq = 0;
+    const lastSeq = source.links.at(-1)?.seq ?? 0;
+    while (afterSeq < lastSeq) {
+      const messages = await source.page(afterSeq, pageSize);
+      if (messages.length === 0) break;
+      const nodes: string[] = [];
+      for (const message of messages) {
+        if (!seqOf.has(message.id)) continue;
+        const node = {
+          id: message.id,
+          message: toWireMessage(message),
+          parent: message.parentId,
+          children: children.get(message.id) ?? [],
+        };
+        nodes.push(`${JSON.stringify(message.id)}:${JSON.stringify(node)}`);
+      }
+      // A message missing from `links` was added since: every later one was too.
+      afterSeq = seqOf.get(messages.at(-1)?.id ?? '') ?? lastSeq;
+      if (nodes.length > 0) {
+        yield `${first ? '' : ','}${nodes.join(',')}`;
+        first = false;
+      }
+      await yieldToEventLoop();
+    }
+    yield '}';
+  }
+  yield separator === '{' ? '{}' : '}';
+}

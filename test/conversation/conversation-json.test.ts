@@ -1,0 +1,112 @@
+/**
+ * A long conversation's JSON written a page of messages at a time (src/conversation/conversation-json.ts)
+ * is byte for byte `JSON.stringify` of the wire conversation: generated trees with branches, unicode,
+ * imported extras on the conversation and its messages, every page size; ids whose key order differs
+ * go the whole way; a message added meanwhile is left out whole.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { canWriteInPages, conversationJson } from '../../src/conversation/conversation-json.js';
+import { toWireConversation } from '../../src/conversation/wire-format.js';
+import type { ConversationRecord, MessageLink, MessageRecord, WireExtras } from '../../src/store/store.js';
+import { message, rootMessage } from '../store/store-fixtures.js';
+
+function conversation(extras?: WireExtras): ConversationRecord {
+  return {
+    id: 'c1',
+    ownerId: 'ann',
+    title: 'Ünïcode “title” \u2028 😀',
+    createTime: 1_700_000_000.5,
+    updateTime: 1_700_000_100,
+    currentNode: 'c1-root',
+    rootId: 'c1-root',
+    isArchived: false,
+    isVisible: true,
+    isTemporary: false,
+    defaultModel: 'demo',
+    timezoneOffsetMin: 0,
+    conversationMode: { kind: 'primary_assistant' },
+    suggestions: [],
+    ...(extras && { extras }),
+  };
+}
+
+/** A source over `messages` (insertion order), with seq 10, 20, 30…, optionally growing while read. */
+function source(messages: MessageRecord[], added: MessageRecord[] = []) {
+  const links: MessageLink[] = messages.map((record, index) => ({
+    seq: (index + 1) * 10,
+    id: record.id,
+    parentId: record.parentId,
+  }));
+  const stored = [...messages];
+  return {
+    links,
+    async page(afterSeq: number, limit: number) {
+      stored.push(...added.splice(0));
+      const start = stored.findIndex((_, index) => (index + 1) * 10 > afterSeq);
+      return start === -1 ? [] : stored.slice(start, start + limit);
+    },
+  };
+}
+
+async function written(record: ConversationRecord, pages: ReturnType<typeof source>, size: number): Promise<string> {
+  let text = '';
+  for await (const piece of conversationJson(record, pages, size)) text += piece;
+  return text;
+}
+
+/** A tree: each message under a random earlier one (branches), text of any unicode. */
+const trees = fc
+  .array(fc.tuple(fc.nat(), fc.string({ unit: 'binary', maxLength: 30 }), fc.boolean()), { maxLength: 60 })
+  .map((specs) => {
+    const messages = [rootMessage('c1')];
+    specs.forEach(([parentPick, text, extra], index) => {
+      const parent = messages[parentPick % messages.length] as MessageRecord;
+      messages.push(
+        message('c1', `m-${index}-é`, parent.id, {
+          role: index % 2 ? 'assistant' : 'user',
+          parts: [text],
+          ...(extra && { extras: { set: { recipient: 'browser', weird_key: [text] }, absent: ['end_turn'] } }),
+        }),
+      );
+    });
+    return messages;
+  });
+
+test('the pieces are JSON.stringify of the wire conversation, for any tree, extras and page size', async () => {
+  const extras = fc.option(
+    fc.record({
+      set: fc.dictionary(fc.constantFrom('gizmo_id', 'plugin_ids', 'new_key', 'safe_urls'), fc.jsonValue()),
+      absent: fc.subarray(['moderation_results', 'conversation_template_id', 'title']),
+    }),
+    { nil: undefined },
+  );
+  await fc.assert(
+    fc.asyncProperty(trees, extras, fc.integer({ min: 1, max: 25 }), async (messages, wireExtras, size) => {
+      const record = conversation(wireExtras);
+      const pages = source(messages);
+      assert.ok(canWriteInPages(record, pages.links));
+      assert.equal(await written(record, pages, size), JSON.stringify(toWireConversation(record, messages)));
+    }),
+    { numRuns: 150 },
+  );
+});
+
+test('ids a JSON object would reorder, or a replaced mapping, are not written in pages', () => {
+  const root = rootMessage('c1');
+  const links = (ids: string[]) => ids.map((id, index) => ({ seq: index + 1, id, parentId: index ? root.id : null }));
+  assert.equal(canWriteInPages(conversation(), links([root.id, 'a', 'b'])), true);
+  assert.equal(canWriteInPages(conversation(), links([root.id, '12'])), false);
+  assert.equal(canWriteInPages(conversation(), links([root.id, '__proto__'])), false);
+  assert.equal(canWriteInPages(conversation(), links([root.id, '012', '1e3', '-1'])), true);
+  assert.equal(canWriteInPages(conversation({ set: { mapping: {} } }), links([root.id])), false);
+  assert.equal(canWriteInPages(conversation({ absent: ['mapping'] }), links([root.id])), false);
+});
+
+test('a message added while the pieces are written is left out, with the children read before', async () => {
+  const messages = [rootMessage('c1'), message('c1', 'u1', 'c1-root'), message('c1', 'a1', 'u1')];
+  const late = message('c1', 'u2', 'a1');
+  const text = await written(conversation(), source(messages, [late]), 2);
+  assert.equal(text, JSON.stringify(toWireConversation(conversation(), messages)));
+});
