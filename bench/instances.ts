@@ -28,13 +28,15 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { withDeps } from '../cli/args.js';
 import { loadConfig } from '../src/config.js';
-import { type CliProcess, killAll, startProcess } from '../test/helpers/cli-process.js';
+import { type CliProcess, killAll } from '../test/helpers/cli-process.js';
 import { type Cluster, clusterUnavailable, startCluster } from '../test/helpers/cluster.js';
 import { postgresTestUrl } from '../test/helpers/databases.js';
 import { type Nginx, startNginx } from '../test/helpers/nginx.js';
 import { openTestRedis, type TestRedis } from '../test/helpers/redis.js';
 import { buildServerIfStale, createSite, type Site, type SiteUser } from '../test/helpers/server-process.js';
 import { type Bench, type BenchRow, progress } from './suite/row.js';
+import { serveSite } from './suite/serve-site.js';
+import { nextTurnBody } from './suite/turn-body.js';
 
 const clients = 32;
 const conversationsPerUser = 30;
@@ -120,25 +122,9 @@ function send(base: string, path: string, token: string, body?: unknown): Promis
   });
 }
 
-function turnBody(text: string) {
-  return {
-    action: 'next',
-    messages: [
-      {
-        id: crypto.randomUUID(),
-        author: { role: 'user' },
-        content: { content_type: 'text', parts: [text] },
-        metadata: {},
-      },
-    ],
-    parent_message_id: crypto.randomUUID(),
-    model,
-  };
-}
-
 /** One whole turn: 200 and the stream read to `[DONE]`. */
 async function turn(base: string, token: string): Promise<boolean> {
-  const reply = await send(base, '/backend-api/conversation', token, turnBody('Benchmark me, please'));
+  const reply = await send(base, '/backend-api/conversation', token, nextTurnBody(model, 'Benchmark me, please'));
   return reply.status === 200 && reply.tail.trimEnd().endsWith('data: [DONE]');
 }
 
@@ -379,19 +365,9 @@ async function throughput(
 // ---------------------------------------------------------------------------------------------------
 // One instance, sequential: PostgreSQL against SQLite.
 
-const banner = /backchat is running at http:\/\/\S+\n/;
-
 async function startSingle(kind: 'sqlite' | 'postgres'): Promise<{ site: Site; server: CliProcess }> {
   const site = await createSite(kind, { users: ['solo'], config, env });
-  const args = ['serve', '--host', '127.0.0.1', '--port', String(site.port), '--data-dir', site.dataDir];
-  const server = startProcess(args, { env: site.env, cwd: site.dataDir });
-  try {
-    await server.waitForStdout(banner, 60_000);
-  } catch (error) {
-    server.child.kill('SIGKILL');
-    await site.drop();
-    throw error;
-  }
+  const server = await serveSite(site);
   return { site, server };
 }
 

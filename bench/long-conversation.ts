@@ -30,6 +30,7 @@ import { type DatabaseKind, postgresUnavailable } from '../test/helpers/database
 import { startFakeUpstream } from '../test/helpers/fake-upstream.js';
 import { startTestServer, type TestServer, type TestUser } from '../test/helpers/test-server.js';
 import { type Bench, type BenchOptions, type BenchRow, formatSpread, progress, spread } from './suite/row.js';
+import { nextTurnBody } from './suite/turn-body.js';
 
 const messageCount = 10_000;
 const insertBatch = 500;
@@ -60,16 +61,6 @@ function prose(index: number): string {
     length += word.length + 1;
   }
   return picked.join(' ');
-}
-
-function turnBody(conversationId: string | null, parentId: string, text: string) {
-  return {
-    action: 'next',
-    messages: [{ id: crypto.randomUUID(), author: { role: 'user' }, content: { content_type: 'text', parts: [text] } }],
-    conversation_id: conversationId,
-    parent_message_id: parentId,
-    model,
-  };
 }
 
 /** Epoch milliseconds, comparable between this thread and the upstream's. */
@@ -120,7 +111,7 @@ async function turn(server: TestServer, user: TestUser, conversationId: string |
   const response = await server.request('/backend-api/conversation', {
     method: 'POST',
     as: user,
-    json: turnBody(conversationId, parentId, prose(0)),
+    json: nextTurnBody(model, prose(0), { conversationId, parentId }),
   });
   const text = await response.text();
   if (!response.ok) throw new Error(`turn: ${response.status} ${text.slice(0, 200)}`);

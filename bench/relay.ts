@@ -34,6 +34,8 @@ import { type DatabaseKind, postgresUnavailable } from '../test/helpers/database
 import { type FakeUpstream, startFakeUpstream } from '../test/helpers/fake-upstream.js';
 import { buildServerIfStale, createSite, type Site } from '../test/helpers/server-process.js';
 import { type Bench, type BenchOptions, type BenchRow, formatSpread, progress, spread } from './suite/row.js';
+import { serveSite } from './suite/serve-site.js';
+import { nextTurnBody } from './suite/turn-body.js';
 
 const model = 'fake-model';
 /** The reply's first token (the fake upstream cuts text into pieces of up to four characters). */
@@ -42,7 +44,6 @@ const shortReply = `${marker} and a few more words`;
 const longTokens = 1_000;
 const burst = 100;
 const users = ['relay1', 'relay2', 'relay3', 'relay4'];
-const banner = /backchat is running at http:\/\/\S+\n/;
 
 interface Sizes {
   warmUp: number;
@@ -123,22 +124,6 @@ async function ttft(call: Call, agent: Agent | false): Promise<Stream> {
   return result;
 }
 
-function turnBody() {
-  return {
-    action: 'next',
-    messages: [
-      {
-        id: crypto.randomUUID(),
-        author: { role: 'user' },
-        content: { content_type: 'text', parts: ['Say something'] },
-        metadata: {},
-      },
-    ],
-    parent_message_id: crypto.randomUUID(),
-    model,
-  };
-}
-
 /** What backchat sends the upstream for such a turn. */
 const directBody = {
   model,
@@ -188,15 +173,7 @@ async function startBackchat(kind: DatabaseKind, upstream: FakeUpstream): Promis
       telemetry: { enabled: false },
     },
   });
-  const args = ['serve', '--host', '127.0.0.1', '--port', String(site.port), '--data-dir', site.dataDir];
-  const server = startProcess(args, { env: site.env, cwd: site.dataDir });
-  try {
-    await server.waitForStdout(banner, 60_000);
-  } catch (error) {
-    server.child.kill('SIGKILL');
-    await site.drop();
-    throw error;
-  }
+  const server = await serveSite(site);
   return { url: site.url, pid: server.child.pid as number, process: server, site };
 }
 
@@ -265,7 +242,7 @@ interface Sides {
 
 function backchatCall(sides: Sides, index: number): Call {
   const token = sides.tokens[index % sides.tokens.length];
-  return { url: `${sides.backchat.url}/backend-api/conversation`, body: turnBody(), token };
+  return { url: `${sides.backchat.url}/backend-api/conversation`, body: nextTurnBody(model, 'Say something'), token };
 }
 
 function directCall(sides: Sides): Call {
@@ -385,7 +362,7 @@ interface Cost {
 async function cpuCosts(sides: Sides, size: Sizes, agent: Agent): Promise<{ backchat: Cost; relay: Cost }> {
   let index = 0;
   const viaBackchat = () => backchatCall(sides, index++);
-  const viaRelay = () => ({ url: sides.relay.url, body: turnBody() });
+  const viaRelay = () => ({ url: sides.relay.url, body: nextTurnBody(model, 'Say something') });
   const measureBoth = async (turns: number) => ({
     backchat: await costPerTurn(sides.backchat.pid, turns, viaBackchat, agent),
     relay: await costPerTurn(sides.relay.pid, turns, viaRelay, agent),

@@ -32,6 +32,7 @@ import { type FakeUpstream, startFakeUpstream } from '../test/helpers/fake-upstr
 import { buildServerIfStale, createSite } from '../test/helpers/server-process.js';
 import { sqliteData } from './search.js';
 import { type Bench, type BenchOptions, type BenchRow, progress } from './suite/row.js';
+import { nextTurnBody } from './suite/turn-body.js';
 
 const model = 'fake-model';
 const pollEveryMs = 2;
@@ -312,22 +313,6 @@ function openStream(url: string, body: unknown, token?: string): Promise<() => v
   });
 }
 
-function turnBody() {
-  return {
-    action: 'next',
-    messages: [
-      {
-        id: crypto.randomUUID(),
-        author: { role: 'user' },
-        content: { content_type: 'text', parts: ['Say something'] },
-        metadata: {},
-      },
-    ],
-    parent_message_id: crypto.randomUUID(),
-    model,
-  };
-}
-
 /** (RSS with `count` streams open − RSS before) / count, in KB. */
 async function roundKb(pid: number, count: number, open: () => Promise<() => void>): Promise<number> {
   const before = await idleRssMb(pid);
@@ -356,9 +341,11 @@ async function backchatPerStream(setup: Setup, size: Sizes): Promise<number> {
     server = await spawnReady(args, site.port, site.env, site.dataDir);
     const url = `${server.url}/backend-api/conversation`;
     setup.upstream.script({ kind: 'reply', text: `${marker} warm-up`, tokenDelayMs: 0 });
-    for (let turn = 0; turn < 5; turn++) await (await openStream(url, turnBody(), token))();
+    for (let turn = 0; turn < 5; turn++) await (await openStream(url, nextTurnBody(model, 'Say something'), token))();
     setup.upstream.script({ kind: 'stall', text: `${marker} and the rest never comes`, afterChunks: 2 });
-    return await perStreamKb(server.pid, size.streams, () => openStream(url, turnBody(), token));
+    return await perStreamKb(server.pid, size.streams, () =>
+      openStream(url, nextTurnBody(model, 'Say something'), token),
+    );
   } finally {
     await stop(server?.process);
     await site.drop();

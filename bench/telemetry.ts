@@ -27,6 +27,8 @@ import { type CliProcess, cleanEnv, startProcess } from '../test/helpers/cli-pro
 import { type FakeUpstream, startFakeUpstream } from '../test/helpers/fake-upstream.js';
 import { buildServerIfStale, createSite, type Site } from '../test/helpers/server-process.js';
 import { type Bench, type BenchOptions, type BenchRow, formatSpread, progress, spread } from './suite/row.js';
+import { serveSite } from './suite/serve-site.js';
+import { nextTurnBody } from './suite/turn-body.js';
 
 const model = 'fake-model';
 const senders = 8;
@@ -35,7 +37,6 @@ const listEveryMs = 20;
 const listPath = '/backend-api/conversations?offset=0&limit=28';
 const targetEventsPerSecond = 30_000;
 const targetListingRatio = 1.5;
-const banner = /backchat is running at http:\/\/\S+\n/;
 
 interface Sizes {
   /** How long each flood (and the listing alone) lasts. */
@@ -215,15 +216,7 @@ async function startBackchat(upstream: FakeUpstream): Promise<Backchat> {
       telemetry: { enabled: true },
     },
   });
-  const args = ['serve', '--host', '127.0.0.1', '--port', String(site.port), '--data-dir', site.dataDir];
-  const server = startProcess(args, { env: site.env, cwd: site.dataDir });
-  try {
-    await server.waitForStdout(banner, 60_000);
-  } catch (error) {
-    await stop(server);
-    await site.drop();
-    throw error;
-  }
+  const server = await serveSite(site);
   const [lister, sender] = site.users;
   return {
     site,
@@ -237,19 +230,7 @@ async function startBackchat(upstream: FakeUpstream): Promise<Backchat> {
 async function addConversations(target: Target, count: number): Promise<void> {
   const agent = new Agent({ keepAlive: true, maxSockets: 4 });
   const turn = async (index: number) => {
-    const payload = JSON.stringify({
-      action: 'next',
-      messages: [
-        {
-          id: crypto.randomUUID(),
-          author: { role: 'user' },
-          content: { content_type: 'text', parts: [`Conversation ${index}: say something`] },
-          metadata: {},
-        },
-      ],
-      parent_message_id: crypto.randomUUID(),
-      model,
-    });
+    const payload = JSON.stringify(nextTurnBody(model, `Conversation ${index}: say something`));
     const answer = await send(`${target.url}/backend-api/conversation`, agent, {
       method: 'POST',
       payload,
