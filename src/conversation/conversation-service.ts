@@ -158,8 +158,11 @@ export class ConversationService {
    */
   async read(userId: string, id: string): Promise<WireConversation | AsyncGenerator<string>> {
     const conversation = await this.visible(userId, id);
+    // One read answers a conversation of up to `pagedFrom` messages: nothing more is read for it.
+    const head = await this.deps.store.listMessagesAfter(userId, id, 0, pagedFrom + 1);
+    if (head.length <= pagedFrom) return toWireConversation(conversation, head);
     const links = await readLinks((afterSeq, limit) => this.deps.store.listMessageLinks(userId, id, afterSeq, limit));
-    if (links.length <= pagedFrom || !canWriteInPages(conversation, links)) {
+    if (!canWriteInPages(conversation, links)) {
       return toWireConversation(conversation, await this.deps.store.listMessages(userId, id));
     }
     return conversationJson(conversation, {
