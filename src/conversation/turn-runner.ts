@@ -10,8 +10,8 @@ import type { ChatMessage, FinishReason, ModelProvider } from '../providers/mode
 import type {
   ConversationStore,
   GenerationStore,
+  LatencyReport,
   MessageRecord,
-  TelemetryStore,
   Transactional,
 } from '../store/store.js';
 import { latencyMetrics } from '../telemetry/latency-stats.js';
@@ -27,7 +27,7 @@ export type TurnEvent =
   | { type: 'failed'; error: string; message: MessageRecord; textSent: boolean };
 
 export interface TurnRunnerDeps {
-  store: Transactional<ConversationStore & GenerationStore & TelemetryStore>;
+  store: Transactional<ConversationStore & GenerationStore>;
   clock: Clock;
   ids: Ids;
   /** Minimum milliseconds between two checkpoints of the partial text. */
@@ -95,7 +95,7 @@ export class TurnRunner {
           await this.checkpoint();
           yield { type: 'progress', message: { ...plan.assistant, parts: [this.text] } };
         } else if (part.type === 'finish') {
-          yield { type: 'done', message: await this.settle({ reason: part.reason }) };
+          yield { type: 'done', message: await this.settle({ reason: part.reason }, part.usage?.completionTokens) };
           return;
         } else {
           const message = await this.settle({ reason: 'error', error: part.message });
@@ -123,25 +123,29 @@ export class TurnRunner {
       .catch(() => {});
   }
 
-  private async settle(ending: Ending): Promise<MessageRecord> {
+  /**
+   * The final state and the server's latency report, in one write. `answerTokens` is the upstream's own
+   * count when it sent one (its `usage`); otherwise the text is counted here.
+   */
+  private async settle(ending: Ending, answerTokens?: number): Promise<MessageRecord> {
     this.settled = true;
     const { userId, plan } = this.run;
     const fields = finalFields(plan.assistant, this.text, ending);
     const now = epochSeconds(this.deps.clock.now());
-    await this.deps.store.finishAnswer(userId, plan.conversation.id, plan.assistant.id, fields, now);
-    await this.recordLatency(now);
+    const report = this.latencyReport(now, answerTokens ?? countTokens(this.text));
+    await this.deps.store.finishAnswer(userId, plan.conversation.id, plan.assistant.id, fields, now, report);
     return { ...plan.assistant, ...fields };
   }
 
-  private async recordLatency(now: number): Promise<void> {
+  private latencyReport(now: number, tokenCount: number): LatencyReport {
     const { userId, plan, startMs, requestId } = this.run;
     const metrics = latencyMetrics({
       startMs,
       chunkMs: this.chunkMs,
       endMs: this.deps.clock.monotonicMs(),
-      tokenCount: countTokens(this.text),
+      tokenCount,
     });
-    await this.deps.store.insertLatencyReport({
+    return {
       id: this.deps.ids.uuid(),
       userId,
       source: 'server',
@@ -151,6 +155,6 @@ export class TurnRunner {
       messageId: plan.assistant.id,
       createTime: now,
       ...metrics,
-    });
+    };
   }
 }

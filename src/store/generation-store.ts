@@ -1,4 +1,5 @@
 import type { MessagePatch, MessageRecord } from './conversation-store.js';
+import type { LatencyReport } from './telemetry-store.js';
 
 /**
  * The answer-lease part of the Store seam: which server process owns an answer being written, until
@@ -53,8 +54,9 @@ export interface GenerationStore {
   /** Ends the answer's lease (its final state is being written in the same transaction). */
   deleteGenerationLease(conversationId: string, messageId: string): Promise<void>;
   /**
-   * Writes an answer's final state: the message patch, the conversation's update time, and the end of its
-   * lease, atomically (one statement where the database allows it).
+   * Writes an answer's final state: the message patch, the conversation's update time, the end of its
+   * lease and, when given, the server's latency report of the answer — atomically, one statement where
+   * the database allows it (one commit on SQLite).
    */
   finishAnswer(
     ownerId: string,
@@ -62,6 +64,7 @@ export interface GenerationStore {
     messageId: string,
     patch: MessagePatch,
     updateTime: number,
+    latency?: LatencyReport,
   ): Promise<void>;
   /**
    * Marks every `in_progress` answer whose lease expired before `now` (or that has no lease at all)

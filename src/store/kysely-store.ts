@@ -3,7 +3,6 @@
  * delegates to the query module of its table; this class only picks the executor (the database, or
  * the transaction the caller is inside) and owns transactions. Methods are grouped by store part.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { type Kysely, sql } from 'kysely';
 import * as analytics from './analytics-queries.js';
 import * as conversations from './conversation-queries.js';
@@ -50,42 +49,49 @@ import type {
 } from './store.js';
 import * as users from './user-queries.js';
 
-/** The transaction an async call chain is inside, per database. */
+/** The transaction a store handed to `transaction`'s work runs its statements in. */
 interface TransactionScope {
-  database: Kysely<Database>;
   transaction: Executor;
-  /** False once committed or rolled back: late async work must not use it. */
+  /** False once committed or rolled back: late async work goes to the database instead. */
   open: boolean;
 }
 
-const currentTransaction = new AsyncLocalStorage<TransactionScope>();
-
-/** `Store` on a Kysely database; see kysely-store.ts's header. */
+/**
+ * `Store` on a Kysely database; see kysely-store.ts's header. `transaction(work)` hands `work` a store
+ * bound to the transaction (the `tx` every caller uses), not an ambient context: an AsyncLocalStorage
+ * would switch on promise hooks for every promise of the process (about 5 % of a turn's CPU).
+ */
 export class KyselyStore implements Store {
   #closing: Promise<void> | undefined;
 
   constructor(
     private readonly database: Kysely<Database>,
     private readonly dialect: Pick<StoreDialect, 'kind' | 'lockForKey'>,
+    private readonly scope?: TransactionScope,
   ) {}
 
-  /** The transaction this call is inside (for this database), else the database. */
+  /** The transaction this store is bound to while it is open, else the database. */
   private get db(): Executor {
-    const scope = currentTransaction.getStore();
-    return scope?.open && scope.database === this.database ? scope.transaction : this.database;
+    return this.scope?.open ? this.scope.transaction : this.database;
   }
 
   async transaction<T>(work: (tx: Store) => Promise<T>): Promise<T> {
-    const scope = currentTransaction.getStore();
-    if (scope?.open && scope.database === this.database) return work(this);
+    // Nested: the work joins the transaction it is already inside.
+    if (this.scope?.open) return work(this);
     return this.database.transaction().execute(async (transaction) => {
-      const inner: TransactionScope = { database: this.database, transaction, open: true };
+      const scope: TransactionScope = { transaction, open: true };
       try {
-        return await currentTransaction.run(inner, () => work(this));
+        return await work(new KyselyStore(this.database, this.dialect, scope));
       } finally {
-        inner.open = false;
+        scope.open = false;
       }
     });
+  }
+
+  /** `work` on the executor of this store's transaction: joined when open, else a new one. */
+  private inTransaction<T>(work: (db: Executor) => Promise<T>): Promise<T> {
+    if (this.scope?.open) return work(this.scope.transaction);
+    return this.transaction((tx) => work((tx as KyselyStore).db));
   }
 
   async ping(): Promise<void> {
@@ -333,10 +339,10 @@ export class KyselyStore implements Store {
 
   startAnswer(ownerId: string, start: AnswerStart): Promise<boolean> {
     if (this.dialect.kind === 'postgres') return messages.startAnswerInOneStatement(this.db, ownerId, start);
-    return this.transaction(async () => {
-      if (!(await messages.insertMessages(this.db, ownerId, start.messages))) return false;
-      await generations.insertGenerationLease(this.db, start.lease);
-      await conversations.updateConversation(this.db, ownerId, start.lease.conversationId, {
+    return this.inTransaction(async (db) => {
+      if (!(await messages.insertMessages(db, ownerId, start.messages))) return false;
+      await generations.insertGenerationLease(db, start.lease);
+      await conversations.updateConversation(db, ownerId, start.lease.conversationId, {
         currentNode: start.currentNode,
         updateTime: start.updateTime,
       });
@@ -358,14 +364,17 @@ export class KyselyStore implements Store {
     messageId: string,
     patch: MessagePatch,
     updateTime: number,
+    report?: LatencyReport,
   ): Promise<void> {
+    const answer = { ownerId, conversationId, messageId };
     if (this.dialect.kind === 'postgres') {
-      return messages.finishAnswerInOneStatement(this.db, ownerId, conversationId, messageId, patch, updateTime);
+      return messages.finishAnswerInOneStatement(this.db, answer, patch, updateTime, report);
     }
-    return this.transaction(async () => {
-      if (!(await messages.updateMessage(this.db, ownerId, conversationId, messageId, patch))) return;
-      await conversations.updateConversation(this.db, ownerId, conversationId, { updateTime });
-      await generations.deleteGenerationLease(this.db, conversationId, messageId);
+    return this.inTransaction(async (db) => {
+      if (report) await latency.insertLatencyReport(db, report);
+      if (!(await messages.updateMessage(db, ownerId, conversationId, messageId, patch))) return;
+      await conversations.updateConversation(db, ownerId, conversationId, { updateTime });
+      await generations.deleteGenerationLease(db, conversationId, messageId);
     });
   }
 
@@ -378,7 +387,7 @@ export class KyselyStore implements Store {
   }
 
   interruptExpiredAnswers(now: number): Promise<number> {
-    return this.transaction(() => generations.interruptExpiredAnswers(this.db, now));
+    return this.inTransaction((db) => generations.interruptExpiredAnswers(db, now));
   }
 
   recordInstance(instance: InstanceRecord): Promise<void> {
@@ -464,7 +473,7 @@ export class KyselyStore implements Store {
   }
 
   insertAnalyticsEvents(events: AnalyticsEvent[]): Promise<void> {
-    return this.transaction(() => analytics.insertAnalyticsEvents(this.db, events));
+    return this.inTransaction((db) => analytics.insertAnalyticsEvents(db, events));
   }
 
   listAnalyticsEvents(userId: string): Promise<AnalyticsEvent[]> {

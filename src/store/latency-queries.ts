@@ -12,6 +12,11 @@ const reportRows = rowMapper<LatencyReportsTable, LatencyReport, typeof latencyM
   { columns: latencyMetricWireNames },
 );
 
+/** The report as its `latency_reports` row. */
+export function latencyReportRow(report: LatencyReport) {
+  return reportRows.toRow(report);
+}
+
 export async function insertLatencyReport(db: Executor, report: LatencyReport): Promise<void> {
   await db.insertInto('latency_reports').values(reportRows.toRow(report)).execute();
 }

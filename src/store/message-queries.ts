@@ -8,8 +8,9 @@ import { jsonColumn, nullableBooleanColumn, nullableJsonColumn, textUnionColumn 
 import { conversationExists } from './conversation-queries.js';
 import type { MessagesTable } from './database-schema.js';
 import type { Executor } from './executor.js';
+import { latencyReportRow } from './latency-queries.js';
 import { rowMapper } from './row-mapper.js';
-import type { AnswerStart, MessageLink, MessagePatch, MessageRecord } from './store.js';
+import type { AnswerStart, LatencyReport, MessageLink, MessagePatch, MessageRecord } from './store.js';
 import { guardText } from './text-guard.js';
 
 /** Longest parent chain pathToMessage follows: a guard against cycles, far above any real chat. */
@@ -169,19 +170,19 @@ export async function updateMessage(
 }
 
 /**
- * An answer's final state, the conversation's update time and the end of its lease — in ONE statement
- * (data-modifying common table expressions, PostgreSQL only): atomic like a transaction, one round trip
- * instead of five (begin, three statements, commit).
+ * An answer's final state, the conversation's update time, the end of its lease and the server's
+ * latency report — in ONE statement (data-modifying common table expressions, PostgreSQL only): atomic
+ * like a transaction, one round trip instead of six (begin, four statements, commit).
  */
 export async function finishAnswerInOneStatement(
   db: Executor,
-  ownerId: string,
-  conversationId: string,
-  messageId: string,
+  answer: { ownerId: string; conversationId: string; messageId: string },
   patch: MessagePatch,
   updateTime: number,
+  report: LatencyReport | undefined,
 ): Promise<void> {
-  await db
+  const { ownerId, conversationId, messageId } = answer;
+  const finish = db
     .with('finished_message', (query) =>
       query
         .updateTable('messages')
@@ -198,7 +199,14 @@ export async function finishAnswerInOneStatement(
         .where('owner_id', '=', ownerId)
         .where('id', '=', conversationId)
         .returning('id'),
-    )
+    );
+  // A data-modifying CTE runs whether or not the rest of the statement reads it.
+  const withReport = report
+    ? finish.with('latency_report', (query) =>
+        query.insertInto('latency_reports').values(latencyReportRow(report)).returning('id'),
+      )
+    : finish;
+  await withReport
     .deleteFrom('generations')
     .where('conversation_id', '=', conversationId)
     .where('message_id', '=', messageId)

@@ -1,6 +1,6 @@
 /**
  * Connects a Kysely instance to a configured database (SQLite file or PostgreSQL URL), with the
- * dialect's plugins, the text guard and error translation — without migrating. openStore builds on
+ * text guard, the dialect's parameter mapping and error translation — without migrating. openStore builds on
  * it; tools and tests that need raw SQL (digests, invariant checks) use it directly.
  */
 import { Kysely, sql } from 'kysely';
@@ -8,7 +8,6 @@ import type { Database } from './database-schema.js';
 import { postgresDialect } from './dialects/postgres.js';
 import { sqliteDialect } from './dialects/sqlite.js';
 import type { StoreDialect } from './dialects/store-dialect.js';
-import { textGuardPlugin } from './text-guard.js';
 import { translatingDialect } from './translating-dialect.js';
 
 /** Where the data lives: an SQLite file (created with its folder if missing) or a PostgreSQL URL. */
@@ -38,7 +37,6 @@ export async function openDatabase(config: DatabaseConfig): Promise<OpenedDataba
   const dialect = dialectFor(config);
   const db = new Kysely<Database>({
     dialect: translatingDialect(dialect),
-    plugins: [textGuardPlugin, ...dialect.plugins],
   });
   try {
     await sql`select 1`.execute(db);

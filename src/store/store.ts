@@ -59,9 +59,11 @@ export interface Store
     ShareStore,
     TelemetryStore {
   /**
-   * Runs `work` in one transaction; nested calls reuse the outer transaction. While `work` runs,
-   * calls on this store from inside it (through `tx` or the store itself) join the transaction;
-   * other callers wait (SQLite) or run beside it (PostgreSQL). A throw rolls everything back.
+   * Runs `work` in one transaction; `tx.transaction` inside it reuses the outer transaction. Only calls
+   * through `tx` are in the transaction: the store itself stays the database, which on SQLite waits for
+   * the transaction to end — so `work` must never call the store it was started on (it would wait for
+   * itself). Other callers wait (SQLite) or run beside it (PostgreSQL). A throw rolls everything back.
+   * (No ambient context: an AsyncLocalStorage would put promise hooks on every promise of the process.)
    */
   transaction<T>(work: (tx: Store) => Promise<T>): Promise<T>;
   /** One round trip to the database; throws `DatabaseConnectionError` when it does not answer. */

@@ -1,8 +1,6 @@
 /** Refuses text that PostgreSQL cannot store (U+0000, unpaired surrogates) on every dialect alike. */
 
-import type { KyselyPlugin } from 'kysely';
 import { UnsupportedTextError } from './store-errors.js';
-import { valueMappingPlugin } from './value-mapping-plugin.js';
 
 const unpairedSurrogate = /\p{Cs}/u;
 
@@ -13,6 +11,3 @@ export function guardText(value: unknown): unknown {
   }
   return value;
 }
-
-/** The plugin form of `guardText`, installed on every store connection. */
-export const textGuardPlugin: KyselyPlugin = valueMappingPlugin(guardText);

@@ -1,10 +1,23 @@
 /**
- * Wraps a Kysely dialect so that every driver error passes through the store dialect once:
- * connection failures become `DatabaseConnectionError`, constraint violations `DuplicateKeyError`…
+ * Wraps a Kysely dialect so that every statement passes through the store dialect once on its way
+ * in and every driver error once on its way out:
+ * - each bound value is checked by the text guard (text-guard.ts) and mapped by the dialect (booleans
+ *   as 0/1 on SQLite) — on the compiled statement's flat parameter list, which costs a fraction of a
+ *   query-tree plugin that rebuilds every query's nodes;
+ * - connection failures become `DatabaseConnectionError`, constraint violations `DuplicateKeyError`…
  * This is the single place errors are translated; query code never catches driver errors.
  */
 import type { CompiledQuery, DatabaseConnection, Dialect, Driver, QueryResult, TransactionSettings } from 'kysely';
 import type { StoreDialect } from './dialects/store-dialect.js';
+import { guardText } from './text-guard.js';
+
+/** The statement with every parameter guarded and mapped; throws `UnsupportedTextError` before the driver. */
+function boundValues(compiledQuery: CompiledQuery, mapParameter: ((value: unknown) => unknown) | undefined) {
+  const { parameters } = compiledQuery;
+  if (parameters.length === 0) return compiledQuery;
+  const mapped = parameters.map(mapParameter ? (value) => mapParameter(guardText(value)) : guardText);
+  return { ...compiledQuery, parameters: mapped };
+}
 
 class TranslatingConnection implements DatabaseConnection {
   constructor(
@@ -13,15 +26,16 @@ class TranslatingConnection implements DatabaseConnection {
   ) {}
 
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+    const statement = boundValues(compiledQuery, this.dialect.mapParameter);
     try {
-      return await this.inner.executeQuery<R>(compiledQuery);
+      return await this.inner.executeQuery<R>(statement);
     } catch (error) {
       throw this.dialect.translateError(error);
     }
   }
 
   streamQuery<R>(compiledQuery: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
-    return this.inner.streamQuery<R>(compiledQuery, chunkSize);
+    return this.inner.streamQuery<R>(boundValues(compiledQuery, this.dialect.mapParameter), chunkSize);
   }
 }
 

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { countTokens } from '../../src/conversation/token-count.js';
 import { forEachDatabase } from '../helpers/databases.js';
 import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.js';
 import { readSse } from '../helpers/sse.js';
@@ -150,5 +151,24 @@ forEachDatabase((kind) => {
     const answer = state?.messages.find((message) => message.role === 'assistant');
     assert.equal(answer?.status, 'finished_partial_completion');
     assert.deepEqual(await checkTreeInvariants(server.db.config), []);
+  });
+
+  test(`${kind}: the server's latency report is written with the final answer and counts the upstream's tokens`, async () => {
+    // The fake upstream sends 1–4 characters per chunk and reports one token per chunk in its `usage`:
+    // 7 chunks here, where o200k would count this word differently.
+    upstream.script({ kind: 'reply', text: 'Antidisestablishmentarianism' });
+    const response = await server.request('/backend-api/conversation', {
+      method: 'POST',
+      as: server.alice,
+      json: newTurn('One long word', 'aaa40000-0000-4000-8000-00000000a004'),
+    });
+    await readSse(response);
+    const state = await conversationOf('aaa40000-0000-4000-8000-00000000a004');
+    const answer = state?.messages.find((message) => message.role === 'assistant');
+    assert.equal(answer?.status, 'finished_successfully');
+    const reports = await server.deps.store.listLatencyReports(server.alice.id);
+    const report = reports.find((item) => item.source === 'server' && item.messageId === answer?.id);
+    assert.equal(report?.countTokens, 7);
+    assert.notEqual(countTokens('Antidisestablishmentarianism'), 7, "the count is the upstream's, not ours");
   });
 });

@@ -218,7 +218,7 @@ forEachDatabase((kind) => {
     withDatabase(kind, async ({ store }) => {
       const ann = await userWithConversation(store, 'ann', 'c1');
       const ids = Array.from({ length: 1500 }, (_, index) => `m${index}`);
-      await store.transaction(() => insertChain(store, ann, 'c1', 'c1-root', ids));
+      await store.transaction((tx) => insertChain(tx, ann, 'c1', 'c1-root', ids));
       const path = await store.pathToMessage(ann, 'c1', 'm1499');
       assert.deepEqual(
         path.map((item) => item.id),

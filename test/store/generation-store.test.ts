@@ -1,7 +1,8 @@
 /** The GenerationStore contract: answer leases and the recovery of orphaned answers — on every database. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { GenerationLease, Store } from '../../src/store/store.js';
+import { latencyMetricFields } from '../../src/protocol/latency-metrics.js';
+import type { GenerationLease, LatencyMetrics, LatencyReport, Store } from '../../src/store/store.js';
 import { forEachDatabase } from '../helpers/databases.js';
 import { checkTreeInvariants } from '../helpers/tree-checker.js';
 import { message, userWithConversation, withDatabase } from './store-fixtures.js';
@@ -131,6 +132,22 @@ forEachDatabase((kind) => {
     }));
 });
 
+function latencyReportOf(userId: string, conversationId: string, messageId: string): LatencyReport {
+  const metrics = Object.fromEntries(latencyMetricFields.map((field, index) => [field, index + 0.5]));
+  return {
+    id: `report-${messageId}`,
+    userId,
+    source: 'server',
+    model: 'demo',
+    serverRequestId: 'req-1',
+    conversationId,
+    messageId,
+    createTime: 1_750_000_000,
+    ...(metrics as LatencyMetrics),
+    countTokens: 42,
+  };
+}
+
 forEachDatabase((kind) => {
   test(`${kind}: finishAnswer writes the final state, touches the conversation and ends the lease, for the owner only`, () =>
     withDatabase(kind, async ({ store }) => {
@@ -146,7 +163,9 @@ forEachDatabase((kind) => {
       await store.finishAnswer(bob, 'c1', 'a1', final, 1_750_000_000);
       assert.equal((await store.getMessage(ann, 'c1', 'a1'))?.status, 'in_progress', 'another owner changes nothing');
       assert.equal(await store.interruptExpiredAnswers(1_700_000_000), 0, 'nor ends the lease');
-      await store.finishAnswer(ann, 'c1', 'a1', final, 1_750_000_000);
+      const report = latencyReportOf(ann, 'c1', 'a1');
+      await store.finishAnswer(ann, 'c1', 'a1', final, 1_750_000_000, report);
+      assert.deepEqual(await store.listLatencyReports(ann), [report], 'the latency report is written with it');
       const stored = await store.getMessage(ann, 'c1', 'a1');
       assert.deepEqual(
         [stored?.status, stored?.parts, stored?.endTurn, stored?.metadata],

@@ -89,15 +89,18 @@ forEachDatabase((kind) => {
     }),
   );
 
-  test(`${kind}: nested transactions and calls on the store itself join the outer transaction`, timeout, () =>
+  test(`${kind}: nested transactions through tx join the outer transaction`, timeout, () =>
     withDatabase(kind, async (db) => {
       const { store } = db;
       const before = await db.digest();
       const attempt = store.transaction(async (tx) => {
         await tx.transaction((inner) => inner.createUser(newUser('ann')));
-        await store.createUser(newUser('bob'));
-        assert.equal(await store.countUsers(), 2);
-        await store.transaction(async () => assert.ok(await tx.getUserById('user-bob')));
+        await tx.createUser(newUser('bob'));
+        assert.equal(await tx.countUsers(), 2);
+        await tx.transaction(async (inner) => {
+          assert.ok(await inner.getUserById('user-bob'));
+          await inner.transaction(async (deeper) => assert.equal(await deeper.countUsers(), 2));
+        });
         throw new Rollback('undo both');
       });
       await assert.rejects(attempt, Rollback);

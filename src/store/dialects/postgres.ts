@@ -147,7 +147,6 @@ export function postgresDialect(url: string, poolSize = 10): StoreDialect {
     kind: 'postgres',
     description: `PostgreSQL at ${target.address}/${target.database}`,
     createKyselyDialect: () => new PostgresDialect({ pool: async () => discardingPool(url, poolSize) }),
-    plugins: [],
     autoIncrementKey: { type: 'bigint', build: (column) => column.primaryKey().generatedByDefaultAsIdentity() },
     booleanType: 'boolean',
     lockForMigration: async (db) => {

@@ -4,7 +4,6 @@ import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { SqliteDialect } from 'kysely';
 import { DatabaseConnectionError, DuplicateKeyError, MissingReferenceError } from '../store-errors.js';
-import { valueMappingPlugin } from '../value-mapping-plugin.js';
 import { errorCode, errorMessage, type StoreDialect } from './store-dialect.js';
 
 /** Applied to the connection when it opens (the driver keeps exactly one). */
@@ -98,7 +97,7 @@ export function sqliteDialect(file: string): StoreDialect {
     kind: 'sqlite',
     description: `SQLite file ${file}`,
     createKyselyDialect: () => new SqliteDialect({ database: async () => withStatementCache(openDatabaseFile(file)) }),
-    plugins: [valueMappingPlugin(booleanToInteger)],
+    mapParameter: booleanToInteger,
     autoIncrementKey: { type: 'integer', build: (column) => column.primaryKey().autoIncrement() },
     booleanType: 'integer',
     lockForMigration: async () => {},

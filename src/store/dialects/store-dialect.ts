@@ -2,7 +2,7 @@
  * What differs between the databases the store runs on. Query code never asks which dialect it is
  * on; it gets everything dialect-specific from one of these objects (sqlite.ts, postgres.ts).
  */
-import type { ColumnDataType, ColumnDefinitionBuilder, Dialect, Kysely, KyselyPlugin } from 'kysely';
+import type { ColumnDataType, ColumnDefinitionBuilder, Dialect, Kysely } from 'kysely';
 import type { Database } from '../database-schema.js';
 import type { DatabaseConnectionError } from '../store-errors.js';
 
@@ -18,8 +18,11 @@ export interface StoreDialect {
   readonly description: string;
   /** The Kysely dialect, including connection set-up (pragmas, pool). */
   createKyselyDialect(): Dialect;
-  /** Query plugins this dialect needs (e.g. booleans as 0/1 on SQLite). */
-  readonly plugins: readonly KyselyPlugin[];
+  /**
+   * Maps one bound parameter value before the driver sees it (booleans as 0/1 on SQLite); absent when
+   * the driver takes every value as it is.
+   */
+  readonly mapParameter?: (value: unknown) => unknown;
   /** An auto-increment integer primary key (messages.seq). */
   readonly autoIncrementKey: ColumnSpec;
   /** The column type of a boolean. */
