@@ -88,6 +88,10 @@ export class TurnPlanner {
   private readonly unsaved: MessageRecord[] = [];
   /** The path from the root to the new user message's parent, when it was read (`next`). */
   private parentPath: MessageRecord[] | undefined;
+  /** The root's first child (its system message), once looked up or written. */
+  private systemNodeId: string | undefined;
+  /** Root and system message of a conversation this plan creates: the whole path a first turn has. */
+  private createdPath: MessageRecord[] | undefined;
 
   constructor(
     private readonly tx: ConversationStore & GenerationStore,
@@ -223,7 +227,7 @@ export class TurnPlanner {
       conversationMode: this.input.conversationMode,
       suggestions: this.input.suggestions,
     });
-    await this.tx.insertMessages(userId, [
+    const path = [
       newMessage(id, { id: rootId, parentId: null, role: 'root', parts: [] }),
       newMessage(id, {
         id: systemId,
@@ -233,7 +237,10 @@ export class TurnPlanner {
         weight: 0,
         metadata: { is_visually_hidden_from_conversation: true },
       }),
-    ]);
+    ];
+    await this.tx.insertMessages(userId, path);
+    this.systemNodeId = systemId;
+    this.createdPath = path;
     return conversation;
   }
 
@@ -304,7 +311,9 @@ export class TurnPlanner {
   }
 
   /** As much of the path down to `leafId` as a prompt for the turn's model can use (prompt-builder.ts). */
-  private promptPath(conversation: ConversationRecord, leafId: string): Promise<MessageRecord[]> {
+  private async promptPath(conversation: ConversationRecord, leafId: string): Promise<MessageRecord[]> {
+    // A conversation this turn creates holds only its root and system message: nothing to read back.
+    if (this.createdPath?.at(-1)?.id === leafId) return this.createdPath;
     const { userId, model } = this.input;
     const source: PathSource = {
       path: (leaf, maxMessages) => this.tx.pathToMessage(userId, conversation.id, leaf, maxMessages),
@@ -317,7 +326,10 @@ export class TurnPlanner {
   }
 
   private async systemNode(conversation: ConversationRecord): Promise<string> {
-    const [first] = await this.tx.listChildIds(this.input.userId, conversation.id, conversation.rootId);
-    return first ?? conversation.rootId;
+    if (this.systemNodeId === undefined) {
+      const [first] = await this.tx.listChildIds(this.input.userId, conversation.id, conversation.rootId);
+      this.systemNodeId = first ?? conversation.rootId;
+    }
+    return this.systemNodeId;
   }
 }
