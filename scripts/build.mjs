@@ -69,7 +69,11 @@ const requireShim =
 async function bundleServer() {
   const { build } = await import('esbuild');
   rmSync(join(root, 'dist'), { recursive: true, force: true });
+  // Whitespace and syntax minified, names kept (for profiles and stack traces): less source for Node to
+  // read and keep in memory (about 4 MB of RSS).
   const common = {
+    minifyWhitespace: true,
+    minifySyntax: true,
     bundle: true,
     platform: 'node',
     format: 'esm',
