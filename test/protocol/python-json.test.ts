@@ -57,5 +57,16 @@ test('SSE frames: one data line with one space, DONE, ping', () => {
 
 test('isoTime gives the Dec-2023 list format', () => {
   assert.equal(isoTime(1702647564.683876), '2023-12-15T13:39:24.683876+00:00');
+  // Any time, in any order (the day cache): the same as formatting it with Date, microseconds and all.
+  fc.assert(
+    fc.property(fc.double({ min: -62_000_000_000, max: 250_000_000_000, noNaN: true }), (epochSeconds) => {
+      const totalMicros = Math.round(epochSeconds * 1e6);
+      const seconds = Math.floor(totalMicros / 1e6);
+      const micros = String(totalMicros - seconds * 1e6).padStart(6, '0');
+      const expected = `${new Date(seconds * 1000).toISOString().slice(0, 19)}.${micros}+00:00`;
+      assert.equal(isoTime(epochSeconds), expected);
+    }),
+    { numRuns: 2000 },
+  );
   assert.equal(isoTime(1702647564), '2023-12-15T13:39:24.000000+00:00');
 });
