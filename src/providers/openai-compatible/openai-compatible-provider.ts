@@ -106,7 +106,7 @@ export class OpenAICompatibleProvider implements ModelProvider {
       const params = completionParams(request, this.options.baseUrl);
       response = await this.http.postStream('/chat/completions', params, signal);
       const exchange = response;
-      idle.signal.addEventListener('abort', () => exchange.release(false), { once: true });
+      idle.signal.addEventListener('abort', () => void exchange.release(false), { once: true });
       idle.arm();
       const parser = new SseParser();
       // Not destroyed on `break`: after [DONE] the rest of the body is drained so the socket is reused.
@@ -127,7 +127,7 @@ export class OpenAICompatibleProvider implements ModelProvider {
     } finally {
       idle.stop();
       // A reply stopped before [DONE] (abort, stall, error, a consumer that left) closes its socket.
-      response?.release(sawDone);
+      await response?.release(sawDone);
     }
     yield this.ending(state, signal, idle, failure, request);
   }

@@ -67,6 +67,8 @@ const maxJsonBodyBytes = 16 * 1024 * 1024;
  * servers, so a request is not sent on a socket the server is closing at that moment.
  */
 const idleSocketMs = 4_000;
+/** How long the end of a body may take after its `[DONE]` before the socket is closed instead. */
+const drainMs = 1_000;
 
 export interface UpstreamHttpOptions {
   /** Base URL including `/v1`; `https:` uses TLS. */
@@ -80,8 +82,11 @@ export interface UpstreamHttpOptions {
 /** A response whose headers are in; `release` ends the exchange (see UpstreamHttp.release). */
 export interface UpstreamResponse {
   message: IncomingMessage;
-  /** Ends the exchange: `drain` lets a nearly finished body complete so its socket can be reused. */
-  release(drain: boolean): void;
+  /**
+   * Ends the exchange: closes the socket, or with `drain` reads the rest of a finished body (up to
+   * `drainMs`) so the socket is reused. Safe to call more than once.
+   */
+  release(drain: boolean): Promise<void>;
 }
 
 function errorCode(error: unknown): string | undefined {
@@ -146,7 +151,7 @@ export class UpstreamHttp {
       if (error instanceof SyntaxError || error instanceof UpstreamAbortError) throw error;
       throw new UpstreamCutError(errorCode(error), { cause: error });
     } finally {
-      response.release(false);
+      await response.release(false);
     }
   }
 
@@ -260,22 +265,30 @@ export class UpstreamHttp {
     let released = false;
     return {
       message,
-      release(drain: boolean) {
+      async release(drain: boolean) {
         if (released) return;
         released = true;
-        signal?.removeEventListener('abort', onAbort);
-        if (message.complete) return;
-        if (!drain) {
-          request.destroy();
+        if (message.complete || !drain) {
+          signal?.removeEventListener('abort', onAbort);
+          if (!message.complete) request.destroy();
           return;
         }
-        // Only the end of the body ([DONE] was seen) is still to come: read it so the socket is reused,
-        // but do not wait for a server that keeps the stream open.
-        const timer = setTimeout(() => request.destroy(), idleSocketMs);
-        timer.unref();
-        message.once('end', () => clearTimeout(timer));
-        message.once('error', () => clearTimeout(timer));
-        message.resume();
+        // Only the end of the body ([DONE] was seen) is still to come: read it so the socket goes back
+        // to the pool before the next request, but do not wait long for a server that keeps it open.
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            clearTimeout(timer);
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
+          };
+          const timer = setTimeout(() => {
+            request.destroy();
+            done();
+          }, drainMs);
+          message.once('end', done);
+          message.once('close', done);
+          message.resume();
+        });
       },
     };
   }
