@@ -187,6 +187,33 @@ describe('openai-compatible provider over its own HTTP client', () => {
     );
   });
 
+  it('sends a request again, once, only when a pooled connection turns out closed by the server', async () => {
+    const served = new WeakSet<Socket>();
+    let requests = 0;
+    upstream.handle(async (request, response) => {
+      requests++;
+      // The server drops a kept-alive connection as the next request arrives on it (an idle timeout race).
+      if (served.has(request.socket)) return void request.socket.destroy();
+      served.add(request.socket);
+      await writeSlowly(response, [chunk('fine', 'stop'), 'data: [DONE]\n\n']);
+      response.end();
+    });
+    const fresh = new OpenAICompatibleProvider({ id: 'stale', baseUrl: upstream.url });
+    assert.equal((await run(fresh)).text, 'fine');
+    const second = await run(fresh);
+    assert.equal(second.text, 'fine', 'answered on a new connection');
+    assert.equal(requests, 3, 'one request lost with the stale connection, then one retry');
+    upstream.handle((request) => {
+      requests++;
+      request.socket.destroy();
+    });
+    const before = requests;
+    const failed = await run(new OpenAICompatibleProvider({ id: 'reset', baseUrl: upstream.url }));
+    assert.ok(failed.terminal?.type === 'error');
+    assert.match(failed.terminal.message, /^cannot connect to upstream .* \(ECONNRESET\)/);
+    assert.equal(requests - before, 1, 'a new connection that fails is not retried');
+  });
+
   it('closes the socket when the caller aborts mid-stream, and does not reuse it', async () => {
     let serverSaw: Promise<void> = Promise.resolve();
     upstream.handle(async (request, response) => {
