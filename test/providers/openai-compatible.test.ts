@@ -62,7 +62,8 @@ describe('openai-compatible provider against the fake upstream', () => {
       stream: true,
       stream_options: { include_usage: true },
     });
-    assert.equal(received?.headers['x-stainless-retry-count'], '0');
+    assert.equal(received?.headers['content-type'], 'application/json');
+    assert.equal(received?.headers.accept, 'text/event-stream');
   });
 
   it('sends no Authorization header when no key is configured (Ollama, llama.cpp)', async () => {

@@ -17,10 +17,10 @@ export class IdleWatch {
     return this.controller.signal.aborted;
   }
 
-  /** (Re)starts the countdown: call on every chunk. */
+  /** (Re)starts the countdown: call on every chunk. Restarting reuses the timer (it runs per token). */
   arm(): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.controller.abort(), this.idleMs);
+    if (this.timer) this.timer.refresh();
+    else this.timer = setTimeout(() => this.controller.abort(), this.idleMs);
   }
 
   /** Stops the countdown for good. */

@@ -1,16 +1,19 @@
 /**
  * ModelProvider for any OpenAI-compatible `/v1/chat/completions` upstream (OpenAI, Ollama's /v1,
- * vLLM, llama.cpp server) through the official `openai` SDK. Failures become `error` parts.
+ * vLLM, llama.cpp server), over plain node:http(s) and our own event-stream parser
+ * (docs/decisions/2026-12-02-plain-upstream-client.md). Failures become `error` parts.
  */
-import OpenAI from 'openai';
 import type { ModelConfig } from '../../config.js';
 import type { ChatRequest, ModelInfo, ModelProvider, StreamPart } from '../model-provider.js';
+import { isDoneEvent, MalformedChunkError, parseChunk, StreamErrorEvent } from './completion-chunk.js';
 import { completionParams } from './completion-params.js';
 import { displayUrl } from './display-url.js';
 import { IdleWatch } from './idle-watch.js';
 import { isChatModelId, modelFromConfig } from './model-catalog.js';
 import { ReplyState } from './reply-state.js';
+import { SseParser } from './sse-parser.js';
 import { describeUpstreamError, type UpstreamContext } from './upstream-error.js';
+import { UpstreamCutError, UpstreamHttp, type UpstreamResponse } from './upstream-http.js';
 
 /** Milliseconds to wait for response headers; local servers may first have to load the model. */
 export const defaultTimeoutMs = 120_000;
@@ -31,21 +34,23 @@ export interface OpenAICompatibleProviderOptions {
   idleTimeoutMs?: number;
 }
 
-function createClient(options: OpenAICompatibleProviderOptions, timeout: number): OpenAI {
-  return new OpenAI({
-    baseURL: options.baseUrl,
-    // The SDK insists on a key; keyless servers (Ollama, llama.cpp) get none on the wire (header nulled below).
-    apiKey: options.apiKey || 'unused',
-    defaultHeaders: options.apiKey ? {} : { Authorization: null },
-    // Set explicitly so the SDK never picks these up from the environment.
-    adminAPIKey: null,
-    organization: null,
-    project: null,
-    webhookSecret: null,
-    maxRetries: 0,
-    timeout,
-    logLevel: 'off',
-  });
+/** `GET /models` pages followed at most (api.openai.com may page with `has_more` / `last_id`). */
+const maxModelPages = 20;
+
+/** The ids of one `GET /models` page and where the next page starts, if any. */
+function modelPage(body: unknown): { ids: string[]; next: string | undefined } {
+  const page = (body ?? {}) as { data?: unknown; has_more?: unknown; last_id?: unknown };
+  const data = Array.isArray(page.data) ? (page.data as Array<{ id?: unknown } | null>) : [];
+  const ids = data.map((model) => model?.id).filter((id): id is string => typeof id === 'string');
+  const next = page.has_more === true && typeof page.last_id === 'string' ? page.last_id : undefined;
+  return { ids, next };
+}
+
+/** A failure while reading the body: our own stream errors as they are, anything else a cut connection. */
+function readFailure(error: unknown): unknown {
+  if (error instanceof MalformedChunkError || error instanceof StreamErrorEvent) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  return new UpstreamCutError(typeof code === 'string' ? code : undefined, { cause: error });
 }
 
 /** One OpenAI-compatible upstream. */
@@ -53,7 +58,7 @@ export class OpenAICompatibleProvider implements ModelProvider {
   readonly id: string;
   /** The base URL without credentials or query, for messages and the start-up banner. */
   readonly url: string;
-  private readonly client: OpenAI;
+  private readonly http: UpstreamHttp;
   private readonly timeoutMs: number;
   private readonly idleTimeoutMs: number;
 
@@ -62,15 +67,14 @@ export class OpenAICompatibleProvider implements ModelProvider {
     this.url = displayUrl(options.baseUrl);
     this.timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
     this.idleTimeoutMs = options.idleTimeoutMs ?? defaultIdleTimeoutMs;
-    this.client = createClient(options, this.timeoutMs);
+    this.http = new UpstreamHttp({ baseUrl: options.baseUrl, apiKey: options.apiKey, timeoutMs: this.timeoutMs });
   }
 
   /** Configured models, else the upstream's chat models. Rejects with a clear, key-free message. */
   async listModels(signal?: AbortSignal): Promise<ModelInfo[]> {
     if (this.options.models) return this.options.models.map((model) => modelFromConfig(model, this.url));
     try {
-      const ids: string[] = [];
-      for await (const model of this.client.models.list({ signal })) ids.push(model.id);
+      const ids = await this.modelIds(signal);
       return ids.filter(isChatModelId).map((id) => modelFromConfig({ id }, this.url));
     } catch (error) {
       if (signal?.aborted) throw new Error(`upstream ${this.url} did not list its models in time`);
@@ -78,25 +82,52 @@ export class OpenAICompatibleProvider implements ModelProvider {
     }
   }
 
+  /** Every model id of `GET /models`, following `has_more` pages a bounded number of times. */
+  private async modelIds(signal: AbortSignal | undefined): Promise<string[]> {
+    const ids: string[] = [];
+    let after: string | undefined;
+    for (let page = 0; page < maxModelPages; page++) {
+      const query = after === undefined ? '' : `?after=${encodeURIComponent(after)}`;
+      const { ids: listed, next } = modelPage(await this.http.getJson(`/models${query}`, signal));
+      ids.push(...listed);
+      if (next === undefined || next === after) break;
+      after = next;
+    }
+    return ids;
+  }
+
   async *streamChat(request: ChatRequest, signal: AbortSignal): AsyncIterable<StreamPart> {
     const idle = new IdleWatch(this.idleTimeoutMs);
     const state = new ReplyState();
     let failure: unknown;
+    let response: UpstreamResponse | undefined;
+    let sawDone = false;
     try {
       const params = completionParams(request, this.options.baseUrl);
-      const stream = await this.client.chat.completions.create(params, {
-        signal: AbortSignal.any([signal, idle.signal]),
-      });
+      response = await this.http.postStream('/chat/completions', params, signal);
+      const exchange = response;
+      idle.signal.addEventListener('abort', () => void exchange.release(false), { once: true });
       idle.arm();
-      for await (const chunk of stream) {
+      const parser = new SseParser();
+      // Not destroyed on `break`: after [DONE] the rest of the body is drained so the socket is reused.
+      reading: for await (const bytes of response.message.iterator({ destroyOnReturn: false })) {
         idle.arm();
-        const text = state.take(chunk);
-        if (text) yield { type: 'text-delta', text };
+        for (const data of parser.push(bytes as Buffer)) {
+          if (isDoneEvent(data)) {
+            sawDone = true;
+            break reading;
+          }
+          const text = state.take(parseChunk(data));
+          if (text) yield { type: 'text-delta', text };
+        }
       }
+      parser.end();
     } catch (error) {
-      failure = error;
+      failure = response ? readFailure(error) : error;
     } finally {
       idle.stop();
+      // A reply stopped before [DONE] (abort, stall, error, a consumer that left) closes its socket.
+      await response?.release(sawDone);
     }
     yield this.ending(state, signal, idle, failure, request);
   }

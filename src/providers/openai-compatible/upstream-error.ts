@@ -1,9 +1,16 @@
 /**
- * Turns anything the openai SDK or fetch throws into one clear sentence for people: what failed,
- * against which upstream, and what to do. Never includes the API key.
+ * Turns anything the upstream HTTP client (upstream-http.ts) or the stream (completion-chunk.ts) throws
+ * into one clear sentence for people: what failed, against which upstream, and what to do. Never
+ * includes the API key.
  */
-import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
+import { MalformedChunkError, StreamErrorEvent } from './completion-chunk.js';
 import { redactSecrets } from './redact.js';
+import {
+  UpstreamConnectionError,
+  UpstreamCutError,
+  UpstreamStatusError,
+  UpstreamTimeoutError,
+} from './upstream-http.js';
 
 /** What the message may mention about the failed call. */
 export interface UpstreamContext {
@@ -35,14 +42,33 @@ function statusHint(status: number, context: UpstreamContext): string {
   return 'check the provider configuration (OPENAI_BASE_URL, OPENAI_API_KEY)';
 }
 
-/** The upstream's own message (from its JSON error body, or its raw body), cleaned and shortened. */
-function upstreamDetail(error: APIError, context: UpstreamContext): string {
-  const body: unknown = error.error;
-  const bodyMessage =
-    body && typeof body === 'object' && 'message' in body && typeof body.message === 'string'
-      ? body.message
-      : undefined;
-  const raw = bodyMessage ?? error.message.replace(/^\d{3}\s*/, '');
+/** An error object's message: `{message: "…"}` → the text, another value → its JSON. */
+function errorObjectMessage(error: unknown): string | undefined {
+  if (error === null || error === undefined || error === false || error === '') return undefined;
+  if (typeof error === 'string') return error;
+  if (typeof error === 'object' && 'message' in error && error.message) {
+    return typeof error.message === 'string' ? error.message : JSON.stringify(error.message);
+  }
+  return JSON.stringify(error);
+}
+
+/**
+ * What an error body says: OpenAI's `{"error": {"message": …}}` (Ollama's `{"error": "…"}`), else the
+ * raw text (an HTML page, FastAPI's `{"detail": …}`).
+ */
+function bodyMessage(body: string): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return body;
+  }
+  const error = parsed !== null && typeof parsed === 'object' && 'error' in parsed ? parsed.error : undefined;
+  return errorObjectMessage(error) ?? body;
+}
+
+/** The upstream's own message, cleaned (no tags, no key) and shortened. */
+function cleanDetail(raw: string, context: UpstreamContext): string {
   const flat = redactSecrets(
     raw
       .replace(/<[^>]*>/g, ' ')
@@ -53,71 +79,48 @@ function upstreamDetail(error: APIError, context: UpstreamContext): string {
   return flat.length > maxDetailChars ? `${flat.slice(0, maxDetailChars)}…` : flat || '(no message)';
 }
 
-/** The first `code` (e.g. ECONNREFUSED) along an error's `cause` chain, else the innermost message. */
-function rootCause(error: unknown): string | undefined {
-  let current: unknown = error;
-  let message: string | undefined;
-  for (let depth = 0; depth < 6 && current && typeof current === 'object'; depth++) {
-    if ('code' in current && typeof current.code === 'string') return current.code;
-    if (current instanceof Error) message = current.message;
-    current = 'cause' in current ? current.cause : undefined;
-  }
-  return message;
+function describeTimeout(context: UpstreamContext): UpstreamFailure {
+  const seconds = context.timeoutMs / 1000;
+  return {
+    message: `upstream ${context.url} did not answer within ${seconds} s — the model server may be overloaded or still loading the model; try again, or raise the provider's timeoutMs`,
+  };
 }
 
-/** Only the `code` along the cause chain (a socket error code such as UND_ERR_SOCKET). */
-function causeCode(error: unknown): string | undefined {
-  const cause = rootCause(error);
-  return cause && /^[A-Z_]+$/.test(cause) ? cause : undefined;
-}
-
-function describeConnectionError(error: APIConnectionError, context: UpstreamContext): UpstreamFailure {
-  if (error instanceof APIConnectionTimeoutError) {
-    const seconds = context.timeoutMs / 1000;
-    return {
-      message: `upstream ${context.url} did not answer within ${seconds} s — the model server may be overloaded or still loading the model; try again, or raise the provider's timeoutMs`,
-    };
-  }
-  const code = redactSecrets(rootCause(error) ?? 'connection failed', context.apiKey);
+function describeConnectionError(error: UpstreamConnectionError, context: UpstreamContext): UpstreamFailure {
+  const cause = error.cause instanceof Error ? error.cause.message : undefined;
+  const code = redactSecrets(error.code ?? cause ?? 'connection failed', context.apiKey);
   return {
     message: `cannot connect to upstream ${context.url} (${code}) — is the model server running at that address? Check OPENAI_BASE_URL (or the provider's baseUrl)`,
   };
 }
 
-/** undici reports a body cut short as `TypeError: terminated` (cause: the socket error). */
-function isConnectionCut(error: unknown, code: string | undefined): boolean {
-  const cutCodes = ['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE', 'UND_ERR_BODY_TIMEOUT'];
-  return (error instanceof Error && error.message === 'terminated') || (code !== undefined && cutCodes.includes(code));
+function describeCut(error: UpstreamCutError, context: UpstreamContext): UpstreamFailure {
+  return {
+    message: `upstream ${context.url} closed the connection in the middle of the reply (${error.code ?? 'terminated'}) — the model server may have crashed or restarted; try again`,
+  };
 }
 
-function describeStreamError(error: unknown, context: UpstreamContext): UpstreamFailure {
-  if (error instanceof SyntaxError) {
-    return {
-      message: `upstream ${context.url} sent a malformed stream (a chunk that is not JSON) — is the base URL an OpenAI-compatible /v1 endpoint?`,
-    };
-  }
-  const code = causeCode(error);
-  if (isConnectionCut(error, code)) {
-    return {
-      message: `upstream ${context.url} closed the connection in the middle of the reply (${code ?? 'terminated'}) — the model server may have crashed or restarted; try again`,
-    };
-  }
-  const detail = redactSecrets(error instanceof Error ? error.message : String(error), context.apiKey);
-  return { message: `upstream ${context.url} failed: ${detail} — try again, and check the model server's log` };
+function describeStatus(error: UpstreamStatusError, context: UpstreamContext): UpstreamFailure {
+  const { status } = error;
+  const detail = cleanDetail(bodyMessage(error.body), context);
+  return { message: `upstream ${context.url} answered ${status}: ${detail} — ${statusHint(status, context)}`, status };
 }
 
 /** One sentence describing `error` (thrown while calling or streaming from the upstream). */
 export function describeUpstreamError(error: unknown, context: UpstreamContext): UpstreamFailure {
-  if (error instanceof APIConnectionError) return describeConnectionError(error, context);
-  if (error instanceof APIError && error.status !== undefined) {
-    const { status } = error;
-    const message = `upstream ${context.url} answered ${status}: ${upstreamDetail(error, context)} — ${statusHint(status, context)}`;
-    return { message, status };
+  if (error instanceof UpstreamStatusError) return describeStatus(error, context);
+  if (error instanceof UpstreamTimeoutError) return describeTimeout(context);
+  if (error instanceof UpstreamConnectionError) return describeConnectionError(error, context);
+  if (error instanceof UpstreamCutError) return describeCut(error, context);
+  if (error instanceof StreamErrorEvent) {
+    const detail = cleanDetail(errorObjectMessage(error.error) ?? '', context);
+    return { message: `upstream ${context.url} reported an error in the middle of the reply: ${detail}` };
   }
-  if (error instanceof APIError) {
+  if (error instanceof MalformedChunkError) {
     return {
-      message: `upstream ${context.url} reported an error in the middle of the reply: ${upstreamDetail(error, context)}`,
+      message: `upstream ${context.url} sent a malformed stream (a chunk that is not JSON) — is the base URL an OpenAI-compatible /v1 endpoint?`,
     };
   }
-  return describeStreamError(error, context);
+  const detail = redactSecrets(error instanceof Error ? error.message : String(error), context.apiKey);
+  return { message: `upstream ${context.url} failed: ${detail} — try again, and check the model server's log` };
 }
