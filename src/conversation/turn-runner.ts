@@ -19,8 +19,8 @@ import { countTokens } from './token-count.js';
 import type { TurnPlan } from './turn-planner.js';
 
 export type TurnEvent =
-  /** The assistant message with the complete text so far (`in_progress`). */
-  | { type: 'progress'; message: MessageRecord }
+  /** More text: `delta` was appended to the answer (the plan's assistant message, `in_progress`). */
+  | { type: 'progress'; delta: string }
   /** The final message as persisted (finished, max tokens, or interrupted by the client). */
   | { type: 'done'; message: MessageRecord }
   /** The upstream failed; `message` is the partial answer as persisted. */
@@ -93,7 +93,7 @@ export class TurnRunner {
           this.text += part.text;
           this.chunkMs.push(this.deps.clock.monotonicMs());
           await this.checkpoint();
-          yield { type: 'progress', message: { ...plan.assistant, parts: [this.text] } };
+          yield { type: 'progress', delta: part.text };
         } else if (part.type === 'finish') {
           yield { type: 'done', message: await this.settle({ reason: part.reason }, part.usage?.completionTokens) };
           return;

@@ -10,7 +10,7 @@ import { epochSeconds } from '../clock.js';
 import type { StartedTurn } from '../conversation/conversation-service.js';
 import { toWireMessage } from '../conversation/wire-format.js';
 import type { Ids } from '../ids.js';
-import { growingPythonJson, pythonJson } from '../protocol/python-json.js';
+import { GrowingTextJson, pythonJson } from '../protocol/python-json.js';
 import { doneData } from '../protocol/sse.js';
 import type { GenerationStore, MessageRecord } from '../store/store.js';
 import { type AnswerEvent, type AnswerHub, isLastEvent } from './answer-hub.js';
@@ -37,12 +37,22 @@ export interface AnswerHooks {
   onSettled?(): Promise<void>;
 }
 
+/** The value of a message event (`{"message", "conversation_id", "error"}`). */
+function messageEvent(message: MessageRecord, conversationId: string) {
+  return { message: toWireMessage(message), conversation_id: conversationId, error: null };
+}
+
+/** The payload of a message event. */
+export function messageData(message: MessageRecord, conversationId: string): string {
+  return pythonJson(messageEvent(message, conversationId));
+}
+
 /**
- * The payload of a message event (`{"message", "conversation_id", "error"}`); `json` is the answer's
- * growingPythonJson while it streams (its text is escaped once, not again at every event).
+ * The payloads of an answer's snapshots while it streams: the answer as planned with its text so far.
+ * Rendered once; each token then costs escaping what it appended (python-json.ts, GrowingTextJson).
  */
-export function messageData(message: MessageRecord, conversationId: string, json = pythonJson): string {
-  return json({ message: toWireMessage(message), conversation_id: conversationId, error: null });
+function snapshotData(answer: MessageRecord, conversationId: string): GrowingTextJson {
+  return new GrowingTextJson((text) => messageEvent({ ...answer, parts: [text] }, conversationId));
 }
 
 /** The payload of an in-stream error (`{"message": null, …, "error"}`). */
@@ -168,13 +178,13 @@ export class AnswerJobs {
       await hooks.onRejected?.();
       await publish('rejected', reason);
     };
-    const json = growingPythonJson();
+    const snapshots = snapshotData(turn.plan.assistant, conversationId);
     try {
-      await publish('snapshot', messageData(turn.plan.assistant, conversationId, json));
+      await publish('snapshot', snapshots.append(''));
       for await (const event of turn.events(signal)) {
         if (event.type === 'progress') {
           textSent = true;
-          await publish('snapshot', messageData(event.message, conversationId, json));
+          await publish('snapshot', snapshots.append(event.delta));
         } else if (event.type === 'done') {
           await publish('event', messageData(event.message, conversationId));
           await publish('event', this.moderationData(conversationId, event.message.id));

@@ -49,28 +49,34 @@ export function pythonJson(value: unknown): string {
   return write(value, false, escapeString);
 }
 
-/** Strings shorter than this are escaped afresh: keeping them would save nothing. */
-const growingMinLength = 256;
+/** Stands for the growing text while its template is rendered; rendered alone it is `"\u0000…"`. */
+const growingSlot = '\u0000backchat-growing-text\u0000';
 
 /**
- * pythonJson for a series of values whose long string grows by appending — an answer's text, sent whole
- * in every event of its stream. The escaped form of the last long string is kept, and when the next
- * one begins with it only the appended part is escaped: each event costs what was appended (and one
- * comparison), not the whole text again. Escaping is per UTF-16 unit, so a cut inside a surrogate
- * pair escapes the same way.
+ * pythonJson for a series of values that differ only in one text that grows by appending — an answer's
+ * snapshot events, each carrying the whole text so far. The value is rendered once around a placeholder;
+ * each next text costs escaping what was appended and one concatenation, not rendering and escaping the
+ * whole message again (that was O(text) per event, so O(text²) per answer). Escaping is per UTF-16 unit,
+ * so a delta that ends inside a surrogate pair escapes exactly as the whole text would.
  */
-export function growingPythonJson(): (value: unknown) => string {
-  let raw = '';
-  let body = '';
-  const quote = (value: string): string => {
-    if (value.length < growingMinLength) return escapeString(value);
-    if (raw === '' || !value.startsWith(raw)) {
-      raw = '';
-      body = '';
-    }
-    body += escapeString(value.slice(raw.length)).slice(1, -1);
-    raw = value;
-    return `"${body}"`;
-  };
-  return (value) => write(value, false, quote);
+export class GrowingTextJson {
+  private readonly prefix: string;
+  private readonly suffix: string;
+  private body = '';
+
+  /** `render(text)` is the value with `text` in its one growing place; `render` is called once. */
+  constructor(render: (text: string) => unknown) {
+    const rendered = pythonJson(render(growingSlot));
+    const slot = escapeString(growingSlot);
+    const at = rendered.indexOf(slot);
+    if (at < 0 || rendered.indexOf(slot, at + 1) >= 0) throw new Error('GrowingTextJson: the text must appear once');
+    this.prefix = rendered.slice(0, at + 1);
+    this.suffix = rendered.slice(at + slot.length - 1);
+  }
+
+  /** The JSON with `delta` appended to the text. */
+  append(delta: string): string {
+    if (delta !== '') this.body += escapeString(delta).slice(1, -1);
+    return this.prefix + this.body + this.suffix;
+  }
 }

@@ -846,7 +846,9 @@ async function createUsers(
       });
       if (start.kind !== 'new') throw new Error('a seeded turn was taken for a retry');
       let answerId: string | undefined;
-      for await (const event of start.turn.events(new AbortController().signal)) answerId = event.message.id;
+      for await (const event of start.turn.events(new AbortController().signal)) {
+        if (event.type !== 'progress') answerId = event.message.id;
+      }
       const conversationId = start.turn.plan.conversation.id;
       await conversations.patch(user.id, conversationId, { title: `Title ${user.canary.toUpperCase()} (${n})` });
       seededMessages.push({ conversationId, messageId });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { growingPythonJson, pythonJson } from '../../src/protocol/python-json.js';
+import { GrowingTextJson, pythonJson } from '../../src/protocol/python-json.js';
 import { sseData, sseDone, ssePing } from '../../src/protocol/sse.js';
 import { isoTime } from '../../src/protocol/times.js';
 
@@ -26,27 +26,26 @@ test('pythonJson output is valid JSON that round-trips', () => {
   assert.match(pythonJson(value), /^[\x20-\x7e]*$/);
 });
 
-test('growingPythonJson writes what pythonJson writes, for text that grows, shrinks or changes', () => {
+test('GrowingTextJson writes what pythonJson writes, whatever is appended', () => {
   const piece = fc.oneof(
     fc.string({ maxLength: 40 }),
     fc.string({ unit: 'grapheme', maxLength: 20 }),
-    fc.constantFrom('😀', '\ud83d', '\ude00', '"', '\\', '\n', '\u007f', 'x'.repeat(300)),
+    fc.constantFrom('', '😀', '\ud83d', '\ude00', '"', '\\', '\n', '\u007f', '\u0000', 'x'.repeat(300)),
   );
   fc.assert(
-    fc.property(
-      fc.array(fc.tuple(fc.constantFrom('append', 'append', 'append', 'restart'), piece), { maxLength: 60 }),
-      (steps) => {
-        const json = growingPythonJson();
-        let text = '';
-        for (const [step, value] of steps) {
-          text = step === 'append' ? text + value : value;
-          const message = { message: { content: { parts: [text] }, weight: 1 }, error: null };
-          assert.equal(json(message), pythonJson(message));
-        }
-      },
-    ),
+    fc.property(fc.array(piece, { maxLength: 60 }), fc.string({ maxLength: 20 }), (deltas, title) => {
+      const message = (text: string) => ({ message: { title, content: { parts: [text] }, weight: 1 }, error: null });
+      const json = new GrowingTextJson(message);
+      let text = '';
+      assert.equal(json.append(''), pythonJson(message('')));
+      for (const delta of deltas) {
+        text += delta;
+        assert.equal(json.append(delta), pythonJson(message(text)));
+      }
+    }),
     { numRuns: 300 },
   );
+  assert.throws(() => new GrowingTextJson((text) => ({ a: text, b: text })), /must appear once/);
 });
 
 test('SSE frames: one data line with one space, DONE, ping', () => {
