@@ -464,7 +464,7 @@ export class KyselyStore implements Store {
   }
 
   insertAnalyticsEvents(events: AnalyticsEvent[]): Promise<void> {
-    return this.transaction(() => analytics.insertAnalyticsEvents(this.db, events));
+    return this.transaction(() => analytics.insertAnalyticsEvents(this.db, this.dialect.kind, events));
   }
 
   listAnalyticsEvents(userId: string): Promise<AnalyticsEvent[]> {
