@@ -23,7 +23,7 @@ import type { Store } from '../store/store.js';
 import type { TelemetryService } from '../telemetry/telemetry-service.js';
 import { clientErrorHandler } from './client-errors.js';
 import { internalErrorReply, toErrorReply } from './errors.js';
-import { decodeUtf8, parseJsonBody } from './json-body.js';
+import { decodeUtf8, parseJsonBody, rememberBodyText } from './json-body.js';
 import { type RouteSpec, registerRoutes } from './route-table.js';
 import { accountRoutes } from './routes/account-routes.js';
 import { adminRoutes } from './routes/admin-routes.js';
@@ -128,7 +128,10 @@ function installJsonParser(app: FastifyInstance): void {
       return;
     }
     try {
-      done(null, parseJsonBody(decodeUtf8(body as Buffer)));
+      const text = decodeUtf8(body as Buffer);
+      const value = parseJsonBody(text);
+      rememberBodyText(request, text);
+      done(null, value);
     } catch (error) {
       done(error as Error);
     }

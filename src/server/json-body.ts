@@ -107,3 +107,16 @@ export function parseJsonBody(text: string): unknown {
   rejectConstructorPrototype(value);
   return value;
 }
+
+/** The text of each parsed JSON body, for the rare route that measures parts of it as sent. */
+const bodyTexts = new WeakMap<object, string>();
+
+/** Keeps `text` as the body of `request` (the JSON parser calls it). */
+export function rememberBodyText(request: object, text: string): void {
+  bodyTexts.set(request, text);
+}
+
+/** The JSON body of `request` as sent (decoded), if the app's JSON parser read it. */
+export function bodyTextOf(request: object): string | undefined {
+  return bodyTexts.get(request);
+}

@@ -348,6 +348,7 @@ forEachDatabase((kind) => {
       json: { user_id: bob.id, batch: [{ type: 'track', userId: bob.id, event: 'x' }] },
     });
     assert.equal(batch.status, 200);
+    await server.deps.telemetry.flush();
     assert.deepEqual(await server.deps.store.listAnalyticsEvents(bob.id), []);
     assert.equal((await server.deps.store.listAnalyticsEvents(alice.id)).at(-1)?.claimedUserId, bob.id);
     assert.equal((await server.deps.store.getUserById(alice.id))?.role, 'admin');

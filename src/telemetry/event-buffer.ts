@@ -1,0 +1,147 @@
+/**
+ * The analytics events a process accepted and has not written yet (docs/decisions/2026-12-02-telemetry-buffer.md).
+ * `/ces/v1/b` answers once a batch is validated and queued here; the buffer writes what waits in
+ * small transactions off the request path — every `intervalMs`, or at once when `flushAtEvents` wait —
+ * yielding the event loop between transactions, so a request for the conversation list never waits
+ * behind more than one of them. A write that fails (the database down) is retried with backoff and
+ * logged; the events stay queued. Over `capacity` events waiting, new batches are refused with a 503
+ * (back-pressure) rather than letting the queue grow without bound. The buffer is per process and
+ * holds plain records: several instances each write their own.
+ */
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { ServiceUnavailableError } from '../domain-errors.js';
+import type { AnalyticsEvent } from '../store/store.js';
+
+export interface EventBufferOptions {
+  /** Writes one chunk, all or nothing (one transaction). */
+  write(events: AnalyticsEvent[]): Promise<void>;
+  log(message: string): void;
+  /** How long an accepted event waits at most before a write starts (database healthy). */
+  intervalMs?: number;
+  /** A write starts at once when this many events wait. */
+  flushAtEvents?: number;
+  /** Events per transaction: small, so that other queries wait little behind one. */
+  chunkEvents?: number;
+  /** Events waiting beyond which new batches are refused (503). */
+  capacity?: number;
+  /** Backoff of a failing write: first delay, doubled each failure up to the max. */
+  retryFirstMs?: number;
+  retryMaxMs?: number;
+}
+
+export const defaultFlushIntervalMs = 50;
+export const defaultBufferCapacity = 50_000;
+
+/** How long a client refused by back-pressure is asked to wait. */
+const fullRetryAfterSeconds = 1;
+
+export class EventBuffer {
+  readonly #write: (events: AnalyticsEvent[]) => Promise<void>;
+  readonly #log: (message: string) => void;
+  readonly #intervalMs: number;
+  readonly #flushAtEvents: number;
+  readonly #chunkEvents: number;
+  readonly #capacity: number;
+  readonly #retryFirstMs: number;
+  readonly #retryMaxMs: number;
+  #waiting: AnalyticsEvent[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #draining: Promise<void> | undefined;
+  #failures = 0;
+  /** Set by close(): the time after which a failing write is given up (epoch ms). */
+  #giveUpAt: number | undefined;
+  #closed = false;
+
+  constructor(options: EventBufferOptions) {
+    this.#write = options.write;
+    this.#log = options.log;
+    this.#intervalMs = options.intervalMs ?? defaultFlushIntervalMs;
+    this.#chunkEvents = options.chunkEvents ?? 128;
+    this.#flushAtEvents = options.flushAtEvents ?? 4 * this.#chunkEvents;
+    this.#capacity = options.capacity ?? defaultBufferCapacity;
+    this.#retryFirstMs = options.retryFirstMs ?? 100;
+    this.#retryMaxMs = options.retryMaxMs ?? 5_000;
+  }
+
+  /** Events accepted and not written yet. */
+  get size(): number {
+    return this.#waiting.length;
+  }
+
+  /** Queues a validated batch, or refuses it (503) when the buffer is full or closed. */
+  add(events: AnalyticsEvent[]): void {
+    if (this.#closed) throw new ServiceUnavailableError('The server is shutting down; send the batch again', 5);
+    if (this.#waiting.length + events.length > this.#capacity) {
+      throw new ServiceUnavailableError(
+        `Too many analytics events are waiting to be stored (${this.#waiting.length}); send the batch again in a moment`,
+        fullRetryAfterSeconds,
+      );
+    }
+    for (const event of events) this.#waiting.push(event);
+    if (this.#waiting.length >= this.#flushAtEvents) this.#startDrain();
+    else this.#timer ??= setTimeout(() => this.#startDrain(), this.#intervalMs).unref();
+  }
+
+  /**
+   * Resolves once every event accepted before the call is written (readers that must see them —
+   * tests, an export — await it). While the database is down it waits, retrying.
+   */
+  flush(): Promise<void> {
+    return this.#startDrain();
+  }
+
+  /**
+   * Refuses new batches and writes what waits, retrying a failing write until `giveUpMs` has
+   * passed; what still could not be written then is reported in the log, counted.
+   */
+  async close(giveUpMs = 10_000): Promise<void> {
+    this.#closed = true;
+    this.#giveUpAt = Date.now() + giveUpMs;
+    await this.#startDrain();
+    if (this.#waiting.length > 0) {
+      this.#log(`${this.#waiting.length} accepted analytics event(s) could not be written before shutdown and are lost`);
+      this.#waiting = [];
+    }
+  }
+
+  /** One drain at a time; it runs until nothing waits (events added meanwhile included). */
+  #startDrain(): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#draining ??= this.#drain().finally(() => {
+      this.#draining = undefined;
+    });
+    return this.#draining;
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#waiting.length > 0) {
+      const chunk = this.#waiting.slice(0, this.#chunkEvents);
+      try {
+        await this.#write(chunk);
+        // Events added during the write went to the end: the chunk is still the front.
+        this.#waiting.splice(0, chunk.length);
+        this.#failures = 0;
+        await yieldToEventLoop();
+      } catch (error) {
+        if (!(await this.#afterFailure(error))) return;
+      }
+    }
+  }
+
+  /** Logs a failed write and waits out its backoff; false when closing and past the give-up time. */
+  async #afterFailure(error: unknown): Promise<boolean> {
+    this.#failures += 1;
+    const delayMs = Math.min(this.#retryMaxMs, this.#retryFirstMs * 2 ** (this.#failures - 1));
+    const reason = error instanceof Error ? error.message : String(error);
+    if (this.#giveUpAt !== undefined && Date.now() + delayMs > this.#giveUpAt) {
+      this.#log(`could not write ${this.#waiting.length} analytics event(s): ${reason}; giving up (shutting down)`);
+      return false;
+    }
+    this.#log(
+      `could not write ${this.#waiting.length} analytics event(s) (attempt ${this.#failures}): ${reason}; retrying in ${delayMs} ms`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
+    return true;
+  }
+}
