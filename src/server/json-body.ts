@@ -28,10 +28,16 @@ function stringEnd(text: string, start: number): number {
 
 function checkKey(frame: Frame, raw: string): void {
   let key: string;
-  try {
-    key = JSON.parse(raw) as string;
-  } catch {
-    return; // JSON.parse of the whole body reports the syntax error.
+  if (!raw.includes('\\') && raw.length >= 2 && raw.endsWith('"')) {
+    // Nothing escaped: the key is the text between the quotes (JSON.parse per key was a tenth of
+    // a telemetry batch's CPU). A control character in it fails JSON.parse of the whole body.
+    key = raw.slice(1, -1);
+  } else {
+    try {
+      key = JSON.parse(raw) as string;
+    } catch {
+      return; // JSON.parse of the whole body reports the syntax error.
+    }
   }
   if (key === '__proto__') throw new InvalidRequestError('Request body must not contain a "__proto__" key');
   if (frame.keys.has(key)) throw new InvalidRequestError(`Request body has the key "${key}" twice`);

@@ -3,7 +3,7 @@
  * `/ces/v1/b` answers once a batch is validated and queued here; the buffer writes what waits in
  * small transactions off the request path — every `intervalMs`, or at once when `flushAtEvents` wait —
  * yielding the event loop between transactions, so a request for the conversation list never waits
- * behind more than one of them. A write that fails (the database down) is retried with backoff and
+ * behind more than one of them (128 rows; up to 1,024 while a backlog is being caught up). A write that fails (the database down) is retried with backoff and
  * logged; the events stay queued. Over `capacity` events waiting, new batches are refused with a 503
  * (back-pressure) rather than letting the queue grow without bound. The buffer is per process and
  * holds plain records: several instances each write their own.
@@ -22,6 +22,12 @@ export interface EventBufferOptions {
   flushAtEvents?: number;
   /** Events per transaction: small, so that other queries wait little behind one. */
   chunkEvents?: number;
+  /**
+   * Events per transaction at most when a backlog builds: a write then takes half of what waits, so
+   * that the writer keeps up with a flood (one transaction per turn of the event loop, while every
+   * turn may accept several batches) instead of filling the buffer.
+   */
+  maxChunkEvents?: number;
   /** Events waiting beyond which new batches are refused (503). */
   capacity?: number;
   /** Backoff of a failing write: first delay, doubled each failure up to the max. */
@@ -41,6 +47,7 @@ export class EventBuffer {
   readonly #intervalMs: number;
   readonly #flushAtEvents: number;
   readonly #chunkEvents: number;
+  readonly #maxChunkEvents: number;
   readonly #capacity: number;
   readonly #retryFirstMs: number;
   readonly #retryMaxMs: number;
@@ -57,6 +64,7 @@ export class EventBuffer {
     this.#log = options.log;
     this.#intervalMs = options.intervalMs ?? defaultFlushIntervalMs;
     this.#chunkEvents = options.chunkEvents ?? 128;
+    this.#maxChunkEvents = Math.max(this.#chunkEvents, options.maxChunkEvents ?? 1_024);
     this.#flushAtEvents = options.flushAtEvents ?? 4 * this.#chunkEvents;
     this.#capacity = options.capacity ?? defaultBufferCapacity;
     this.#retryFirstMs = options.retryFirstMs ?? 100;
@@ -116,7 +124,8 @@ export class EventBuffer {
 
   async #drain(): Promise<void> {
     while (this.#waiting.length > 0) {
-      const chunk = this.#waiting.slice(0, this.#chunkEvents);
+      const size = Math.min(this.#maxChunkEvents, Math.max(this.#chunkEvents, Math.ceil(this.#waiting.length / 2)));
+      const chunk = this.#waiting.slice(0, size);
       try {
         await this.#write(chunk);
         // Events added during the write went to the end: the chunk is still the front.
