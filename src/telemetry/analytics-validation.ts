@@ -15,6 +15,7 @@ const eventTypes = ['track', 'page', 'identify', 'screen', 'group', 'alias'];
 const eventTypeMessage = `Invalid option: expected one of ${eventTypes.map((type) => `"${type}"`).join('|')}`;
 
 /** U+0000 or an unpaired surrogate: text PostgreSQL cannot store (as `storableText` in requests.ts). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing NUL is the point
 const unstorable = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** A validated event, as the client sent it (unknown fields ignored). */
@@ -85,7 +86,8 @@ function checkBatchShape(body: unknown): unknown[] {
   if (!Array.isArray(batch)) {
     throw new InvalidRequestError(`batch: Invalid input: expected array, received ${kindOf(batch)}`);
   }
-  if (batch.length > maxBatchEvents) throw new InvalidRequestError(`batch: a batch holds at most ${maxBatchEvents} events`);
+  if (batch.length > maxBatchEvents)
+    throw new InvalidRequestError(`batch: a batch holds at most ${maxBatchEvents} events`);
   if (sentAt !== undefined && sentAt !== null) {
     if (typeof sentAt !== 'string') {
       throw new InvalidRequestError(`sentAt: Invalid input: expected string, received ${kindOf(sentAt)}`);

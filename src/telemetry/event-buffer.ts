@@ -86,8 +86,15 @@ export class EventBuffer {
       );
     }
     for (const event of events) this.#waiting.push(event);
-    if (this.#waiting.length >= this.#flushAtEvents) this.#startDrain();
-    else this.#timer ??= setTimeout(() => this.#startDrain(), this.#intervalMs).unref();
+    if (this.#waiting.length >= this.#flushAtEvents) this.#kick();
+    else this.#timer ??= setTimeout(() => this.#kick(), this.#intervalMs).unref();
+  }
+
+  /** Starts a drain nobody awaits: whatever goes wrong in it is logged, never thrown at the process. */
+  #kick(): void {
+    this.#startDrain().catch((error: unknown) => {
+      this.#log(`writing analytics events failed: ${error instanceof Error ? error.message : String(error)}`);
+    });
   }
 
   /**
@@ -107,7 +114,9 @@ export class EventBuffer {
     this.#giveUpAt = Date.now() + giveUpMs;
     await this.#startDrain();
     if (this.#waiting.length > 0) {
-      this.#log(`${this.#waiting.length} accepted analytics event(s) could not be written before shutdown and are lost`);
+      this.#log(
+        `${this.#waiting.length} accepted analytics event(s) could not be written before shutdown and are lost`,
+      );
       this.#waiting = [];
     }
   }

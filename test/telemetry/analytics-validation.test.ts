@@ -91,14 +91,14 @@ test('events: what is accepted (nulls, numeric ids, unknown fields, every type)'
 });
 
 test('an oversized event rejects the batch, named by index, before its fields are looked at', () => {
-  assert.throws(
-    () => validateBatch({ batch: [{ type: 'track' }, { type: 'nonsense' }] }, (index) => index === 1),
-    { message: 'batch.1: an event must be at most 32 KB' },
-  );
+  assert.throws(() => validateBatch({ batch: [{ type: 'track' }, { type: 'nonsense' }] }, (index) => index === 1), {
+    message: 'batch.1: an event must be at most 32 KB',
+  });
 });
 
 test('element ranges of the batch array, whatever the spacing and nesting', () => {
-  const text = ' { "sentAt" : "[,]" , "ba\\u0074ch" : [ {"a":[1,{"b":"}],"}]} ,\n"x\\"y" , 12 , [ ] ,null] , "z": [3] } ';
+  const text =
+    ' { "sentAt" : "[,]" , "ba\\u0074ch" : [ {"a":[1,{"b":"}],"}]} ,\n"x\\"y" , 12 , [ ] ,null] , "z": [3] } ';
   const ranges = batchElementRanges(text) ?? [];
   assert.deepEqual(
     ranges.map(([start, end]) => text.slice(start, end)),

@@ -109,7 +109,10 @@ forEachDatabase((kind) => {
 
   test(`${kind}: over capacity a batch is refused whole (503 with a retry delay) and nothing is queued`, () =>
     withDatabase(kind, async ({ store }) => {
-      const { buffer } = bufferOn((written) => store.insertAnalyticsEvents(written), { intervalMs: 60_000, capacity: 10 });
+      const { buffer } = bufferOn((written) => store.insertAnalyticsEvents(written), {
+        intervalMs: 60_000,
+        capacity: 10,
+      });
       buffer.add(events(0, 8));
       const refused = (() => {
         try {
@@ -148,7 +151,10 @@ forEachDatabase((kind) => {
       await eventually(async () => (await stored(store)).length === 4);
       assert.equal(attempts.length, 4);
       const [first = 0, second = 0, third = 0] = attempts.slice(1).map((at, index) => at - (attempts[index] as number));
-      assert.ok(first >= 35 && second >= 75 && third >= 155 && third > first, `backoff ${first}, ${second}, ${third} ms`);
+      assert.ok(
+        first >= 35 && second >= 75 && third >= 155 && third > first,
+        `backoff ${first}, ${second}, ${third} ms`,
+      );
       assert.equal(logs.length, 3);
       assert.match(logs[0] ?? '', /could not write 4 analytics event\(s\) \(attempt 1\): database is down; retrying/);
       assert.deepEqual(
@@ -159,7 +165,7 @@ forEachDatabase((kind) => {
     }));
 
   test(`${kind}: on close, a write that keeps failing is given up after the grace and the loss is logged`, () =>
-    withDatabase(kind, async ({ store }) => {
+    withDatabase(kind, async () => {
       const { buffer, logs } = bufferOn(
         async () => {
           throw new Error('database is down');
@@ -169,6 +175,9 @@ forEachDatabase((kind) => {
       buffer.add(events(0, 6));
       await buffer.close(200);
       assert.equal(buffer.size, 0);
-      assert.match(logs.at(-1) ?? '', /6 accepted analytics event\(s\) could not be written before shutdown and are lost/);
+      assert.match(
+        logs.at(-1) ?? '',
+        /6 accepted analytics event\(s\) could not be written before shutdown and are lost/,
+      );
     }));
 });
