@@ -3,6 +3,8 @@
  * keys and `__proto__` keys before `JSON.parse` runs, so no depth can overflow the stack and no
  * key can pollute a prototype; `constructor.prototype` is rejected after parsing.
  */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { BackgroundLane } from '../background-lane.js';
 import { InvalidRequestError } from '../domain-errors.js';
 
 export const maxJsonDepth = 64;
@@ -125,4 +127,43 @@ export function rememberBodyText(request: object, text: string): void {
 /** The JSON body of `request` as sent (decoded), if the app's JSON parser read it. */
 export function bodyTextOf(request: object): string | undefined {
   return bodyTexts.get(request);
+}
+
+/** A UTF-8 JSON body parsed strictly (and kept as text for `bodyTextOf`). */
+function parseRequestBody(request: FastifyRequest, body: Buffer): unknown {
+  const charset = /charset=([^;]+)/i
+    .exec(request.headers['content-type'] ?? '')
+    ?.[1]
+    ?.trim()
+    .toLowerCase();
+  if (charset && charset !== 'utf-8' && charset !== 'utf8') {
+    throw Object.assign(new Error('Content-Type charset must be utf-8'), { statusCode: 415 });
+  }
+  const text = decodeUtf8(body);
+  const value = parseJsonBody(text);
+  rememberBodyText(request, text);
+  return value;
+}
+
+/**
+ * Installs the strict JSON parser on `scope` (the app, or a route's own scope). With a `lane`, the
+ * parsing waits for its turn there: a flood of big bodies (telemetry batches) does not hold up other
+ * requests.
+ */
+export function installJsonParser(scope: FastifyInstance, lane?: BackgroundLane): void {
+  scope.removeContentTypeParser(['application/json']);
+  scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    if (lane) {
+      lane.run(() => parseRequestBody(request, body as Buffer)).then(
+        (value) => done(null, value),
+        (error: Error) => done(error),
+      );
+      return;
+    }
+    try {
+      done(null, parseRequestBody(request, body as Buffer));
+    } catch (error) {
+      done(error as Error);
+    }
+  });
 }

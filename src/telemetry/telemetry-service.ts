@@ -6,6 +6,7 @@
  * Accepted events are queued in this process's EventBuffer and written within its flush interval
  * (event-buffer.ts); whoever reads them back and must see the latest awaits `flush()` first.
  */
+import { BackgroundLane } from '../background-lane.js';
 import type { Clock } from '../clock.js';
 import { epochSeconds } from '../clock.js';
 import { type Ids, timeOrderedUuids } from '../ids.js';
@@ -37,6 +38,11 @@ function metricsOf(body: LatencyReportBody): LatencyMetrics {
 }
 
 export class TelemetryService {
+  /**
+   * Where batches are parsed (the route's body parser) and validated: after the requests people wait
+   * for, a couple of milliseconds of it per turn of the event loop.
+   */
+  readonly lane = new BackgroundLane();
   readonly #buffer: EventBuffer;
   /** Event ids: time-ordered, so their rows append to the primary-key index. */
   readonly #eventId: (nowMs: number) => string;
@@ -56,7 +62,11 @@ export class TelemetryService {
    * body as sent, for the events' sizes (without it they are measured re-serialised). A full buffer
    * refuses the batch with a ServiceUnavailableError (503).
    */
-  async ingestBatch(userId: string, body: unknown, text?: string): Promise<void> {
+  ingestBatch(userId: string, body: unknown, text?: string): Promise<void> {
+    return this.lane.run(() => this.#accept(userId, body, text));
+  }
+
+  #accept(userId: string, body: unknown, text: string | undefined): void {
     const batch = validateBatch(body, oversizedEvents(body, text));
     if (!this.deps.enabled || batch.length === 0) return;
     const now = this.deps.clock.now();

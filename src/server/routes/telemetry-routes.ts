@@ -19,6 +19,7 @@ export function telemetryRoutes(deps: { telemetry: TelemetryService; limits: Lim
       mount: 'absolute',
       auth: 'user',
       bodyLimit: maxBatchBytes,
+      bodyLane: deps.telemetry.lane,
       handler: async (request, _reply, user) => {
         await deps.limits.telemetryBatch(request.ip);
         await deps.telemetry.ingestBatch(user.id, request.body, bodyTextOf(request));
