@@ -132,8 +132,7 @@ export function bodyTextOf(request: object): string | undefined {
 /** A UTF-8 JSON body parsed strictly (and kept as text for `bodyTextOf`). */
 function parseRequestBody(request: FastifyRequest, body: Buffer): unknown {
   const charset = /charset=([^;]+)/i
-    .exec(request.headers['content-type'] ?? '')
-    ?.[1]
+    .exec(request.headers['content-type'] ?? '')?.[1]
     ?.trim()
     .toLowerCase();
   if (charset && charset !== 'utf-8' && charset !== 'utf8') {
@@ -154,10 +153,12 @@ export function installJsonParser(scope: FastifyInstance, lane?: BackgroundLane)
   scope.removeContentTypeParser(['application/json']);
   scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     if (lane) {
-      lane.run(() => parseRequestBody(request, body as Buffer)).then(
-        (value) => done(null, value),
-        (error: Error) => done(error),
-      );
+      lane
+        .run(() => parseRequestBody(request, body as Buffer))
+        .then(
+          (value) => done(null, value),
+          (error: Error) => done(error),
+        );
       return;
     }
     try {

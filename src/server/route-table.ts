@@ -5,8 +5,8 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthService } from '../auth/auth-service.js';
-import type { BackgroundLane } from '../background-lane.js';
 import type { Identity } from '../auth/identity.js';
+import type { BackgroundLane } from '../background-lane.js';
 import { ForbiddenError } from '../domain-errors.js';
 import type { UserRecord } from '../store/store.js';
 import { installJsonParser } from './json-body.js';
