@@ -3,10 +3,14 @@
  * `/ces/v1/b` answers once a batch is validated and queued here; the buffer writes what waits in
  * small transactions off the request path — every `intervalMs`, or at once when `flushAtEvents` wait —
  * yielding the event loop between transactions, so a request for the conversation list never waits
- * behind more than one of them (128 rows; up to 1,024 while a backlog is being caught up). A write that fails (the database down) is retried with backoff and
- * logged; the events stay queued. Over `capacity` events waiting, new batches are refused with a 503
- * (back-pressure) rather than letting the queue grow without bound. The buffer is per process and
- * holds plain records: several instances each write their own.
+ * behind more than one of them (128 to 256 rows, a few milliseconds). A write that fails (the database
+ * down) is retried with backoff and logged; the events stay queued.
+ *
+ * Flow control in two steps: while more than `highWater` events wait and the writes succeed, a new
+ * batch waits (`room()`, at most `roomWaitMs`) until the writer has caught up — a flood of clients
+ * is slowed to what the database takes; over `capacity` events waiting (the database down or far
+ * behind), new batches are refused with a 503 rather than letting the queue grow without bound. The
+ * buffer is per process and holds plain records: several instances each write their own.
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { ServiceUnavailableError } from '../domain-errors.js';
@@ -22,12 +26,12 @@ export interface EventBufferOptions {
   flushAtEvents?: number;
   /** Events per transaction: small, so that other queries wait little behind one. */
   chunkEvents?: number;
-  /**
-   * Events per transaction at most when a backlog builds: a write then takes half of what waits, so
-   * that the writer keeps up with a flood (one transaction per turn of the event loop, while every
-   * turn may accept several batches) instead of filling the buffer.
-   */
+  /** Events per transaction at most when a backlog builds (a write then takes half of what waits). */
   maxChunkEvents?: number;
+  /** Waiting events beyond which new batches wait for the writer (`room()`). */
+  highWater?: number;
+  /** How long `room()` waits at most. */
+  roomWaitMs?: number;
   /** Events waiting beyond which new batches are refused (503). */
   capacity?: number;
   /** Backoff of a failing write: first delay, doubled each failure up to the max. */
@@ -48,6 +52,10 @@ export class EventBuffer {
   readonly #flushAtEvents: number;
   readonly #chunkEvents: number;
   readonly #maxChunkEvents: number;
+  readonly #highWater: number;
+  readonly #roomWaitMs: number;
+  /** Callers of room() waiting for the writer to catch up. */
+  #roomWaiters: Array<() => void> = [];
   readonly #capacity: number;
   readonly #retryFirstMs: number;
   readonly #retryMaxMs: number;
@@ -64,7 +72,9 @@ export class EventBuffer {
     this.#log = options.log;
     this.#intervalMs = options.intervalMs ?? defaultFlushIntervalMs;
     this.#chunkEvents = options.chunkEvents ?? 128;
-    this.#maxChunkEvents = Math.max(this.#chunkEvents, options.maxChunkEvents ?? 1_024);
+    this.#maxChunkEvents = Math.max(this.#chunkEvents, options.maxChunkEvents ?? 2 * this.#chunkEvents);
+    this.#highWater = options.highWater ?? 8 * this.#maxChunkEvents;
+    this.#roomWaitMs = options.roomWaitMs ?? 1_000;
     this.#flushAtEvents = options.flushAtEvents ?? 4 * this.#chunkEvents;
     this.#capacity = options.capacity ?? defaultBufferCapacity;
     this.#retryFirstMs = options.retryFirstMs ?? 100;
@@ -74,6 +84,31 @@ export class EventBuffer {
   /** Events accepted and not written yet. */
   get size(): number {
     return this.#waiting.length;
+  }
+
+  /**
+   * Resolves at once while at most `highWater` events wait, or while writes fail (waiting would not
+   * help: the 503 of `add` is the answer then); otherwise once the writer brought the queue below
+   * `highWater`, or after `roomWaitMs`.
+   */
+  room(): Promise<void> {
+    if (this.#waiting.length <= this.#highWater || this.#failures > 0 || this.#closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, this.#roomWaitMs);
+      this.#roomWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /** Lets the batches waiting for room go on, once the queue is below the high-water mark (or on failure). */
+  #releaseRoomWaiters(): void {
+    if (this.#roomWaiters.length === 0) return;
+    if (this.#waiting.length > this.#highWater && this.#failures === 0 && !this.#closed) return;
+    const waiters = this.#roomWaiters;
+    this.#roomWaiters = [];
+    for (const release of waiters) release();
   }
 
   /** Queues a validated batch, or refuses it (503) when the buffer is full or closed. */
@@ -111,6 +146,7 @@ export class EventBuffer {
    */
   async close(giveUpMs = 10_000): Promise<void> {
     this.#closed = true;
+    this.#releaseRoomWaiters();
     this.#giveUpAt = Date.now() + giveUpMs;
     await this.#startDrain();
     if (this.#waiting.length > 0) {
@@ -140,6 +176,7 @@ export class EventBuffer {
         // Events added during the write went to the end: the chunk is still the front.
         this.#waiting.splice(0, chunk.length);
         this.#failures = 0;
+        this.#releaseRoomWaiters();
         await yieldToEventLoop();
       } catch (error) {
         if (!(await this.#afterFailure(error))) return;
@@ -150,6 +187,7 @@ export class EventBuffer {
   /** Logs a failed write and waits out its backoff; false when closing and past the give-up time. */
   async #afterFailure(error: unknown): Promise<boolean> {
     this.#failures += 1;
+    this.#releaseRoomWaiters();
     const delayMs = Math.min(this.#retryMaxMs, this.#retryFirstMs * 2 ** (this.#failures - 1));
     const reason = error instanceof Error ? error.message : String(error);
     if (this.#giveUpAt !== undefined && Date.now() + delayMs > this.#giveUpAt) {

@@ -62,7 +62,9 @@ export class TelemetryService {
    * body as sent, for the events' sizes (without it they are measured re-serialised). A full buffer
    * refuses the batch with a ServiceUnavailableError (503).
    */
-  ingestBatch(userId: string, body: unknown, text?: string): Promise<void> {
+  async ingestBatch(userId: string, body: unknown, text?: string): Promise<void> {
+    // While the writer is behind, the batch waits for it: a flood is slowed to what the database takes.
+    if (this.deps.enabled) await this.#buffer.room();
     return this.lane.run(() => this.#accept(userId, body, text));
   }
 

@@ -164,6 +164,41 @@ forEachDatabase((kind) => {
       await buffer.close();
     }));
 
+  test(`${kind}: over the high-water mark a new batch waits for the writer to catch up, at most roomWaitMs`, () =>
+    withDatabase(kind, async ({ store }) => {
+      let release: () => void = () => {};
+      let gate: Promise<void> = Promise.resolve();
+      const { buffer } = bufferOn(
+        async (written) => {
+          await gate;
+          await store.insertAnalyticsEvents(written);
+        },
+        { intervalMs: 60_000, flushAtEvents: 10, chunkEvents: 10, maxChunkEvents: 10, highWater: 20, roomWaitMs: 150 },
+      );
+      await buffer.room(); // Nothing waits: at once.
+      gate = new Promise((resolve) => {
+        release = resolve;
+      });
+      buffer.add(events(0, 45));
+      let sizeWhenLetThrough = -1;
+      const waiting = buffer.room().then(() => {
+        sizeWhenLetThrough = buffer.size;
+      });
+      await sleep(30);
+      assert.equal(sizeWhenLetThrough, -1, 'let through while the writer is behind');
+      release();
+      await waiting;
+      assert.ok(sizeWhenLetThrough <= 20, `let through with ${sizeWhenLetThrough} waiting`);
+      await buffer.flush();
+      // A writer that does not move: the batch goes on after roomWaitMs all the same.
+      gate = new Promise(() => {});
+      buffer.add(events(45, 30));
+      const started = Date.now();
+      await buffer.room();
+      assert.ok(Date.now() - started >= 140, 'waited less than roomWaitMs');
+      assert.ok(buffer.size > 20);
+    }));
+
   test(`${kind}: on close, a write that keeps failing is given up after the grace and the loss is logged`, () =>
     withDatabase(kind, async () => {
       const { buffer, logs } = bufferOn(
