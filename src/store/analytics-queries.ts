@@ -56,27 +56,31 @@ const postgresInsert = `insert into analytics_events (${columnList}) select * fr
   .join(', ')})`;
 
 /**
- * The events as rows of bound values, in `columns` order. These statements are compiled here, not by
- * Kysely, so its text-guard plugin does not see them: the guard is applied to each value instead.
+ * The bound values of `events[start, end)`, row after row in `columns` order. These statements are
+ * compiled here, not by Kysely, so its text-guard plugin does not see them: the guard is applied to
+ * each value instead.
  */
-function rowValues(events: AnalyticsEvent[]): unknown[][] {
-  return events.map((event) => {
-    const row = eventRows.toRow(event);
-    return columns.map((column) => guardText(row[column]));
-  });
+function boundValues(events: AnalyticsEvent[], start: number, end: number): unknown[] {
+  const values: unknown[] = [];
+  for (let index = start; index < end; index++) {
+    const row = eventRows.toRow(events[index] as AnalyticsEvent);
+    for (const column of columns) values.push(guardText(row[column]));
+  }
+  return values;
 }
 
-async function insertOnSqlite(db: Executor, rows: unknown[][]): Promise<void> {
+async function insertOnSqlite(db: Executor, events: AnalyticsEvent[]): Promise<void> {
   let start = 0;
   for (const size of sqliteStatementRows) {
-    for (; rows.length - start >= size; start += size) {
-      await db.executeQuery(CompiledQuery.raw(sqliteInsert(size), rows.slice(start, start + size).flat()));
+    for (; events.length - start >= size; start += size) {
+      await db.executeQuery(CompiledQuery.raw(sqliteInsert(size), boundValues(events, start, start + size)));
     }
   }
 }
 
-async function insertOnPostgres(db: Executor, rows: unknown[][]): Promise<void> {
-  const columnArrays = columns.map((_, index) => rows.map((row) => row[index]));
+async function insertOnPostgres(db: Executor, events: AnalyticsEvent[]): Promise<void> {
+  const values = boundValues(events, 0, events.length);
+  const columnArrays = columns.map((_, column) => events.map((_event, row) => values[row * columns.length + column]));
   await db.executeQuery(CompiledQuery.raw(postgresInsert, columnArrays));
 }
 
@@ -87,9 +91,8 @@ export async function insertAnalyticsEvents(
   events: AnalyticsEvent[],
 ): Promise<void> {
   if (events.length === 0) return;
-  const rows = rowValues(events);
-  if (kind === 'postgres') await insertOnPostgres(db, rows);
-  else await insertOnSqlite(db, rows);
+  if (kind === 'postgres') await insertOnPostgres(db, events);
+  else await insertOnSqlite(db, events);
 }
 
 /** The user's events by receive_time, then id. */
