@@ -221,30 +221,6 @@ export const setupSchema = z.looseObject({
   password: z.string().min(1).max(1000),
 });
 
-/** Segment analytics.js event (docs/api.md, "Telemetry"); `type` names the call (track, page, identify…). */
-export const analyticsEventSchema = z.looseObject({
-  type: z.enum(['track', 'page', 'identify', 'screen', 'group', 'alias']),
-  event: storableText(500).optional().nullable(),
-  userId: z
-    .union([storableText(500), z.number()])
-    .optional()
-    .nullable(),
-  anonymousId: z
-    .union([storableText(500), z.number()])
-    .optional()
-    .nullable(),
-  messageId: storableText(500).optional().nullable(),
-  timestamp: storableText(100).optional().nullable(),
-  properties: z.record(z.string(), z.unknown()).optional().nullable(),
-  traits: z.record(z.string(), z.unknown()).optional().nullable(),
-  context: z.record(z.string(), z.unknown()).optional().nullable(),
-});
-
-export const analyticsBatchSchema = z.looseObject({
-  batch: z.array(z.unknown()).max(2500, 'a batch holds at most 2500 events'),
-  sentAt: z.string().max(100).optional().nullable(),
-});
-
 /** Turns the first zod issue into a sentence naming the field: `messages.0.content.parts: …`. */
 export function describeZodError(error: z.ZodError): string {
   const issue = error.issues[0];

@@ -23,7 +23,7 @@ import type { Store } from '../store/store.js';
 import type { TelemetryService } from '../telemetry/telemetry-service.js';
 import { clientErrorHandler } from './client-errors.js';
 import { internalErrorReply, toErrorReply } from './errors.js';
-import { decodeUtf8, parseJsonBody } from './json-body.js';
+import { installJsonParser } from './json-body.js';
 import { type RouteSpec, registerRoutes } from './route-table.js';
 import { accountRoutes } from './routes/account-routes.js';
 import { adminRoutes } from './routes/admin-routes.js';
@@ -114,25 +114,6 @@ export function listRoutes(deps: AppDeps): RouteSpec[] {
     ...dataRoutes(deps),
     ...shareRoutes(deps),
   ];
-}
-
-function installJsonParser(app: FastifyInstance): void {
-  app.removeContentTypeParser(['application/json']);
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
-    const charset = /charset=([^;]+)/i
-      .exec(request.headers['content-type'] ?? '')?.[1]
-      ?.trim()
-      .toLowerCase();
-    if (charset && charset !== 'utf-8' && charset !== 'utf8') {
-      done(Object.assign(new Error('Content-Type charset must be utf-8'), { statusCode: 415 }));
-      return;
-    }
-    try {
-      done(null, parseJsonBody(decodeUtf8(body as Buffer)));
-    } catch (error) {
-      done(error as Error);
-    }
-  });
 }
 
 /**

@@ -26,7 +26,7 @@ import { closeRedis, describeRedisUrl, openRedis, waitForRedis, withRedis } from
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 import { DatabaseConnectionError } from '../store/store-errors.js';
-import { TelemetryService } from '../telemetry/telemetry-service.js';
+import { type TelemetryDeps, TelemetryService } from '../telemetry/telemetry-service.js';
 import { type AppDeps, createApp, type DependencyCheck } from './app.js';
 import { InstancePresence } from './instance-presence.js';
 import { waitForDependency } from './wait-for-dependency.js';
@@ -52,6 +52,8 @@ export interface BuildOptions {
   instanceId?: string;
   /** Milliseconds between this process's heartbeats in `instances` (default 5 s). */
   heartbeatIntervalMs?: number;
+  /** The analytics event buffer's interval and capacity (default 50 ms, 50,000 events). */
+  telemetryBuffer?: TelemetryDeps['buffer'];
 }
 
 /**
@@ -147,7 +149,14 @@ export async function buildDeps(config: Config, options: BuildOptions = {}): Pro
     dependencies,
     feedback: new FeedbackService({ store, clock, ids }),
     prompts: new PromptLibrary({ store, ids }),
-    telemetry: new TelemetryService({ store, clock, ids, enabled: config.telemetryEnabled }),
+    telemetry: new TelemetryService({
+      store,
+      clock,
+      ids,
+      enabled: config.telemetryEnabled,
+      log: options.log,
+      buffer: options.telemetryBuffer,
+    }),
     limits: new Limits({
       store: shared?.counters ?? new MemoryCounterStore(),
       clock: options.limitsClock ?? systemClock,
@@ -237,7 +246,7 @@ async function listen(deps: AppDeps, config: Config, options: BuildOptions): Pro
 /**
  * Drains, then stops: healthz says `draining` and new answers are refused while running answers get
  * `shutdownGraceSeconds` to finish; the rest are stopped (kept, marked interrupted); then the server
- * closes its connections and the database.
+ * closes its connections, writes the analytics events still buffered, and closes the database.
  */
 async function shutDown(
   app: FastifyInstance,
@@ -264,6 +273,8 @@ async function shutDown(
   force.unref();
   await closing;
   clearTimeout(force);
+  // No request comes in any more: the analytics events accepted and still buffered are written now.
+  await deps.telemetry.close();
   await deps.hub.dispose();
   for (const dependency of deps.dependencies) await dependency.close?.();
   await deps.store.close();

@@ -6,8 +6,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthService } from '../auth/auth-service.js';
 import type { Identity } from '../auth/identity.js';
+import type { BackgroundLane } from '../background-lane.js';
 import { ForbiddenError } from '../domain-errors.js';
 import type { UserRecord } from '../store/store.js';
+import { installJsonParser } from './json-body.js';
 import { checkSameOrigin, isStateChanging } from './same-origin.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -30,6 +32,8 @@ interface BaseRoute {
    * (uploads that must not be buffered; the handler enforces its own limit).
    */
   rawBody?: boolean;
+  /** A JSON body is parsed in this lane, after other requests (telemetry floods; background-lane.ts). */
+  bodyLane?: BackgroundLane;
 }
 
 /**
@@ -108,6 +112,16 @@ export function registerRoutes(app: FastifyInstance, routes: readonly RouteSpec[
         onRequest: route.auth === 'none' ? publicGate : gate(route.auth),
         handler,
       };
+      if (route.bodyLane) {
+        const lane = route.bodyLane;
+        // A scope of its own whose JSON parser waits for the lane.
+        void app.register((scope, _options, registered) => {
+          installJsonParser(scope, lane);
+          scope.route(options);
+          registered();
+        });
+        continue;
+      }
       if (!route.rawBody) {
         app.route(options);
         continue;

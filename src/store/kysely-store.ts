@@ -473,7 +473,7 @@ export class KyselyStore implements Store {
   }
 
   insertAnalyticsEvents(events: AnalyticsEvent[]): Promise<void> {
-    return this.inTransaction((db) => analytics.insertAnalyticsEvents(db, events));
+    return this.inTransaction((db) => analytics.insertAnalyticsEvents(db, this.dialect.kind, events));
   }
 
   listAnalyticsEvents(userId: string): Promise<AnalyticsEvent[]> {

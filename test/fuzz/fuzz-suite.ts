@@ -78,7 +78,14 @@ async function openBench(kind: DatabaseKind, via: FuzzTier['via']): Promise<Fuzz
   };
   const app = via === 'inject' ? await createApp(server.deps) : undefined;
   const http = via === 'http' ? httpTransport(server.url) : undefined;
-  const transport = app ? (injectTransport(app) satisfies Transport) : (http?.send as Transport);
+  const send = app ? (injectTransport(app) satisfies Transport) : (http?.send as Transport);
+  // Accepted analytics events are written by the telemetry buffer after the answer: flushing after
+  // each exchange puts a request's writes before the digest that judges the next one.
+  const transport: Transport = async (request, credential) => {
+    const response = await send(request, credential);
+    await server.deps.telemetry.flush();
+    return response;
+  };
   const ids = {
     conversations: conversations.map((c) => c.id),
     messages: conversations.flatMap((c) => [c.assistantId, c.userMessageId]),

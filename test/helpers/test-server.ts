@@ -13,7 +13,7 @@ import { type Config, loadConfig, type ProviderConfig } from '../../src/config.j
 import type { Ids } from '../../src/ids.js';
 import { type LimitsConfig, noLimits } from '../../src/limits/limits-config.js';
 import type { AppDeps } from '../../src/server/app.js';
-import { startServer } from '../../src/server/main.js';
+import { type BuildOptions, startServer } from '../../src/server/main.js';
 import { type DatabaseKind, openTestDatabase, type TestDatabase } from './databases.js';
 
 export interface TestUser {
@@ -44,6 +44,8 @@ export interface TestServerOptions {
   limitsClock?: Clock;
   /** Request logging (default none), e.g. a pino logger writing into a buffer. */
   logger?: AppDeps['logger'];
+  /** The analytics event buffer's interval and capacity (default production's). */
+  telemetryBuffer?: BuildOptions['telemetryBuffer'];
 }
 
 export const demoProvider: ProviderConfig = { type: 'demo', id: 'demo', tokenDelayMs: 0 };
@@ -91,6 +93,7 @@ export async function startTestServer(kind: DatabaseKind, options: TestServerOpt
     checkpointIntervalMs: options.checkpointIntervalMs,
     limitsClock: options.limitsClock,
     logger: options.logger,
+    telemetryBuffer: options.telemetryBuffer,
   });
   const alice = await addUser(server.deps, 'alice', 'admin');
   const bob = await addUser(server.deps, 'bob', 'user');
@@ -121,6 +124,8 @@ export async function startTestServer(kind: DatabaseKind, options: TestServerOpt
       // waits for Node's 60 s headers timeout.
       server.app.server.closeAllConnections();
       await closing;
+      // Buffered analytics events are written while the database is still open.
+      await server.deps.telemetry.close();
       await db.close();
     },
   };

@@ -427,6 +427,8 @@ forEachDatabase((kind) => {
         const fixture = await freshFixture();
         const alice = await aliceCredentials();
         const bob: TestUser = server.bob;
+        // Analytics batches accepted by the rows before are written after their answers: before this digest.
+        await server.deps.telemetry.flush();
         const digestBefore = await server.db.digest();
 
         // 1. Rejected identities: nothing may change.

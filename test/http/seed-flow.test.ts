@@ -73,6 +73,7 @@ forEachDatabase((kind) => {
     const batch = await server.request('/ces/v1/b', { method: 'POST', as: server.alice, json: seedAnalyticsBatch });
     assert.equal(batch.status, 200);
     assert.deepEqual(await batch.json(), { success: true });
+    await server.deps.telemetry.flush();
     const stored = await server.deps.store.listAnalyticsEvents(server.alice.id);
     assert.equal(stored.length, 1);
     assert.equal(stored[0]?.userId, server.alice.id);

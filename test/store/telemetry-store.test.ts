@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { AnalyticsEvent, LatencyReport } from '../../src/store/store.js';
+import { UnsupportedTextError } from '../../src/store/store-errors.js';
 import { forEachDatabase } from '../helpers/databases.js';
 import { withDatabase } from './store-fixtures.js';
 
@@ -82,5 +83,21 @@ forEachDatabase((kind) => {
       assert.deepEqual(stored[0], events[0]);
       assert.deepEqual(stored, events);
       assert.deepEqual(await store.listAnalyticsEvents('user-someone-else'), []);
+    }));
+
+  test(`${kind}: analytics events with text no database can store are refused, all or nothing`, () =>
+    withDatabase(kind, async ({ store }) => {
+      const events = Array.from({ length: 140 }, (_, index) => analyticsEvent(index));
+      const bad = events[133] as AnalyticsEvent;
+      bad.anonymousId = 'anon\u0000';
+      await assert.rejects(store.insertAnalyticsEvents(events), UnsupportedTextError);
+      bad.anonymousId = '\ud800';
+      await assert.rejects(store.insertAnalyticsEvents(events), UnsupportedTextError);
+      assert.deepEqual(await store.listAnalyticsEvents('user-ann'), []);
+      // Inside the JSON columns such text is escaped, so it is stored and read back as it was.
+      bad.anonymousId = 'anon-1';
+      bad.properties = { text: 'a\u0000b\ud800' };
+      await store.insertAnalyticsEvents(events);
+      assert.deepEqual((await store.listAnalyticsEvents('user-ann'))[133], bad);
     }));
 });

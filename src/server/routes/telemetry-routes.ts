@@ -1,10 +1,13 @@
 /**
  * Telemetry routes (docs/api.md, "Telemetry"): the Segment batch endpoint, limited per client network,
- * and the latency report.
+ * and the latency report. A batch is answered once validated and queued: its events are written
+ * within the telemetry buffer's flush interval, and a full buffer answers 503 with Retry-After.
  */
 import type { Limits } from '../../limits/limits-service.js';
 import { latencyReportSchema } from '../../protocol/requests.js';
-import { maxBatchBytes, type TelemetryService } from '../../telemetry/telemetry-service.js';
+import { maxBatchBytes } from '../../telemetry/analytics-validation.js';
+import type { TelemetryService } from '../../telemetry/telemetry-service.js';
+import { bodyTextOf } from '../json-body.js';
 import type { RouteSpec } from '../route-table.js';
 import { parseWith } from './request-parsing.js';
 
@@ -16,9 +19,10 @@ export function telemetryRoutes(deps: { telemetry: TelemetryService; limits: Lim
       mount: 'absolute',
       auth: 'user',
       bodyLimit: maxBatchBytes,
+      bodyLane: deps.telemetry.lane,
       handler: async (request, _reply, user) => {
         await deps.limits.telemetryBatch(request.ip);
-        await deps.telemetry.ingestBatch(user.id, request.body);
+        await deps.telemetry.ingestBatch(user.id, request.body, bodyTextOf(request));
         return { success: true };
       },
     },
