@@ -84,7 +84,10 @@ function newMessage(
 }
 
 export class TurnPlanner {
-  /** Messages planned but not yet written (the user message of `next`, written with its answer). */
+  /**
+   * Messages planned but not yet written, written with the answer in one statement: a new
+   * conversation's root and system message, the user message of `next`.
+   */
   private readonly unsaved: MessageRecord[] = [];
   /** The path from the root to the new user message's parent, when it was read (`next`). */
   private parentPath: MessageRecord[] | undefined;
@@ -122,8 +125,8 @@ export class TurnPlanner {
       createTime: this.input.now,
       metadata: { message_type: this.input.action, model_slug: this.input.model.slug, parent_id: parent.id },
     });
-    // The new user message (for `next`), the answer under it, its lease and the current node: one statement
-    // on PostgreSQL.
+    // A new conversation's root and system message, the new user message (for `next`), the answer under
+    // it, its lease and the current node: one statement on PostgreSQL.
     const started = await this.tx.startAnswer(this.input.userId, {
       messages: [...this.unsaved.splice(0), assistant],
       lease: {
@@ -238,7 +241,8 @@ export class TurnPlanner {
         metadata: { is_visually_hidden_from_conversation: true },
       }),
     ];
-    await this.tx.insertMessages(userId, path);
+    // Written with the user message and its answer (plan()): one statement for all four.
+    this.unsaved.push(...path);
     this.systemNodeId = systemId;
     this.createdPath = path;
     return conversation;
