@@ -228,12 +228,11 @@ export class AuthService {
 
   private async personalTokenIdentity(token: string): Promise<Identity | { failure: 'invalid' | 'expired' }> {
     if (token.length > 200) return { failure: 'invalid' };
-    const record = await this.deps.store.getPersonalAccessTokenByHash(hashSecret(token));
-    if (!record) return { failure: 'invalid' };
-    const now = this.now();
-    if (record.expireTime !== null && record.expireTime <= now) return { failure: 'expired' };
-    const user = await this.deps.store.getUserById(record.userId);
-    if (!user || user.disabled) return { failure: 'invalid' };
+    const found = await this.deps.store.getPersonalAccessTokenWithUser(hashSecret(token));
+    if (!found) return { failure: 'invalid' };
+    const { token: record, user } = found;
+    if (record.expireTime !== null && record.expireTime <= this.now()) return { failure: 'expired' };
+    if (user.disabled) return { failure: 'invalid' };
     return {
       user,
       via: 'personal_token',

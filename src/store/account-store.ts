@@ -108,6 +108,10 @@ export interface AccountStore {
   // personal access tokens
   createPersonalAccessToken(token: PersonalAccessTokenRecord): Promise<void>;
   getPersonalAccessTokenByHash(tokenHash: string): Promise<PersonalAccessTokenRecord | undefined>;
+  /** The token behind a hash with its user, in one read (authentication of every request with it). */
+  getPersonalAccessTokenWithUser(
+    tokenHash: string,
+  ): Promise<{ token: PersonalAccessTokenRecord; user: UserRecord } | undefined>;
   /** The user's tokens, newest first. */
   listPersonalAccessTokens(userId: string): Promise<PersonalAccessTokenRecord[]>;
   touchPersonalAccessToken(id: string, lastUsedTime: number): Promise<void>;

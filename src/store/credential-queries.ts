@@ -3,7 +3,8 @@ import { textUnionColumn } from './column-codecs.js';
 import type { InvitesTable, PersonalAccessTokensTable } from './database-schema.js';
 import type { Executor } from './executor.js';
 import { rowMapper } from './row-mapper.js';
-import type { InviteRecord, PersonalAccessTokenRecord } from './store.js';
+import type { InviteRecord, PersonalAccessTokenRecord, UserRecord } from './store.js';
+import { userRows } from './user-queries.js';
 
 const tokenRows = rowMapper<PersonalAccessTokensTable, PersonalAccessTokenRecord>({});
 
@@ -23,6 +24,42 @@ export async function getPersonalAccessTokenByHash(
     .where('token_hash', '=', tokenHash)
     .executeTakeFirst();
   return row && tokenRows.fromRow(row);
+}
+
+/** The token behind a hash and its user, in one read (every request made with a personal token). */
+export async function getPersonalAccessTokenWithUser(
+  db: Executor,
+  tokenHash: string,
+): Promise<{ token: PersonalAccessTokenRecord; user: UserRecord } | undefined> {
+  const row = await db
+    .selectFrom('personal_access_tokens')
+    .innerJoin('users', 'users.id', 'personal_access_tokens.user_id')
+    .selectAll('users')
+    .select([
+      'personal_access_tokens.id as token_id',
+      'personal_access_tokens.name as token_name',
+      'personal_access_tokens.token_hash',
+      'personal_access_tokens.prefix',
+      'personal_access_tokens.create_time as token_create_time',
+      'personal_access_tokens.expire_time',
+      'personal_access_tokens.last_used_time',
+    ])
+    .where('personal_access_tokens.token_hash', '=', tokenHash)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  // The token's columns that share a name with the user's come back renamed.
+  const { token_id, token_name, token_hash, prefix, token_create_time, expire_time, last_used_time, ...user } = row;
+  const token = tokenRows.fromRow({
+    id: token_id,
+    user_id: user.id,
+    name: token_name,
+    token_hash,
+    prefix,
+    create_time: token_create_time,
+    expire_time,
+    last_used_time,
+  });
+  return { token, user: userRows.fromRow(user) };
 }
 
 export async function listPersonalAccessTokens(db: Executor, userId: string): Promise<PersonalAccessTokenRecord[]> {

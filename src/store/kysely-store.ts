@@ -208,6 +208,12 @@ export class KyselyStore implements Store {
     return credentials.getPersonalAccessTokenByHash(this.db, tokenHash);
   }
 
+  getPersonalAccessTokenWithUser(
+    tokenHash: string,
+  ): Promise<{ token: PersonalAccessTokenRecord; user: UserRecord } | undefined> {
+    return credentials.getPersonalAccessTokenWithUser(this.db, tokenHash);
+  }
+
   listPersonalAccessTokens(userId: string): Promise<PersonalAccessTokenRecord[]> {
     return credentials.listPersonalAccessTokens(this.db, userId);
   }

@@ -164,6 +164,11 @@ forEachDatabase((kind) => {
       });
       await assert.rejects(store.createPersonalAccessToken({ ...token, id: 'pat-3' }), DuplicateKeyError);
       assert.deepEqual(await store.getPersonalAccessTokenByHash('f'.repeat(64)), token);
+      assert.deepEqual(await store.getPersonalAccessTokenWithUser('f'.repeat(64)), {
+        token,
+        user: await store.getUserById('user-ann'),
+      });
+      assert.equal(await store.getPersonalAccessTokenWithUser('0'.repeat(64)), undefined);
       assert.deepEqual(
         (await store.listPersonalAccessTokens('user-ann')).map((row) => row.id),
         ['pat-2', 'pat-1'],
