@@ -313,6 +313,14 @@ export class KyselyStore implements Store {
     return messages.pathToMessage(this.db, ownerId, conversationId, leafId, maxMessages);
   }
 
+  listChildLinks(ownerId: string, conversationId: string, parentIds: readonly string[]): Promise<MessageLink[]> {
+    return messages.listChildLinks(this.db, ownerId, conversationId, parentIds);
+  }
+
+  newestLeafUnder(ownerId: string, conversationId: string, nodeId: string): Promise<string | undefined> {
+    return messages.newestLeafUnder(this.db, ownerId, conversationId, nodeId);
+  }
+
   listChildIds(ownerId: string, conversationId: string, parentId: string): Promise<string[]> {
     return messages.listChildIds(this.db, ownerId, conversationId, parentId);
   }

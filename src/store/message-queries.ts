@@ -133,6 +133,47 @@ export async function pathToMessage(
   return rows.map(messageRows.fromRow);
 }
 
+/** The links of the children of `parentIds` (any number of them, one statement), in insertion order. */
+export async function listChildLinks(
+  db: Executor,
+  ownerId: string,
+  conversationId: string,
+  parentIds: readonly string[],
+): Promise<MessageLink[]> {
+  if (parentIds.length === 0) return [];
+  const rows = await ownedMessages(db, ownerId, conversationId)
+    .select(['seq', 'id', 'parent_id'])
+    .where('parent_id', 'in', [...parentIds])
+    .orderBy('seq')
+    .execute();
+  return rows.map((row) => ({ seq: Number(row.seq), id: row.id, parentId: row.parent_id }));
+}
+
+/**
+ * The leaf reached from `nodeId` by following the newest child at each step (one recursive query, an
+ * index lookup per step, depth-capped like `pathToMessage`); undefined when there is no such message.
+ */
+export async function newestLeafUnder(
+  db: Executor,
+  ownerId: string,
+  conversationId: string,
+  nodeId: string,
+): Promise<string | undefined> {
+  const { rows } = await sql<{ id: string }>`
+    with recursive down(id, depth) as (
+      select id, 0 from messages where owner_id = ${ownerId} and conversation_id = ${conversationId} and id = ${nodeId}
+      union all
+      select (
+        select child.id from messages child
+        where child.owner_id = ${ownerId} and child.conversation_id = ${conversationId} and child.parent_id = down.id
+        order by child.seq desc limit 1
+      ), down.depth + 1
+      from down where down.id is not null and down.depth < ${maxPathDepth}
+    )
+    select id from down where id is not null order by depth desc limit 1`.execute(db);
+  return rows[0]?.id;
+}
+
 export async function listChildIds(
   db: Executor,
   ownerId: string,
