@@ -6,7 +6,7 @@
  * uses (prompt-builder.ts `PathSource`), and the children of the window's nodes in one more read.
  */
 import { InvalidRequestError, NotFoundError } from '../domain-errors.js';
-import type { WireConversation, WireNode } from '../protocol/wire-types.js';
+import type { WireNode, WireWindow, WireWindowedConversation } from '../protocol/wire-types.js';
 import type { ConversationRecord, MessageLink, MessageRecord } from '../store/store.js';
 import { childrenIndex } from './message-tree.js';
 import type { PathSource } from './prompt-builder.js';
@@ -24,19 +24,7 @@ export interface WindowRequest {
   before?: string;
 }
 
-/** The `window` field of a windowed answer. */
-export interface WireWindow {
-  /** The oldest node in `mapping` (null when the mapping is empty). */
-  first_node: string | null;
-  /** The newest node in `mapping`: the branch's leaf in a first window. */
-  last_node: string | null;
-  /** Whether the branch has older nodes than `first_node`. */
-  has_more: boolean;
-  /** Pass as `before` to get the next-older window; null when `has_more` is false. */
-  cursor: string | null;
-}
-
-export type WindowedConversation = WireConversation & { window: WireWindow };
+export type WindowedConversation = WireWindowedConversation;
 
 /** Where a window is read from (the conversation's owner-scoped store reads). */
 export interface WindowSource {

@@ -141,12 +141,15 @@ export async function listChildLinks(
   parentIds: readonly string[],
 ): Promise<MessageLink[]> {
   if (parentIds.length === 0) return [];
+  // Sorted here, not by the query: an `order by seq` led SQLite to walk the (conversation_id, seq)
+  // index over the whole conversation (7 ms at 10,000 messages) instead of looking each parent up.
   const rows = await ownedMessages(db, ownerId, conversationId)
     .select(['seq', 'id', 'parent_id'])
     .where('parent_id', 'in', [...parentIds])
-    .orderBy('seq')
     .execute();
-  return rows.map((row) => ({ seq: Number(row.seq), id: row.id, parentId: row.parent_id }));
+  return rows
+    .map((row) => ({ seq: Number(row.seq), id: row.id, parentId: row.parent_id }))
+    .sort((a, b) => a.seq - b.seq);
 }
 
 /**
