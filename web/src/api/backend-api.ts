@@ -22,8 +22,13 @@ export function getConversation(id: string, signal?: AbortSignal): Promise<WireC
   return requestJson(`/backend-api/conversation/${encodeURIComponent(id)}`, signal ? { signal } : {});
 }
 
-/** Messages per window: a few screenfuls, so opening a conversation costs the same however long it is. */
+/** Messages in the first window: a few screenfuls, so opening a conversation costs the same however long it is. */
 export const windowSize = 100;
+/**
+ * Messages per older window (scrolling up): larger, since a person scrolling up to the start of a long
+ * conversation waits for one round trip per window; rows far from the view stay light (docs/web-ui.md).
+ */
+export const olderWindowSize = 300;
 
 /** Which part of a branch a windowed GET asks for (docs/api.md, "Windowed conversation"). */
 export type WindowQuery = { anchor: string } | { before: string } | Record<string, never>;
@@ -37,7 +42,8 @@ export function getConversationWindow(
   query: WindowQuery = {},
   signal?: AbortSignal,
 ): Promise<WireWindowedConversation> {
-  const params = new URLSearchParams({ tail: String(windowSize), ...query });
+  const tail = 'before' in query ? olderWindowSize : windowSize;
+  const params = new URLSearchParams({ tail: String(tail), ...query });
   return requestJson(`/backend-api/conversation/${encodeURIComponent(id)}?${params}`, signal ? { signal } : {});
 }
 
