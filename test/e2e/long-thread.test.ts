@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { MessageRecord } from '../../src/store/store.js';
-import { browserSuite, screenshot, signIn } from '../helpers/browser.js';
+import { browserSuite, screenshot, sendMessage, signIn, waitForAnswers } from '../helpers/browser.js';
 import type { TestServer } from '../helpers/test-server.js';
 import { message, newConversation, rootMessage } from '../store/store-fixtures.js';
 
@@ -140,6 +140,15 @@ browserSuite('long thread', (ui) => {
     await log.settled();
     assert.equal(log.requests('/backend-api/conversation/').filter((line) => line.startsWith('GET')).length, 0);
     assert.deepEqual(await shownIds(page), seeded.main);
+
+    // An answer streamed block by block into the DOM ends as the same HTML as the stored one rendered whole.
+    await sendMessage(page, 'One more, please');
+    const answer = page.locator(`article[data-message-id="${await waitForAnswers(page, mainLength / 2 + 1)}"]`);
+    const streamed = await answer.locator('.markdown').innerHTML();
+    await page.reload();
+    await answer.locator('.markdown:not(.markdown-pending)').waitFor();
+    assert.equal(await answer.locator('.markdown').innerHTML(), streamed);
+    assert.ok((await answer.locator('.markdown > *').count()) > 1, 'the answer has several blocks');
     assert.deepEqual(log.pageErrors, []);
   });
 });
