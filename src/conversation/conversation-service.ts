@@ -180,7 +180,7 @@ export class ConversationService {
       conversation,
       {
         path: (leafId, maxMessages) => store.pathToMessage(userId, id, leafId, maxMessages),
-        childLinks: (parentIds) => store.listChildLinks(userId, id, parentIds),
+        childIds: (parentIds) => store.listChildIdsOf(userId, id, parentIds),
         newestLeaf: (nodeId) => store.newestLeafUnder(userId, id, nodeId),
         all: () => store.listMessages(userId, id),
       },

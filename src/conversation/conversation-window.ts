@@ -7,8 +7,7 @@
  */
 import { InvalidRequestError, NotFoundError } from '../domain-errors.js';
 import type { WireNode, WireWindow, WireWindowedConversation } from '../protocol/wire-types.js';
-import type { ConversationRecord, MessageLink, MessageRecord } from '../store/store.js';
-import { childrenIndex } from './message-tree.js';
+import type { ConversationRecord, MessageRecord } from '../store/store.js';
 import type { PathSource } from './prompt-builder.js';
 import { plainWireConversation, toWireConversation, toWireNode, withWireExtras } from './wire-format.js';
 
@@ -30,8 +29,8 @@ export type WindowedConversation = WireWindowedConversation;
 export interface WindowSource {
   /** The last `maxMessages` messages of the path root → `leafId`, root first (`PathSource.path`). */
   path: PathSource['path'];
-  /** The links of the children of `parentIds`, in insertion order. */
-  childLinks(parentIds: readonly string[]): Promise<MessageLink[]>;
+  /** The child ids of each of `parentIds`, in insertion order. */
+  childIds(parentIds: readonly string[]): Promise<ReadonlyMap<string, string[]>>;
   /** The newest leaf below `nodeId`, undefined when the conversation has no such message. */
   newestLeaf(nodeId: string): Promise<string | undefined>;
   /** Every message, for a conversation whose imported extras replace `mapping` (then it is sent whole). */
@@ -101,7 +100,7 @@ export async function conversationWindow(
     if (request.before !== undefined) throw messageNotFound('of the cursor');
     return withMapping(conversation, {}, { first_node: null, last_node: null, has_more: false, cursor: null });
   }
-  const children = childrenIndex(await source.childLinks(path.map((message) => message.id)));
+  const children = await source.childIds(path.map((message) => message.id));
   // fromEntries defines own properties: no id (not even `__proto__`) reaches a prototype.
   const mapping: Record<string, WireNode> = Object.fromEntries(
     path.map((message) => [message.id, toWireNode(message, children.get(message.id) ?? [])]),

@@ -162,8 +162,8 @@ export interface ConversationStore {
     leafId: string,
     maxMessages?: number,
   ): Promise<MessageRecord[]>;
-  /** The links of the children of all of `parentIds`, in insertion order (one read). */
-  listChildLinks(ownerId: string, conversationId: string, parentIds: readonly string[]): Promise<MessageLink[]>;
+  /** The child ids of each of `parentIds`, in insertion order (one read); parents without children are absent. */
+  listChildIdsOf(ownerId: string, conversationId: string, parentIds: readonly string[]): Promise<Map<string, string[]>>;
   /**
    * The leaf reached from `nodeId` by following the newest child at each step (`nodeId` itself when it
    * has none); undefined when the conversation has no such message.

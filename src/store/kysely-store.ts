@@ -313,8 +313,15 @@ export class KyselyStore implements Store {
     return messages.pathToMessage(this.db, ownerId, conversationId, leafId, maxMessages);
   }
 
-  listChildLinks(ownerId: string, conversationId: string, parentIds: readonly string[]): Promise<MessageLink[]> {
-    return messages.listChildLinks(this.db, ownerId, conversationId, parentIds);
+  listChildIdsOf(
+    ownerId: string,
+    conversationId: string,
+    parentIds: readonly string[],
+  ): Promise<Map<string, string[]>> {
+    if (this.dialect.kind === 'postgres') {
+      return messages.listChildIdsOfEach(this.db, ownerId, conversationId, parentIds);
+    }
+    return messages.listChildIdsOf(this.db, ownerId, conversationId, parentIds);
   }
 
   newestLeafUnder(ownerId: string, conversationId: string, nodeId: string): Promise<string | undefined> {

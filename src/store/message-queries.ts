@@ -133,23 +133,54 @@ export async function pathToMessage(
   return rows.map(messageRows.fromRow);
 }
 
-/** The links of the children of `parentIds` (any number of them, one statement), in insertion order. */
-export async function listChildLinks(
+/**
+ * The children of each of `parentIds` (one statement), in insertion order; parents without children
+ * are absent. Sorted here, not by the query: an `order by seq` led SQLite to walk the (conversation_id,
+ * seq) index over the whole conversation (7 ms at 10,000 messages) instead of looking each parent up.
+ */
+export async function listChildIdsOf(
   db: Executor,
   ownerId: string,
   conversationId: string,
   parentIds: readonly string[],
-): Promise<MessageLink[]> {
-  if (parentIds.length === 0) return [];
-  // Sorted here, not by the query: an `order by seq` led SQLite to walk the (conversation_id, seq)
-  // index over the whole conversation (7 ms at 10,000 messages) instead of looking each parent up.
+): Promise<Map<string, string[]>> {
+  if (parentIds.length === 0) return new Map();
   const rows = await ownedMessages(db, ownerId, conversationId)
     .select(['seq', 'id', 'parent_id'])
     .where('parent_id', 'in', [...parentIds])
     .execute();
-  return rows
-    .map((row) => ({ seq: Number(row.seq), id: row.id, parentId: row.parent_id }))
-    .sort((a, b) => a.seq - b.seq);
+  rows.sort((a, b) => Number(a.seq) - Number(b.seq));
+  const children = new Map<string, string[]>();
+  for (const row of rows) {
+    if (row.parent_id === null) continue;
+    const list = children.get(row.parent_id);
+    if (list) list.push(row.id);
+    else children.set(row.parent_id, [row.id]);
+  }
+  return children;
+}
+
+/**
+ * `listChildIdsOf` for PostgreSQL: one correlated lookup per parent, which can only be answered with
+ * the (conversation_id, parent_id) index. The `in (…)` form is planned from table statistics, and until
+ * a freshly filled table is analyzed PostgreSQL took the whole conversation from its seq index (7 ms at
+ * 10,000 messages, against 0.6 ms).
+ */
+export async function listChildIdsOfEach(
+  db: Executor,
+  ownerId: string,
+  conversationId: string,
+  parentIds: readonly string[],
+): Promise<Map<string, string[]>> {
+  if (parentIds.length === 0) return new Map();
+  const { rows } = await sql<{ id: string; children: string[] }>`
+    select p.id, array(
+      select c.id from messages c
+      where c.owner_id = ${ownerId} and c.conversation_id = ${conversationId} and c.parent_id = p.id
+      order by c.seq
+    ) as children
+    from unnest(cast(${[...parentIds]} as text[])) as p(id)`.execute(db);
+  return new Map(rows.filter((row) => row.children.length > 0).map((row) => [row.id, row.children]));
 }
 
 /**
