@@ -72,6 +72,8 @@ function messageText(index: number, role: 'user' | 'assistant'): string {
 
 export interface SeededConversation {
   conversationId: string;
+  /** The first message under the root (the top of the thread). */
+  firstMessageId: string;
   lastMessageId: string;
 }
 
@@ -95,15 +97,17 @@ export async function seedLongConversation(server: TestServer, count: number): P
     suggestions: [],
   });
   let parent = rootId;
+  let firstMessageId = '';
   await store.insertMessage(server.alice.id, rowOf(conversationId, rootId, null, 'root', '', now));
   for (let index = 0; index < count; index++) {
     const id = crypto.randomUUID();
+    if (index === 0) firstMessageId = id;
     const role = index % 2 === 0 ? 'user' : 'assistant';
     await store.insertMessage(server.alice.id, rowOf(conversationId, id, parent, role, messageText(index, role), now));
     parent = id;
   }
   await store.updateConversation(server.alice.id, conversationId, { currentNode: parent });
-  return { conversationId, lastMessageId: parent };
+  return { conversationId, firstMessageId, lastMessageId: parent };
 }
 
 function rowOf(

@@ -19,6 +19,7 @@ import type {
   Transactional,
 } from '../store/store.js';
 import { canWriteInPages, conversationJson, readLinks } from './conversation-json.js';
+import { conversationWindow, type WindowedConversation, type WindowRequest } from './conversation-window.js';
 import { childrenIndex, newestLeaf } from './message-tree.js';
 import { buildPrompt } from './prompt-builder.js';
 import { TitleGenerator } from './title-generator.js';
@@ -169,6 +170,22 @@ export class ConversationService {
       links,
       page: (afterSeq, limit) => this.deps.store.listMessagesAfter(userId, id, afterSeq, limit),
     });
+  }
+
+  /** `GET conversation/{id}?tail=N` (a backchat extension): the last N nodes of a branch and a cursor to older ones. */
+  async readWindow(userId: string, id: string, request: WindowRequest): Promise<WindowedConversation> {
+    const conversation = await this.visible(userId, id);
+    const { store } = this.deps;
+    return conversationWindow(
+      conversation,
+      {
+        path: (leafId, maxMessages) => store.pathToMessage(userId, id, leafId, maxMessages),
+        childIds: (parentIds) => store.listChildIdsOf(userId, id, parentIds),
+        newestLeaf: (nodeId) => store.newestLeafUnder(userId, id, nodeId),
+        all: () => store.listMessages(userId, id),
+      },
+      request,
+    );
   }
 
   async patch(userId: string, id: string, patch: ConversationPatchInput): Promise<void> {

@@ -57,15 +57,13 @@ export function plainWireMessage(message: MessageRecord): WireMessage | null {
 export function toWireMapping(messages: readonly MessageRecord[]): Record<string, WireNode> {
   const children = childrenIndex(messages);
   const mapping: Record<string, WireNode> = {};
-  for (const message of messages) {
-    mapping[message.id] = {
-      id: message.id,
-      message: toWireMessage(message),
-      parent: message.parentId,
-      children: children.get(message.id) ?? [],
-    };
-  }
+  for (const message of messages) mapping[message.id] = toWireNode(message, children.get(message.id) ?? []);
   return mapping;
+}
+
+/** One node of the mapping: the message and its place in the tree (`children`: all of them, in insertion order). */
+export function toWireNode(message: MessageRecord, children: string[]): WireNode {
+  return { id: message.id, message: toWireMessage(message), parent: message.parentId, children };
 }
 
 export function toWireConversation(

@@ -144,6 +144,20 @@ export const conversationListQuerySchema = z.looseObject({
   is_archived: z.enum(['true', 'false']).default('false'),
 });
 
+/**
+ * `?tail=N[&anchor=<node id>|&before=<cursor>]` of `GET conversation/{id}`: the windowed form, a backchat
+ * extension (docs/api.md). Present only when one of its keys is.
+ */
+export const conversationWindowQuerySchema = z.looseObject({
+  tail: z.coerce
+    .number({ error: 'must be a whole number from 1 to 500' })
+    .int('must be a whole number from 1 to 500')
+    .min(1, 'must be a whole number from 1 to 500')
+    .max(500, 'must be a whole number from 1 to 500'),
+  anchor: z.string().min(1).max(200, 'must be at most 200 characters').optional(),
+  before: z.string().min(1).max(400, 'must be at most 400 characters').optional(),
+});
+
 export const promptLibraryQuerySchema = z.looseObject({
   limit: z.coerce.number().int().min(1).max(100).default(4),
   offset: z.coerce.number().int().min(-1_000_000).max(1_000_000).default(0),

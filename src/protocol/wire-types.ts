@@ -47,6 +47,21 @@ export interface WireConversation {
   safe_urls: string[];
 }
 
+/** The `window` of `GET conversation/{id}?tail=N` (a backchat extension, docs/api.md "Windowed conversation"). */
+export interface WireWindow {
+  /** The oldest node in `mapping` (null when the mapping is empty). */
+  first_node: string | null;
+  /** The newest node in `mapping`: the branch's leaf in a first window. */
+  last_node: string | null;
+  /** Whether the branch has older nodes than `first_node`. */
+  has_more: boolean;
+  /** Pass as `before` to get the next-older window; null when `has_more` is false. */
+  cursor: string | null;
+}
+
+/** A windowed conversation: the full form's fields, `mapping` holding one window of a branch, and `window`. */
+export type WireWindowedConversation = WireConversation & { window: WireWindow };
+
 export interface WireConversationListItem {
   id: string;
   title: string;

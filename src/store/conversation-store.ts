@@ -162,6 +162,13 @@ export interface ConversationStore {
     leafId: string,
     maxMessages?: number,
   ): Promise<MessageRecord[]>;
+  /** The child ids of each of `parentIds`, in insertion order (one read); parents without children are absent. */
+  listChildIdsOf(ownerId: string, conversationId: string, parentIds: readonly string[]): Promise<Map<string, string[]>>;
+  /**
+   * The leaf reached from `nodeId` by following the newest child at each step (`nodeId` itself when it
+   * has none); undefined when the conversation has no such message.
+   */
+  newestLeafUnder(ownerId: string, conversationId: string, nodeId: string): Promise<string | undefined>;
   /** Child message ids of `parentId`, in insertion order. */
   listChildIds(ownerId: string, conversationId: string, parentId: string): Promise<string[]>;
   updateMessage(ownerId: string, conversationId: string, id: string, patch: MessagePatch): Promise<boolean>;

@@ -325,6 +325,21 @@ export class KyselyStore implements Store {
     return messages.pathToMessage(this.db, ownerId, conversationId, leafId, maxMessages);
   }
 
+  listChildIdsOf(
+    ownerId: string,
+    conversationId: string,
+    parentIds: readonly string[],
+  ): Promise<Map<string, string[]>> {
+    if (this.dialect.kind === 'postgres') {
+      return messages.listChildIdsOfEach(this.db, ownerId, conversationId, parentIds);
+    }
+    return messages.listChildIdsOf(this.db, ownerId, conversationId, parentIds);
+  }
+
+  newestLeafUnder(ownerId: string, conversationId: string, nodeId: string): Promise<string | undefined> {
+    return messages.newestLeafUnder(this.db, ownerId, conversationId, nodeId);
+  }
+
   listChildIds(ownerId: string, conversationId: string, parentId: string): Promise<string[]> {
     return messages.listChildIds(this.db, ownerId, conversationId, parentId);
   }

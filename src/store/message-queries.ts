@@ -134,6 +134,81 @@ export async function pathToMessage(
   return rows.map(messageRows.fromRow);
 }
 
+/**
+ * The children of each of `parentIds` (one statement), in insertion order; parents without children
+ * are absent. Sorted here, not by the query: an `order by seq` led SQLite to walk the (conversation_id,
+ * seq) index over the whole conversation (7 ms at 10,000 messages) instead of looking each parent up.
+ */
+export async function listChildIdsOf(
+  db: Executor,
+  ownerId: string,
+  conversationId: string,
+  parentIds: readonly string[],
+): Promise<Map<string, string[]>> {
+  if (parentIds.length === 0) return new Map();
+  const rows = await ownedMessages(db, ownerId, conversationId)
+    .select(['seq', 'id', 'parent_id'])
+    .where('parent_id', 'in', [...parentIds])
+    .execute();
+  rows.sort((a, b) => Number(a.seq) - Number(b.seq));
+  const children = new Map<string, string[]>();
+  for (const row of rows) {
+    if (row.parent_id === null) continue;
+    const list = children.get(row.parent_id);
+    if (list) list.push(row.id);
+    else children.set(row.parent_id, [row.id]);
+  }
+  return children;
+}
+
+/**
+ * `listChildIdsOf` for PostgreSQL: one correlated lookup per parent, which can only be answered with
+ * the (conversation_id, parent_id) index. The `in (…)` form is planned from table statistics, and until
+ * a freshly filled table is analyzed PostgreSQL took the whole conversation from its seq index (7 ms at
+ * 10,000 messages, against 0.6 ms).
+ */
+export async function listChildIdsOfEach(
+  db: Executor,
+  ownerId: string,
+  conversationId: string,
+  parentIds: readonly string[],
+): Promise<Map<string, string[]>> {
+  if (parentIds.length === 0) return new Map();
+  const { rows } = await sql<{ id: string; children: string[] }>`
+    select p.id, array(
+      select c.id from messages c
+      where c.owner_id = ${ownerId} and c.conversation_id = ${conversationId} and c.parent_id = p.id
+      order by c.seq
+    ) as children
+    from unnest(cast(${[...parentIds]} as text[])) as p(id)`.execute(db);
+  return new Map(rows.filter((row) => row.children.length > 0).map((row) => [row.id, row.children]));
+}
+
+/**
+ * The leaf reached from `nodeId` by following the newest child at each step (one recursive query, an
+ * index lookup per step, depth-capped like `pathToMessage`); undefined when there is no such message.
+ */
+export async function newestLeafUnder(
+  db: Executor,
+  ownerId: string,
+  conversationId: string,
+  nodeId: string,
+): Promise<string | undefined> {
+  const { rows } = await sql<{ id: string }>`
+    with recursive down(id, depth) as (
+      select id, 0 from messages where owner_id = ${ownerId} and conversation_id = ${conversationId} and id = ${nodeId}
+      union all
+      select (
+        select child.id from messages child
+        where child.owner_id = ${ownerId} and child.conversation_id = ${conversationId} and child.parent_id = down.id
+        order by child.seq desc limit 1
+      ), down.depth + 1
+      from down where down.id is not null and down.depth < ${maxPathDepth}
+    )
+    select id from down where id is not null order by depth desc limit 1`.execute(db);
+  return rows[0]?.id;
+}
+
 export async function listChildIds(
   db: Executor,
   ownerId: string,

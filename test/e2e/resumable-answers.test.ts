@@ -183,11 +183,11 @@ browserSuite('answers that outlive the page', (ui) => {
     assert.ok(final.startsWith(beforeReload), 'what was shown before the reload is where the answer went on from');
     assertContinuous(samples, final);
     await page.getByRole('button', { name: 'Send message' }).waitFor();
-    // The conversation, the answer's stream (no new turn), the thumbs; then the title it still lacked.
+    // The conversation (its last window), the answer's stream (no new turn), the thumbs; then the title it still lacked.
     assert.deepEqual(log.requests('/backend-api/conversation/').sort(), [
-      `GET /backend-api/conversation/${conversationId}`,
       `GET /backend-api/conversation/${conversationId}/feedback`,
       `GET /backend-api/conversation/${conversationId}/stream`,
+      `GET /backend-api/conversation/${conversationId}?tail=100`,
       `POST /backend-api/conversation/gen_title/${conversationId}`,
     ]);
     const turns = log

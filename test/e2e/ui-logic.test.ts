@@ -8,11 +8,21 @@ import { describe, test } from 'node:test';
 import type { WireConversation, WireMessage } from '../../src/protocol/wire-types.js';
 import { ApiError, apiErrorFrom, describeError } from '../../web/src/api/api-error.js';
 import { turnRequestBody } from '../../web/src/api/turn-request.js';
+import { splitIntoChunks } from '../../web/src/hooks/use-progressive-chunks.js';
 import { dateGroupLabel, groupByDate } from '../../web/src/lib/date-groups.js';
 import { clientMessageId, uuidV4 } from '../../web/src/lib/ids.js';
 import { estimateTokens, interpolatedPercentile, tokenTimingStats } from '../../web/src/lib/latency-summary.js';
 import { branchGroups, buildItem } from '../../web/src/state/display-items.js';
-import { latestLeaf, pathFromRoot, treeFromWire, visibleSiblings } from '../../web/src/state/thread-tree.js';
+import { ThreadStore } from '../../web/src/state/thread-store.js';
+import {
+  isFirstAnswer,
+  isWholeTree,
+  latestLeaf,
+  missingAbove,
+  pathFromRoot,
+  treeFromWire,
+  visibleSiblings,
+} from '../../web/src/state/thread-tree.js';
 import { seedFirstTurnKeys } from '../helpers/turns.js';
 
 describe('latency figures (lat/r)', () => {
@@ -202,4 +212,72 @@ describe('the thread’s branch model', () => {
     assert.equal(latestLeaf(tree.nodes, 'u2'), 'a3');
     assert.equal(latestLeaf(tree.nodes, 'a3'), 'a3');
   });
+
+  test('a window of a branch: what is missing above, unloaded siblings counted, not a first answer', () => {
+    const whole = sampleConversation();
+    // The last two nodes of the branch ending at a1b, as `?tail=2` gives them.
+    const window = windowOf(whole, ['a1', 'a1b'], 'u1');
+    const tree = treeFromWire(window);
+    assert.equal(tree.rootId, '');
+    assert.equal(tree.currentNode, 'a1b');
+    assert.equal(missingAbove(tree.nodes, 'a1b'), 'u1');
+    assert.equal(isFirstAnswer(tree.nodes, 'a1b'), false);
+    assert.equal(isWholeTree(tree.nodes), false);
+    assert.equal(missingAbove(treeFromWire(whole).nodes, 'a1b'), null);
+    assert.equal(isWholeTree(treeFromWire(whole).nodes), true);
+    // u1 is loaded with its children listed: a2, never loaded, is still a sibling of a1.
+    const upper = treeFromWire(windowOf(whole, ['root', 'sys', 'u1'], null));
+    assert.deepEqual(visibleSiblings(new Map([...upper.nodes, ...tree.nodes]), 'a1'), ['a1', 'a2']);
+  });
+
+  test('older windows merged into the store go above; rows keep their chunk positions', () => {
+    const whole = sampleConversation();
+    const store = new ThreadStore('c');
+    store.load(windowOf(whole, ['a1', 'a1b'], 'u1', 'cursor-u1'));
+    assert.equal(store.getView().olderAbove, 'u1');
+    assert.equal(store.cursorAbove(), 'cursor-u1');
+    assert.deepEqual(store.getView().keys, ['a1']);
+    store.merge(windowOf(whole, ['root', 'sys', 'u1'], null));
+    assert.equal(store.getView().olderAbove, null);
+    assert.deepEqual(store.getView().keys, ['u1', 'a1']);
+    assert.equal(store.getView().firstPosition, -1, 'a1 stays at position 0');
+    // A sibling's branch merged and shown.
+    store.merge(windowOf(whole, ['root', 'sys', 'u2', 'a3'], null), 'a3');
+    assert.deepEqual(store.getView().keys, ['u2', 'a3']);
+  });
+
+  test('chunks counted from the first loaded row: rows added above never move a row to another chunk', () => {
+    const keys = Array.from({ length: 200 }, (_, index) => `k${index}`);
+    const firstLoad = splitIntoChunks(keys.slice(100), 0);
+    const afterOlder = splitIntoChunks(keys, -100);
+    assert.deepEqual(
+      firstLoad.map((chunk) => chunk.index),
+      [0, 1, 2],
+    );
+    assert.deepEqual(
+      afterOlder.map((chunk) => chunk.index),
+      [-3, -2, -1, 0, 1, 2],
+    );
+    for (const chunk of firstLoad)
+      assert.deepEqual(
+        afterOlder.find((other) => other.index === chunk.index),
+        chunk,
+      );
+    assert.deepEqual(
+      afterOlder.flatMap((chunk) => chunk.keys),
+      keys,
+    );
+  });
 });
+
+/** The nodes `ids` of `whole` as a windowed GET answers them (`above`: the node above the window). */
+function windowOf(whole: WireConversation, ids: string[], above: string | null, cursor = 'c1') {
+  const mapping = Object.fromEntries(ids.map((id) => [id, whole.mapping[id] as WireConversation['mapping'][string]]));
+  const window = {
+    first_node: ids[0] ?? null,
+    last_node: ids.at(-1) ?? null,
+    has_more: above !== null,
+    cursor: above === null ? null : cursor,
+  };
+  return { ...whole, mapping, current_node: whole.current_node, window };
+}

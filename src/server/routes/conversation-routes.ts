@@ -10,6 +10,7 @@ import {
   conversationListQuerySchema,
   conversationPatchSchema,
   conversationsPatchSchema,
+  conversationWindowQuerySchema,
   genTitleSchema,
   lastEventIdSchema,
   messageFeedbackSchema,
@@ -36,6 +37,13 @@ function resumePoint(request: FastifyRequest): number {
   const header = request.headers['last-event-id'];
   if (typeof header === 'string' && header !== '') return parseWith(lastEventIdSchema, header.trim());
   return parseQuery(attachQuerySchema, request.query).last_event_id ?? 0;
+}
+
+/** Whether a `GET conversation/{id}` asks for the windowed form: ChatGPT's clients never send these keys. */
+function isWindowed(query: unknown): boolean {
+  // `tail[]=…` counts too, so that parseQuery refuses it rather than the full form answering.
+  const keys = Object.keys(query ?? {}).map((key) => key.split('[')[0]);
+  return keys.some((key) => key === 'tail' || key === 'anchor' || key === 'before');
 }
 
 export function conversationRoutes(deps: ConversationRouteDeps): RouteSpec[] {
@@ -154,7 +162,12 @@ export function conversationRoutes(deps: ConversationRouteDeps): RouteSpec[] {
       mount: 'api',
       auth: 'user',
       handler: async (request, reply, user) => {
-        const conversation = await conversations.read(user.id, pathId(request));
+        const id = pathId(request);
+        if (isWindowed(request.query)) {
+          const { tail, anchor, before } = parseQuery(conversationWindowQuerySchema, request.query);
+          return conversations.readWindow(user.id, id, { tail, anchor, before });
+        }
+        const conversation = await conversations.read(user.id, id);
         if (!(Symbol.asyncIterator in conversation)) return conversation;
         // A long conversation: its JSON a page of messages at a time, with backpressure.
         return reply.type('application/json; charset=utf-8').send(Readable.from(conversation));

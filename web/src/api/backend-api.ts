@@ -4,6 +4,7 @@ import type {
   WireConversationList,
   WireModel,
   WirePromptItem,
+  WireWindowedConversation,
 } from '../../../src/protocol/wire-types.js';
 import { request, requestJson } from './http-client.js';
 
@@ -19,6 +20,31 @@ export function listConversations(offset: number, archived = false): Promise<Wir
 
 export function getConversation(id: string, signal?: AbortSignal): Promise<WireConversation> {
   return requestJson(`/backend-api/conversation/${encodeURIComponent(id)}`, signal ? { signal } : {});
+}
+
+/** Messages in the first window: a few screenfuls, so opening a conversation costs the same however long it is. */
+export const windowSize = 100;
+/**
+ * Messages per older window (scrolling up): larger, since a person scrolling up to the start of a long
+ * conversation waits for one round trip per window; rows far from the view stay light (docs/web-ui.md).
+ */
+export const olderWindowSize = 300;
+
+/** Which part of a branch a windowed GET asks for (docs/api.md, "Windowed conversation"). */
+export type WindowQuery = { anchor: string } | { before: string } | Record<string, never>;
+
+/**
+ * The last `windowSize` messages of a branch (backchat's extension of `GET conversation/{id}`): the
+ * current one, the one through `anchor`, or the ones older than a `before` cursor.
+ */
+export function getConversationWindow(
+  id: string,
+  query: WindowQuery = {},
+  signal?: AbortSignal,
+): Promise<WireWindowedConversation> {
+  const tail = 'before' in query ? olderWindowSize : windowSize;
+  const params = new URLSearchParams({ tail: String(tail), ...query });
+  return requestJson(`/backend-api/conversation/${encodeURIComponent(id)}?${params}`, signal ? { signal } : {});
 }
 
 export type ConversationPatch =
@@ -96,4 +122,4 @@ export async function reportLatency(report: Record<string, unknown>): Promise<vo
   await request('/backend-api/lat/r', { json: report });
 }
 
-export type { WireConversation, WireConversationList, WireModel, WirePromptItem };
+export type { WireConversation, WireConversationList, WireModel, WirePromptItem, WireWindowedConversation };

@@ -33,11 +33,17 @@ export function useJumpToMessage(services: AppServices): (conversationId: string
       if (messageId === null) return;
       const store = services.registry.open(conversationId);
       let stopFlash = () => {};
+      let cancelled = false;
       const stopWaiting = whenLoaded(store, () => {
-        const rowId = services.controller.reveal(store, messageId);
-        if (rowId !== null) stopFlash = flashMessage(rowId);
+        services.controller.reveal(store, messageId).then(
+          (rowId) => {
+            if (rowId !== null && !cancelled) stopFlash = flashMessage(rowId);
+          },
+          () => {},
+        );
       });
       cancel.current = () => {
+        cancelled = true;
         stopWaiting();
         stopFlash();
       };

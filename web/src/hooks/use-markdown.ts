@@ -5,7 +5,8 @@
  */
 import { useEffect, useSyncExternalStore } from 'react';
 
-export type RenderMarkdown = (text: string, options?: { streaming?: boolean }) => string;
+/** Sanitized HTML per top-level block (web/src/markdown/render-markdown.ts, `RenderMarkdownBlocks`). */
+export type RenderMarkdown = (text: string, options?: { streaming?: boolean }) => readonly string[];
 
 let renderer: RenderMarkdown | null = null;
 let loading: Promise<RenderMarkdown> | null = null;
@@ -14,9 +15,9 @@ const listeners = new Set<() => void>();
 /** Starts loading the renderer (once); resolves with it. */
 export function loadMarkdown(): Promise<RenderMarkdown> {
   loading ??= import('../markdown/render-markdown.js').then((module) => {
-    renderer = module.renderMarkdown;
+    renderer = module.renderMarkdownBlocks;
     for (const listener of [...listeners]) listener();
-    return module.renderMarkdown;
+    return module.renderMarkdownBlocks;
   });
   return loading;
 }

@@ -11,7 +11,10 @@ const firstChunks = 2;
 const chunksPerBatch = 3;
 
 export interface KeyChunk {
-  /** Stable React key: the chunk's position from the start of the branch. */
+  /**
+   * Stable React key: the chunk's position counted from the branch's first loaded row. Rows loaded
+   * later above it (older windows) make negative chunks, and every row already shown stays in its chunk.
+   */
   index: number;
   keys: readonly string[];
 }
@@ -27,17 +30,22 @@ function whenIdle(work: () => void): Cancel {
   return () => clearTimeout(handle);
 }
 
-export function splitIntoChunks(keys: readonly string[]): KeyChunk[] {
+/** `keys` in chunks of `chunkSize` rows, `keys[0]` being at `firstPosition` (≤ 0) of the chunk grid. */
+export function splitIntoChunks(keys: readonly string[], firstPosition = 0): KeyChunk[] {
   const chunks: KeyChunk[] = [];
-  for (let start = 0; start < keys.length; start += chunkSize) {
-    chunks.push({ index: start / chunkSize, keys: keys.slice(start, start + chunkSize) });
+  let start = 0;
+  while (start < keys.length) {
+    const index = Math.floor((firstPosition + start) / chunkSize);
+    const end = (index + 1) * chunkSize - firstPosition;
+    chunks.push({ index, keys: keys.slice(start, end) });
+    start = end;
   }
   return chunks;
 }
 
 /** The chunks to render now: a growing tail of the branch's chunks, all of them after a few idle moments. */
-export function useProgressiveChunks(keys: readonly string[]): KeyChunk[] {
-  const chunks = useMemo(() => splitIntoChunks(keys), [keys]);
+export function useProgressiveChunks(keys: readonly string[], firstPosition = 0): KeyChunk[] {
+  const chunks = useMemo(() => splitIntoChunks(keys, firstPosition), [keys, firstPosition]);
   const [limit, setLimit] = useState(firstChunks);
   useEffect(() => {
     if (limit === Number.POSITIVE_INFINITY) return;

@@ -18,6 +18,13 @@ export interface RenderOptions {
 
 export type RenderMarkdown = (text: string, options?: RenderOptions) => string;
 
+/**
+ * The same HTML, one string per top-level block (their concatenation is `RenderMarkdown`'s result). A
+ * streaming answer re-renders only its last blocks each frame; given the blocks, the page replaces only
+ * the DOM of those (message-body.tsx) instead of re-parsing and laying out the whole answer every frame.
+ */
+export type RenderMarkdownBlocks = (text: string, options?: RenderOptions) => readonly string[];
+
 const blockCacheLimit = 1000;
 const mathSlot = /<span class="math-slot-(\d+)"><\/span>/g;
 // A last line that may be the start of a fence (`, ``, ~, ~~) flickers as text for one frame: leave it out.
@@ -25,6 +32,12 @@ const partialFenceLine = /(?:^|\n) {0,3}(?:`{1,2}|~{1,2})$/;
 
 /** A renderer bound to `window` (the browser's, or happy-dom's in tests). */
 export function createRenderer(window: SanitizerWindow): RenderMarkdown {
+  const blocks = createBlockRenderer(window);
+  return (text, options) => blocks(text, options).join('');
+}
+
+/** A block renderer bound to `window`: sanitized HTML per top-level block. */
+export function createBlockRenderer(window: SanitizerWindow): RenderMarkdownBlocks {
   const sanitize = createSanitizer(window);
   let blockMath: string[] = [];
   const marked = createMarkdownParser((tex, display) => {
@@ -33,7 +46,11 @@ export function createRenderer(window: SanitizerWindow): RenderMarkdown {
   });
   const lex = createIncrementalLexer(marked);
   const blockCache = new Map<string, string>();
-  let last = { text: '', streaming: false, html: '' };
+  let last: { text: string; streaming: boolean; blocks: readonly string[] } = {
+    text: '',
+    streaming: false,
+    blocks: [],
+  };
 
   function renderBlock(token: Token): string {
     blockMath = [];
@@ -67,39 +84,44 @@ export function createRenderer(window: SanitizerWindow): RenderMarkdown {
 
   let referenceKey = '';
 
-  function renderSource(source: string): string {
+  function renderSource(source: string): string[] {
     const { tokens, links } = lex(source);
     referenceKey = Object.keys(links).length ? JSON.stringify(links) : '';
-    let html = '';
-    for (const token of tokens) if (token.type !== 'space' && token.type !== 'def') html += cachedBlock(token);
-    return html;
+    const blocks: string[] = [];
+    for (const token of tokens) if (token.type !== 'space' && token.type !== 'def') blocks.push(cachedBlock(token));
+    return blocks;
   }
 
   return (text, options = {}) => {
     const streaming = options.streaming === true;
-    if (text === last.text && streaming === last.streaming) return last.html;
+    if (text === last.text && streaming === last.streaming) return last.blocks;
     const normalized = text.replace(/\r\n?/g, '\n');
     const source = streaming ? normalized.replace(partialFenceLine, '') : normalized;
-    let html: string;
+    let blocks: readonly string[];
     try {
-      html = renderSource(source);
+      blocks = renderSource(source);
     } catch {
       // A renderer bug must not take the conversation down: show the text as text.
-      html = `<p>${escapeHtml(text).replace(/\n/g, '<br>')}</p>`;
+      blocks = [`<p>${escapeHtml(text).replace(/\n/g, '<br>')}</p>`];
     }
-    last = { text, streaming, html };
-    return html;
+    last = { text, streaming, blocks };
+    return blocks;
   };
 }
 
-let defaultRenderer: RenderMarkdown | undefined;
+let defaultRenderer: RenderMarkdownBlocks | undefined;
 
-/** Renders with the global `window` (in the app). Sanitized HTML, safe for `innerHTML`. */
-export function renderMarkdown(text: string, options?: RenderOptions): string {
+/** Renders with the global `window` (in the app), block by block. Sanitized HTML, safe for `innerHTML`. */
+export function renderMarkdownBlocks(text: string, options?: RenderOptions): readonly string[] {
   if (!defaultRenderer) {
     const root = (globalThis as { window?: SanitizerWindow }).window;
     if (!root) throw new Error('renderMarkdown needs a window; in Node use createRenderer(new Window())');
-    defaultRenderer = createRenderer(root);
+    defaultRenderer = createBlockRenderer(root);
   }
   return defaultRenderer(text, options);
+}
+
+/** Renders with the global `window` (in the app). Sanitized HTML, safe for `innerHTML`. */
+export function renderMarkdown(text: string, options?: RenderOptions): string {
+  return renderMarkdownBlocks(text, options).join('');
 }

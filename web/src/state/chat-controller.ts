@@ -4,7 +4,7 @@
  * conversation opened while its answer is still being written follows that answer (`opened`).
  */
 import type { WireConversation } from '../../../src/protocol/wire-types.js';
-import { ApiError } from '../api/api-error.js';
+import { ApiError, describeError } from '../api/api-error.js';
 import { generateTitle, patchConversation, type Rating, sendFeedback } from '../api/backend-api.js';
 import { clientMessageId } from '../lib/ids.js';
 import { type AttachPlan, ChatTurn, type ChatTurnHooks, type ChatTurnPlan } from './chat-turn.js';
@@ -12,7 +12,7 @@ import type { ConversationListStore } from './conversation-list-store.js';
 import type { DisplayItem } from './display-items.js';
 import type { ThreadRegistry } from './thread-registry.js';
 import type { ThreadStore } from './thread-store.js';
-import { answerBeingWritten, isFirstAnswer, latestLeaf, visibleSiblings } from './thread-tree.js';
+import { answerBeingWritten, isFirstAnswer, isWholeTree, latestLeaf, visibleSiblings } from './thread-tree.js';
 
 export interface SendOptions {
   model: string;
@@ -133,6 +133,14 @@ export class ChatController {
     const nodes = store.getTree().nodes;
     const userId = nodes.get(item.key)?.parentId;
     const user = userId ? nodes.get(userId) : undefined;
+    if (userId && !user && store.getView().olderAbove === userId) {
+      // The answer is the oldest loaded message: its question is in the window above.
+      this.deps.registry.loadOlder(store).then(
+        () => this.regenerate(store, item),
+        () => {},
+      );
+      return;
+    }
     const conversationId = store.getView().conversationId;
     if (this.isBusy(store) || !user?.message || !user.parentId || !conversationId) return;
     this.start({
@@ -199,15 +207,25 @@ export class ChatController {
     this.run(store, ChatTurn.attach(plan, this.hooks));
   }
 
-  /** Shows the previous (-1) or next (+1) sibling of `item` and tells the server (current_node). */
+  /**
+   * Shows the previous (-1) or next (+1) sibling of `item` and tells the server (current_node). A
+   * sibling whose branch is not loaded (the thread holds windows of one branch) is loaded first.
+   */
   switchBranch(store: ThreadStore, item: DisplayItem, step: -1 | 1): void {
     const { nodes } = store.getTree();
     const siblings = visibleSiblings(nodes, item.key);
     const target = siblings[siblings.indexOf(item.key) + step];
     const conversationId = store.getView().conversationId;
     if (this.isBusy(store) || target === undefined || !conversationId) return;
-    store.setCurrentNode(latestLeaf(nodes, target));
     patchConversation(conversationId, { current_node: target }).catch(() => {});
+    const leaf = nodes.has(target) ? latestLeaf(nodes, target) : null;
+    if (leaf !== null && nodes.get(leaf)?.children.length === 0) {
+      store.setCurrentNode(leaf);
+      return;
+    }
+    this.deps.registry.loadBranch(store, target).catch((error: unknown) => {
+      store.updateMeta({ threadError: { text: describeError(error), retry: null } });
+    });
   }
 
   /**
@@ -215,7 +233,15 @@ export class ChatController {
    * — down to its newest leaf, as the server picks — is shown and saved as `current_node`. Returns
    * the `data-message-id` of the row showing it, or null when it is not a visible message.
    */
-  reveal(store: ThreadStore, messageId: string): string | null {
+  async reveal(store: ThreadStore, messageId: string): Promise<string | null> {
+    // A message off the loaded windows, or a branch not loaded down to its leaf: the whole tree is needed.
+    if (store.rowIdOf(messageId) === null && !isWholeTree(store.getTree().nodes)) {
+      await this.deps.registry.loadWhole(store);
+    }
+    return this.revealLoaded(store, messageId);
+  }
+
+  private revealLoaded(store: ThreadStore, messageId: string): string | null {
     const { nodes } = store.getTree();
     const conversationId = store.getView().conversationId;
     if (!nodes.get(messageId)?.message) return null;

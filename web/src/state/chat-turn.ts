@@ -15,7 +15,7 @@
 import { backgroundHeaders, openAnswerStream, stopAnswer } from '../api/answer-jobs.js';
 import { finishType, readAnswerStream, type StreamItem, streamedText } from '../api/answer-stream.js';
 import { ApiError, describeError, isAbortError, NetworkError } from '../api/api-error.js';
-import { checkAccount, getConversation, reportLatency } from '../api/backend-api.js';
+import { checkAccount, getConversationWindow, reportLatency } from '../api/backend-api.js';
 import { request } from '../api/http-client.js';
 import { type TurnRequestInput, turnRequestBody } from '../api/turn-request.js';
 import { FrameThrottle } from '../lib/frame-throttle.js';
@@ -255,7 +255,12 @@ export class ChatTurn {
 
   /** Nothing is being written any more: show the answer as the server stored it. */
   private async showStoredAnswer(conversationId: string): Promise<void> {
-    const conversation = await getConversation(conversationId, this.abort.signal);
+    // The branch through the answer (it is a leaf): the answer without the rest of a long conversation.
+    const conversation = await getConversationWindow(
+      conversationId,
+      { anchor: this.state.answerId },
+      this.abort.signal,
+    );
     const stored = conversation.mapping[this.state.answerId]?.message;
     const message = stored ? toThreadMessage(stored) : null;
     this.throttle.flush();

@@ -1,10 +1,15 @@
 /**
  * Thread stores by conversation id. A conversation that is still streaming keeps its store while
  * the user looks elsewhere, so coming back shows the answer live instead of a stale copy.
+ *
+ * A conversation opens with a window: the last `windowSize` messages of its current branch (docs/api.md,
+ * "Windowed conversation"), so a 10,000-message one opens as fast as a short one. Older messages come a
+ * window at a time as the thread scrolls up (`loadOlder`), a sibling's branch when it is shown
+ * (`loadBranch`), and the whole tree only for what genuinely needs it (`loadWhole`).
  */
 import type { WireConversation } from '../../../src/protocol/wire-types.js';
 import { ApiError, describeError } from '../api/api-error.js';
-import { conversationRatings, getConversation } from '../api/backend-api.js';
+import { conversationRatings, getConversation, getConversationWindow } from '../api/backend-api.js';
 import { ThreadStore } from './thread-store.js';
 
 const keptIdle = 8;
@@ -59,10 +64,53 @@ export class ThreadRegistry {
     for (const [id] of idle.slice(0, Math.max(0, idle.length - keptIdle))) this.stores.delete(id);
   }
 
+  /**
+   * Loads the window above the current branch's loaded part (once at a time per store); resolves when
+   * it is merged. Without a cursor for it (a branch reached in an unusual way) the whole tree is loaded.
+   */
+  loadOlder(store: ThreadStore): Promise<void> {
+    const { conversationId, olderAbove } = store.getView();
+    if (!conversationId || olderAbove === null) return Promise.resolve();
+    return this.once(store, async () => {
+      const cursor = store.cursorAbove();
+      store.merge(
+        cursor === undefined
+          ? await getConversation(conversationId)
+          : await getConversationWindow(conversationId, { before: cursor }),
+      );
+    });
+  }
+
+  /** Loads the branch through `anchor` (to its newest leaf) and shows it; resolves with that leaf. */
+  async loadBranch(store: ThreadStore, anchor: string): Promise<string | null> {
+    const { conversationId } = store.getView();
+    if (!conversationId) return null;
+    const window = await getConversationWindow(conversationId, { anchor });
+    const leaf = window.window.last_node;
+    store.merge(window, leaf ?? undefined);
+    return leaf;
+  }
+
+  /** Loads every node of the conversation into `store` (kept nodes stay as they are). */
+  async loadWhole(store: ThreadStore): Promise<void> {
+    const { conversationId } = store.getView();
+    if (conversationId) store.merge(await getConversation(conversationId));
+  }
+
+  private readonly inFlight = new WeakMap<ThreadStore, Promise<void>>();
+
+  private once(store: ThreadStore, work: () => Promise<void>): Promise<void> {
+    const running = this.inFlight.get(store);
+    if (running !== undefined) return running;
+    const done = work().finally(() => this.inFlight.delete(store));
+    this.inFlight.set(store, done);
+    return done;
+  }
+
   private async load(store: ThreadStore, conversationId: string): Promise<void> {
     let conversation: WireConversation;
     try {
-      conversation = await getConversation(conversationId);
+      conversation = await getConversationWindow(conversationId);
     } catch (error) {
       const notFound = error instanceof ApiError && (error.status === 404 || error.status === 400);
       store.updateMeta({ phase: notFound ? 'not-found' : 'error', loadError: describeError(error) });

@@ -5,10 +5,12 @@
  *   branch's shape changes, never per streamed token;
  * - each message subscribes to its own item — a streamed token notifies only the streaming message.
  */
-import type { WireConversation } from '../../../src/protocol/wire-types.js';
+import type { WireConversation, WireWindowedConversation } from '../../../src/protocol/wire-types.js';
 import type { Rating } from '../api/backend-api.js';
 import { branchGroups, buildItem, type DisplayItem, reuseItem } from './display-items.js';
 import {
+  missingAbove,
+  rootOf,
   type ThreadMessage,
   type ThreadNode,
   type ThreadTree,
@@ -16,6 +18,7 @@ import {
   withChild,
   withoutLeaf,
   withRenamedLeaf,
+  withWireNodes,
 } from './thread-tree.js';
 
 export interface ThreadError {
@@ -41,10 +44,20 @@ export interface ThreadView {
   canContinue: boolean;
   /** The model of the newest answer on the branch. */
   lastModelSlug: string | null;
+  /**
+   * The branch is loaded only from its N-th message down (a window): the id of the node above what is
+   * loaded, null when the branch is loaded to its root.
+   */
+  olderAbove: string | null;
+  /**
+   * The position of `keys[0]` relative to where the branch's first loaded item was: loading older
+   * messages makes it negative, so every row keeps its position (and its chunk) when rows are added above.
+   */
+  firstPosition: number;
 }
 
 type Listener = () => void;
-type MetaPatch = Partial<Omit<ThreadView, 'keys' | 'canContinue' | 'lastModelSlug'>>;
+type MetaPatch = Partial<Omit<ThreadView, 'keys' | 'canContinue' | 'lastModelSlug' | 'olderAbove' | 'firstPosition'>>;
 
 const emptyTree: ThreadTree = { nodes: new Map(), rootId: '', currentNode: '' };
 let instances = 0;
@@ -57,6 +70,8 @@ export class ThreadStore {
   private items = new Map<string, DisplayItem>();
   private groupOf = new Map<string, string>();
   private readonly feedback = new Map<string, Rating>();
+  /** Cursors of the windows not loaded yet, by the id of the node each one ends at (`olderAbove`). */
+  private readonly cursors = new Map<string, string>();
   private readonly viewListeners = new Set<Listener>();
   private readonly itemListeners = new Map<string, Set<Listener>>();
 
@@ -72,6 +87,8 @@ export class ThreadStore {
       threadError: null,
       canContinue: false,
       lastModelSlug: null,
+      olderAbove: null,
+      firstPosition: 0,
     };
   }
 
@@ -109,15 +126,43 @@ export class ThreadStore {
     return key === undefined ? null : (this.items.get(key)?.id ?? null);
   }
 
-  /** Replaces everything with a conversation loaded from the server. */
-  load(conversation: WireConversation): void {
+  /** Replaces everything with a conversation loaded from the server (whole, or a window of it). */
+  load(conversation: WireConversation | WireWindowedConversation): void {
     this.tree = treeFromWire(conversation);
+    this.cursors.clear();
+    this.rememberCursor(conversation);
     this.rebuild({
       conversationId: conversation.conversation_id,
       title: conversation.title,
       phase: 'ready',
       loadError: null,
     });
+  }
+
+  /**
+   * Adds the nodes of another window (older messages, or a sibling's branch) or of the whole
+   * conversation; nodes already here are kept (they may be newer, e.g. a streaming answer).
+   * `showLeaf`: make that node current (a sibling's branch being shown).
+   */
+  merge(conversation: WireConversation | WireWindowedConversation, showLeaf?: string): void {
+    const nodes = withWireNodes(this.tree.nodes, conversation);
+    const currentNode = showLeaf !== undefined && nodes.has(showLeaf) ? showLeaf : this.tree.currentNode;
+    this.tree = { nodes, rootId: this.tree.rootId || rootOf(nodes), currentNode };
+    this.rememberCursor(conversation);
+    this.rebuild({});
+  }
+
+  /** The cursor of the window above the current branch's loaded part, if one is known. */
+  cursorAbove(): string | undefined {
+    const above = this.view.olderAbove;
+    return above === null ? undefined : this.cursors.get(above);
+  }
+
+  private rememberCursor(conversation: WireConversation | WireWindowedConversation): void {
+    if (!('window' in conversation) || !conversation.window.cursor) return;
+    const first = conversation.window.first_node;
+    const above = first === null ? null : conversation.mapping[first]?.parent;
+    if (above) this.cursors.set(above, conversation.window.cursor);
   }
 
   /** Starts an empty tree under a new root (a new conversation's first turn). */
@@ -206,8 +251,17 @@ export class ThreadStore {
     this.groupOf = groupOf;
     const keys = [...items.keys()];
     const sameKeys = keys.length === this.view.keys.length && keys.every((key, i) => key === this.view.keys[i]);
-    this.setView(this.withBranchFacts({ ...this.view, ...meta }, sameKeys ? this.view.keys : keys));
+    const olderAbove = missingAbove(this.tree.nodes, this.tree.currentNode);
+    const view = { ...this.view, ...meta, olderAbove, firstPosition: this.firstPosition(keys) };
+    this.setView(this.withBranchFacts(view, sameKeys ? this.view.keys : keys));
     for (const key of changed) this.notifyItem(key);
+  }
+
+  /** Where `keys[0]` sits: the old first row keeps its position when rows come in above it. */
+  private firstPosition(keys: readonly string[]): number {
+    const oldFirst = this.view.keys[0];
+    const at = oldFirst === undefined ? -1 : keys.indexOf(oldFirst);
+    return at < 0 ? 0 : this.view.firstPosition - at;
   }
 
   private withBranchFacts(view: ThreadView, keys: readonly string[]): ThreadView {

@@ -94,21 +94,50 @@ export function toThreadMessage(message: WireMessage): ThreadMessage | null {
   };
 }
 
-/** The tree of a loaded conversation. */
+/**
+ * The tree of a loaded conversation — or of a window of it (docs/api.md, "Windowed conversation"): then
+ * the tree holds part of one branch, its nodes' `children` also name nodes not loaded yet, and the root
+ * is unknown ('') until the window that reaches it is merged.
+ */
 export function treeFromWire(conversation: WireConversation): ThreadTree {
-  const nodes = new Map<string, ThreadNode>();
-  let rootId = '';
+  const nodes = withWireNodes(new Map(), conversation);
+  const rootId = rootOf(nodes);
+  const currentNode = nodes.has(conversation.current_node) ? conversation.current_node : rootId;
+  return { nodes, rootId, currentNode };
+}
+
+/** `nodes` with the nodes of `conversation.mapping` that it lacks (nodes it has may be newer: kept). */
+export function withWireNodes(nodes: ThreadNodeMap, conversation: WireConversation): Map<string, ThreadNode> {
+  const next = new Map(nodes);
   for (const node of Object.values(conversation.mapping)) {
-    nodes.set(node.id, {
+    if (next.has(node.id)) continue;
+    next.set(node.id, {
       id: node.id,
       parentId: node.parent,
       children: node.children,
       message: node.message ? toThreadMessage(node.message) : null,
     });
-    if (node.parent === null && rootId === '') rootId = node.id;
   }
-  const currentNode = nodes.has(conversation.current_node) ? conversation.current_node : rootId;
-  return { nodes, rootId, currentNode };
+  return next;
+}
+
+/** The id of the root node, '' while it is not loaded. */
+export function rootOf(nodes: ThreadNodeMap): string {
+  for (const node of nodes.values()) if (node.parentId === null) return node.id;
+  return '';
+}
+
+/** Whether every node of the conversation is loaded: the root, and every node's children. */
+export function isWholeTree(nodes: ThreadNodeMap): boolean {
+  if (rootOf(nodes) === '') return false;
+  for (const node of nodes.values()) if (!node.children.every((child) => nodes.has(child))) return false;
+  return true;
+}
+
+/** The node just above what is loaded of the branch ending at `id`, or null when the branch is loaded to its root. */
+export function missingAbove(nodes: ThreadNodeMap, id: string): string | null {
+  const top = nodes.get(pathFromRoot(nodes, id)[0] ?? '');
+  return top?.parentId != null && !nodes.has(top.parentId) ? top.parentId : null;
 }
 
 /** The id of the answer the server is still writing (the current node, `in_progress`), or null. */
@@ -120,8 +149,10 @@ export function answerBeingWritten(conversation: WireConversation): string | nul
 
 /** True when `answerId` answers the conversation's first user message (nothing else asked before it). */
 export function isFirstAnswer(nodes: ThreadNodeMap, answerId: string): boolean {
-  const users = pathFromRoot(nodes, answerId).filter((id) => nodes.get(id)?.message?.role === 'user');
-  return users.length === 1;
+  const path = pathFromRoot(nodes, answerId);
+  // A branch not loaded to its root is a window of a long conversation: far past its first answer.
+  if (path.length === 0 || missingAbove(nodes, answerId) !== null) return false;
+  return path.filter((id) => nodes.get(id)?.message?.role === 'user').length === 1;
 }
 
 /** Ids from the root down to `id` (inclusive). Stops on a cycle or a missing parent. */
@@ -150,13 +181,20 @@ export function latestLeaf(nodes: ThreadNodeMap, id: string): string {
   }
 }
 
-/** The visible siblings of `id` with its role (itself included), in order: edits or regenerations. */
+/**
+ * The visible siblings of `id` with its role (itself included), in order: edits or regenerations. A
+ * sibling not loaded yet (a window holds one branch) counts: a user message's siblings are edits and an
+ * answer's are regenerations, so it has the same role.
+ */
 export function visibleSiblings(nodes: ThreadNodeMap, id: string): string[] {
   const node = nodes.get(id);
   const parent = node?.parentId ? nodes.get(node.parentId) : undefined;
   if (!node?.message || !parent) return [id];
   const role = node.message.role;
-  return parent.children.filter((childId) => nodes.get(childId)?.message?.role === role);
+  return parent.children.filter((childId) => {
+    const child = nodes.get(childId);
+    return child === undefined || child.message?.role === role;
+  });
 }
 
 /** A copy of `nodes` with `node` added under its parent (appended to the parent's children). */

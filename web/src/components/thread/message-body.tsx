@@ -1,9 +1,12 @@
 /**
- * A message's text as sanitized markdown (renderMarkdown → innerHTML). A message far off-screen
+ * A message's text as sanitized markdown (renderMarkdown, web/src/markdown). A message far off-screen
  * (`near` false) keeps its plain text until it comes near the viewport, so opening a 2,000-message
- * conversation does not render 2,000 markdown documents up front.
+ * conversation does not render 2,000 markdown documents up front. The HTML comes block by block and
+ * only the blocks that changed are put in the DOM: a streaming answer's frame replaces its last block
+ * or two, not the whole answer (re-parsing and laying out all of a long answer every frame made the
+ * longest tasks of a stream).
  */
-import { memo, useMemo } from 'react';
+import { memo, useLayoutEffect, useMemo, useRef } from 'react';
 import { useMarkdownRenderer } from '../../hooks/use-markdown.js';
 
 interface MessageBodyProps {
@@ -12,12 +15,41 @@ interface MessageBodyProps {
   near: boolean;
 }
 
+/** What a `.markdown` element shows: each block's HTML and how many top-level nodes it made. */
+interface ShownBlocks {
+  html: readonly string[];
+  nodeCounts: number[];
+}
+
+/** Brings `container` from `shown` to `blocks`: the unchanged leading blocks keep their nodes. */
+function patchBlocks(container: HTMLElement, shown: ShownBlocks, blocks: readonly string[]): void {
+  let same = 0;
+  while (same < blocks.length && same < shown.html.length && blocks[same] === shown.html[same]) same++;
+  const kept = shown.nodeCounts.slice(0, same);
+  const keptNodes = kept.reduce((sum, count) => sum + count, 0);
+  while (container.childNodes.length > keptNodes) container.lastChild?.remove();
+  const template = container.ownerDocument.createElement('template');
+  for (const html of blocks.slice(same)) {
+    // The same sanitized HTML the page always set as innerHTML (renderMarkdown → DOMPurify), a block at a time.
+    template.innerHTML = html;
+    kept.push(template.content.childNodes.length);
+    container.append(template.content);
+  }
+  shown.html = blocks;
+  shown.nodeCounts = kept;
+}
+
 function MessageBodyView({ text, streaming, near }: MessageBodyProps) {
   const render = useMarkdownRenderer();
-  const html = useMemo(() => (render && near ? render(text, { streaming }) : null), [render, near, text, streaming]);
-  if (html === null) return <div className="markdown markdown-pending">{text}</div>;
-  // biome-ignore lint/security/noDangerouslySetInnerHtml: renderMarkdown returns DOMPurify-sanitized HTML (web/src/markdown); the only innerHTML in the app
-  return <div className="markdown" dangerouslySetInnerHTML={{ __html: html }} />;
+  const blocks = useMemo(() => (render && near ? render(text, { streaming }) : null), [render, near, text, streaming]);
+  const ref = useRef<HTMLDivElement>(null);
+  const shown = useRef<ShownBlocks>({ html: [], nodeCounts: [] });
+  useLayoutEffect(() => {
+    if (blocks && ref.current) patchBlocks(ref.current, shown.current, blocks);
+  }, [blocks]);
+  if (blocks === null) return <div className="markdown markdown-pending">{text}</div>;
+  // React renders no children here: the blocks' nodes are this component's own (patchBlocks).
+  return <div ref={ref} className="markdown" />;
 }
 
 export const MessageBody = memo(MessageBodyView);

@@ -7,6 +7,7 @@
 import { memo, useState } from 'react';
 import { benchMode, countRender, memoDisabled } from '../../bench/render-counter.js';
 import { useBudgetedFlag } from '../../hooks/use-budgeted-flag.js';
+import { useMarkdownRenderer } from '../../hooks/use-markdown.js';
 import { useThreadItem } from '../../hooks/use-thread.js';
 import { useServices } from '../../state/app-services.js';
 import type { DisplayItem } from '../../state/display-items.js';
@@ -206,7 +207,11 @@ function AssistantMessage({ store, item, near }: MessageProps) {
 
 function MessageRowView({ store, itemKey, chunkNear }: RowProps) {
   const item = useThreadItem(store, itemKey);
-  const near = useBudgetedFlag(chunkNear, item?.isLast === true || item?.status === 'streaming');
+  // Rows wait for the markdown renderer before they count as near: when it arrives, the last message
+  // (eager) renders at once and the others take their turns within the frame budget, instead of every
+  // near row rendering its markdown in the one task that follows the renderer's arrival.
+  const rendererReady = useMarkdownRenderer() !== null;
+  const near = useBudgetedFlag(chunkNear && rendererReady, item?.isLast === true || item?.status === 'streaming');
   if (benchMode) countRender(itemKey);
   if (!item) return null;
   const props = { store, item, near };

@@ -2,8 +2,10 @@
  * The conversation: the current branch's messages (each a memoised row), a failed turn's error with
  * Retry, "Continue generating", and scrolling that follows a streaming answer. Renders only the
  * current branch; rows far from the viewport skip layout and paint (`content-visibility: auto`).
+ * A long conversation is loaded a window at a time (thread-registry.ts): nearing the top of what is
+ * loaded fetches the next-older window, which is put above without moving what is on screen.
  */
-import { memo, useEffect, useReducer, useRef, useState } from 'react';
+import { memo, type RefObject, useEffect, useLayoutEffect, useReducer, useRef, useState } from 'react';
 import { memoDisabled } from '../../bench/render-counter.js';
 import { useNearViewport } from '../../hooks/use-near-viewport.js';
 import { type KeyChunk, useProgressiveChunks } from '../../hooks/use-progressive-chunks.js';
@@ -93,19 +95,96 @@ function ThreadFooter({ store, view }: { store: ThreadStore; view: ThreadView })
   );
 }
 
+/** How far above the visible area the top of what is loaded may be when the next-older window is fetched. */
+const olderMargin = '2000px 0px 0px 0px';
+
+/**
+ * At the top of the thread while older messages exist: fetches the next-older window once it comes
+ * near the visible area, and again after each one while it stays near (a short window, a tall screen).
+ */
+function OlderMessages({ store, scrollRef }: { store: ThreadStore; scrollRef: RefObject<HTMLDivElement | null> }) {
+  const { registry } = useServices();
+  const { olderAbove } = useThreadView(store);
+  const ref = useRef<HTMLDivElement>(null);
+  const [failed, setFailed] = useState<string | null>(null);
+  useEffect(() => {
+    const element = ref.current;
+    if (olderAbove === null || !element) return;
+    let active = true;
+    const observer = new IntersectionObserver(
+      (entries) => {
+        if (!entries.some((entry) => entry.isIntersecting)) return;
+        observer.disconnect();
+        registry.loadOlder(store).then(
+          () => setFailed(null),
+          (error: unknown) => {
+            if (active) setFailed(error instanceof Error ? error.message : String(error));
+          },
+        );
+      },
+      { root: scrollRef.current, rootMargin: olderMargin },
+    );
+    observer.observe(element);
+    return () => {
+      active = false;
+      observer.disconnect();
+    };
+  }, [olderAbove, registry, store, scrollRef]);
+  if (olderAbove === null) return null;
+  return (
+    <div ref={ref} className="thread-older" role="status">
+      {failed === null ? 'Loading earlier messages…' : `Earlier messages could not be loaded: ${failed}`}
+    </div>
+  );
+}
+
+/**
+ * Keeps the rows on screen still when older rows are put above them: the first row's offset in the
+ * scroll box is taken before the update (during render, the DOM still old) and restored after it.
+ * Chromium's scroll anchoring often does it already (then nothing moves here), but not at offset 0.
+ */
+function useStillWhenPrepending(
+  scrollRef: RefObject<HTMLDivElement | null>,
+  contentRef: RefObject<HTMLDivElement | null>,
+  firstPosition: number,
+): void {
+  const seen = useRef(firstPosition);
+  const anchor = useRef<{ element: Element; offset: number } | null>(null);
+  if (firstPosition < seen.current && anchor.current === null) {
+    const element = contentRef.current?.querySelector('article[data-message-id]');
+    const box = scrollRef.current;
+    if (element && box) anchor.current = { element, offset: offsetIn(element, box) };
+  }
+  useLayoutEffect(() => {
+    seen.current = firstPosition;
+    const taken = anchor.current;
+    anchor.current = null;
+    const box = scrollRef.current;
+    if (!taken || !box || !taken.element.isConnected) return;
+    const moved = offsetIn(taken.element, box) - taken.offset;
+    if (Math.abs(moved) >= 1) box.scrollTop += moved;
+  }, [firstPosition, scrollRef]);
+}
+
+function offsetIn(element: Element, box: Element): number {
+  return element.getBoundingClientRect().top - box.getBoundingClientRect().top;
+}
+
 export function Thread({ store }: { store: ThreadStore }) {
   const view = useThreadView(store);
-  const chunks = useProgressiveChunks(view.keys);
+  const chunks = useProgressiveChunks(view.keys, view.firstPosition);
   useNaiveRerender(store, view.keys);
   const scrollRef = useRef<HTMLDivElement>(null);
   const contentRef = useRef<HTMLDivElement>(null);
   const turns = useTurnCount(view.busy);
   const { atBottom, scrollToBottom } = useStickToBottom(scrollRef, contentRef, turns);
+  useStillWhenPrepending(scrollRef, contentRef, view.firstPosition);
   return (
     <div className="thread-scroll" ref={scrollRef}>
       {/* biome-ignore lint/a11y/noStaticElementInteractions: delegated handler for the code blocks' own copy buttons */}
       {/* biome-ignore lint/a11y/useKeyWithClickEvents: the copy buttons are real buttons; Enter/Space click them */}
       <div className="thread" ref={contentRef} data-busy={view.busy || undefined} onClick={handleCodeCopyClick}>
+        <OlderMessages store={store} scrollRef={scrollRef} />
         {chunks.map((chunk, index) => (
           <ThreadChunk key={chunk.index} store={store} chunk={chunk} newest={index === chunks.length - 1} />
         ))}

@@ -1,0 +1,154 @@
+/**
+ * A long conversation in the browser, loaded a window at a time (docs/web-ui.md, "Long conversations"):
+ * it opens with the last 100 messages of its branch and never the whole tree; scrolling up loads the
+ * older windows without moving what is on screen, down to the first message, each message once; the
+ * ‹ 1 / 2 › arrows on a message whose sibling branch is not loaded fetch that branch (`anchor`) and
+ * show it, and the server's current_node follows.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { MessageRecord } from '../../src/store/store.js';
+import { browserSuite, screenshot, sendMessage, signIn, waitForAnswers } from '../helpers/browser.js';
+import type { TestServer } from '../helpers/test-server.js';
+import { message, newConversation, rootMessage } from '../store/store-fixtures.js';
+
+const mainLength = 330;
+/** The main-line user message that gets an edited sibling (with an answer below it). */
+const editedAt = 4;
+
+interface Seeded {
+  id: string;
+  main: string[];
+  sibling: string;
+  siblingAnswer: string;
+}
+
+async function seedLong(server: TestServer): Promise<Seeded> {
+  const { store } = server.deps;
+  const owner = server.alice.id;
+  const id = crypto.randomUUID();
+  await store.createConversation(newConversation(owner, id, { title: 'A long one' }));
+  const records: MessageRecord[] = [rootMessage(id)];
+  const main: string[] = [];
+  let sibling = '';
+  let siblingAnswer = '';
+  let parent = `${id}-root`;
+  for (let index = 0; index < mainLength; index++) {
+    const role = index % 2 ? 'assistant' : 'user';
+    const record = message(id, crypto.randomUUID(), parent, { role, parts: [`Message number ${index}`] });
+    records.push(record);
+    main.push(record.id);
+    if (index === editedAt) {
+      const edit = message(id, crypto.randomUUID(), parent, { role: 'user', parts: ['The edited question'] });
+      const answer = message(id, crypto.randomUUID(), edit.id, { role: 'assistant', parts: ['The other answer'] });
+      records.push(edit, answer);
+      sibling = edit.id;
+      siblingAnswer = answer.id;
+    }
+    parent = record.id;
+  }
+  for (let start = 0; start < records.length; start += 200) {
+    assert.equal(await store.insertMessages(owner, records.slice(start, start + 200)), true);
+  }
+  await store.updateConversation(owner, id, { currentNode: parent });
+  return { id, main, sibling, siblingAnswer };
+}
+
+/** The message ids shown, top to bottom. */
+function shownIds(page: import('playwright-core').Page): Promise<string[]> {
+  return page
+    .locator('article[data-message-id]')
+    .evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-message-id') ?? ''));
+}
+
+browserSuite('long thread', (ui) => {
+  test('opens with the last window, loads older ones on scrolling up without a jump, switches to an unloaded branch', async () => {
+    const server = await ui.server();
+    const seeded = await seedLong(server);
+    const { page, log } = await ui.page(server, { viewport: { width: 1100, height: 800 } });
+    await signIn(page, server.alice);
+    log.clear();
+    await page.goto(`${server.url}/c/${seeded.id}`);
+    const last = seeded.main.at(-1) ?? '';
+    await page.locator(`article[data-message-id="${last}"] .markdown`).waitFor();
+    await log.settled();
+
+    // Only a window: the last 100 messages, and never the whole tree.
+    const gets = log
+      .requests(`/backend-api/conversation/${seeded.id}`)
+      .filter((line) => line.startsWith('GET') && !line.includes('/feedback'));
+    assert.equal(gets.length, 1, gets.join('\n'));
+    assert.ok(
+      gets.every((line) => line.includes('tail=')),
+      gets.join('\n'),
+    );
+    assert.deepEqual(await shownIds(page), seeded.main.slice(-100));
+    const scroller = page.locator('.thread-scroll');
+    const atBottom = await scroller.evaluate((box) => box.scrollHeight - box.scrollTop - box.clientHeight);
+    assert.ok(atBottom < 50, `opened at the bottom (${atBottom} px above it)`);
+    await screenshot(page, 'long-thread-opened');
+
+    // Scrolling to the top: the next-older window comes in above, the rows on screen stay where they were.
+    const firstShown = seeded.main.at(-100) ?? '';
+    const before = await scroller.evaluate((box, id) => {
+      box.scrollTop = 0;
+      const row = box.querySelector(`article[data-message-id="${id}"]`);
+      return (row?.getBoundingClientRect().top ?? 0) - box.getBoundingClientRect().top;
+    }, firstShown);
+    await page.locator(`article[data-message-id="${seeded.main.at(-101)}"]`).waitFor({ state: 'attached' });
+    await page.waitForTimeout(100);
+    const after = await scroller.evaluate((box, id) => {
+      const row = box.querySelector(`article[data-message-id="${id}"]`);
+      return (row?.getBoundingClientRect().top ?? 0) - box.getBoundingClientRect().top;
+    }, firstShown);
+    assert.ok(Math.abs(after - before) <= 2, `the row on screen stayed put (${before} → ${after})`);
+    const older = log.requests(`/backend-api/conversation/${seeded.id}`).filter((line) => line.includes('before='));
+    assert.equal(older.length, 1, older.join('\n'));
+    await screenshot(page, 'long-thread-scrolled-up');
+
+    // On to the first message: every message of the branch once, in order.
+    const first = seeded.main[0] ?? '';
+    for (let round = 0; (await page.locator(`article[data-message-id="${first}"]`).count()) === 0; round++) {
+      assert.ok(round < 100, 'the first message arrives');
+      await scroller.evaluate((box) => {
+        box.scrollTop = 0;
+      });
+      await page.waitForTimeout(50);
+    }
+    await log.settled();
+    assert.deepEqual(await shownIds(page), seeded.main);
+    assert.equal(await page.locator('.thread-older').count(), 0, 'nothing more to load');
+
+    // The edited sibling of message 4 was never loaded: its arrows fetch its branch and show it.
+    const edited = page.locator(`article[data-message-id="${seeded.main[editedAt]}"]`);
+    await edited.scrollIntoViewIfNeeded();
+    await edited.hover();
+    assert.equal((await edited.locator('.branch-position').textContent())?.replace(/\s/g, ''), '1/2');
+    log.clear();
+    await edited.getByRole('button', { name: 'Next response' }).click();
+    await page.locator(`article[data-message-id="${seeded.siblingAnswer}"]`).waitFor();
+    assert.deepEqual(await shownIds(page), [...seeded.main.slice(0, editedAt), seeded.sibling, seeded.siblingAnswer]);
+    assert.ok(log.requests('/backend-api/conversation/').some((line) => line.includes(`anchor=${seeded.sibling}`)));
+    const patch = await log.waitFor(`/backend-api/conversation/${seeded.id}`, 'PATCH');
+    assert.deepEqual(patch.body, { current_node: seeded.sibling });
+    // And back: the main branch is loaded already, nothing is fetched for it.
+    log.clear();
+    const siblingRow = page.locator(`article[data-message-id="${seeded.sibling}"]`);
+    await siblingRow.hover();
+    await siblingRow.getByRole('button', { name: 'Previous response' }).click();
+    await page.locator(`article[data-message-id="${last}"]`).waitFor({ state: 'attached' });
+    await log.settled();
+    assert.equal(log.requests('/backend-api/conversation/').filter((line) => line.startsWith('GET')).length, 0);
+    assert.deepEqual(await shownIds(page), seeded.main);
+
+    // An answer streamed block by block into the DOM ends as the same HTML as the stored one rendered whole.
+    await sendMessage(page, 'One more, please');
+    const answer = page.locator(`article[data-message-id="${await waitForAnswers(page, mainLength / 2 + 1)}"]`);
+    const streamed = await answer.locator('.markdown').innerHTML();
+    await page.reload();
+    await answer.locator('.markdown:not(.markdown-pending)').waitFor();
+    assert.equal(await answer.locator('.markdown').innerHTML(), streamed);
+    assert.ok((await answer.locator('.markdown > *').count()) > 1, 'the answer has several blocks');
+    assert.deepEqual(log.pageErrors, []);
+  });
+});
