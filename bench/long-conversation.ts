@@ -25,6 +25,8 @@ import { Agent, request } from 'node:http';
 import { type IntervalHistogram, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parentPort, Worker } from 'node:worker_threads';
+import { sql } from 'kysely';
+import { openDatabase } from '../src/store/open-database.js';
 import type { MessageRecord } from '../src/store/store.js';
 import { type DatabaseKind, postgresUnavailable } from '../test/helpers/databases.js';
 import { startFakeUpstream } from '../test/helpers/fake-upstream.js';
@@ -169,6 +171,20 @@ async function seedLong(server: TestServer, user: TestUser): Promise<Seeded> {
   }
   await server.deps.store.updateConversation(user.id, id, { currentNode: parent });
   return { id, leaf: parent };
+}
+
+/**
+ * What autovacuum soon does to a production database after a bulk load: PostgreSQL's planner gets the
+ * tables' statistics (a just-filled table has none, and its plans can read the whole conversation).
+ */
+async function analyzeAfterSeeding(server: TestServer): Promise<void> {
+  if (server.db.config.kind !== 'postgres') return;
+  const { db } = await openDatabase(server.db.config);
+  try {
+    await sql`analyze`.execute(db);
+  } finally {
+    await db.destroy();
+  }
 }
 
 /**
@@ -468,6 +484,7 @@ async function databaseRows(kind: DatabaseKind, options: BenchOptions): Promise<
     progress(`  ${kind}: seeding ${messageCount.toLocaleString('en')} messages…`);
     const long = await seedLong(server, server.bob);
     const fresh = await seedFresh(server, server.bob);
+    await analyzeAfterSeeding(server);
     progress(`  ${kind}: P5 (open)…`);
     const open = await openRows(kind, server, long, options.quick ? 5 : 30);
     progress(`  ${kind}: P5 (windowed)…`);
