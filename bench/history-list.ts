@@ -22,7 +22,7 @@ import { loadConfig } from '../src/config.js';
 import { noLimits } from '../src/limits/limits-config.js';
 import { startServer } from '../src/server/main.js';
 import { listPageQuery } from '../src/store/conversation-queries.js';
-import { type DatabaseConfig, openDatabase } from '../src/store/open-database.js';
+import { type DatabaseConfig, dialectFor, openDatabase } from '../src/store/open-database.js';
 import { openStore } from '../src/store/open-store.js';
 import { postgresUnavailable } from '../test/helpers/databases.js';
 import { demoProvider, sessionAccessToken } from '../test/helpers/test-server.js';
@@ -155,11 +155,13 @@ function rawDriver(config: DatabaseConfig): { run(query: CompiledQuery): Promise
   if (config.kind === 'sqlite') {
     const db = new Database(config.file, { readonly: true });
     const prepared = new Map<string, Database.Statement>();
+    // The store's connection binds booleans as 0/1 on SQLite (translating-dialect.ts); so does this one.
+    const map = dialectFor(config).mapParameter ?? ((value: unknown) => value);
     return {
       run: async (query) => {
         const statement = prepared.get(query.sql) ?? db.prepare(query.sql);
         prepared.set(query.sql, statement);
-        return statement.all(...query.parameters).length;
+        return statement.all(...query.parameters.map(map)).length;
       },
       close: async () => {
         db.close();
