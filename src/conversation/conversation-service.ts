@@ -9,6 +9,7 @@ import type { Ids } from '../ids.js';
 import type { ConversationRequest } from '../protocol/requests.js';
 import type { WireConversation, WireConversationList } from '../protocol/wire-types.js';
 import type { ServedModel } from '../providers/model-access.js';
+import type { ChatMessage } from '../providers/model-provider.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type {
   ConversationRecord,
@@ -24,7 +25,7 @@ import { childrenIndex, newestLeaf } from './message-tree.js';
 import { buildPrompt } from './prompt-builder.js';
 import { TitleGenerator } from './title-generator.js';
 import { conversationNotFound, type TurnPlan, TurnPlanner } from './turn-planner.js';
-import { type TurnEvent, TurnRunner } from './turn-runner.js';
+import { askEarly, chatRequest, type EarlyReply, type TurnEvent, TurnRunner } from './turn-runner.js';
 import { toWireConversation, toWireListItem } from './wire-format.js';
 
 export interface ConversationServiceDeps {
@@ -89,27 +90,46 @@ export class ConversationService {
     const { model, provider } = served;
     const [message] = body.messages ?? [];
     const now = this.now();
-    const planned = await this.deps.store.transaction(async (tx) => {
-      const plan = await new TurnPlanner(tx, this.deps.ids, {
-        userId,
-        action: body.action,
-        conversationId: body.conversation_id,
-        parentMessageId: body.parent_message_id,
-        message: message ? { id: message.id ?? null, parts: message.content.parts } : null,
-        model,
-        timezoneOffsetMin: body.timezone_offset_min ?? 0,
-        suggestions: body.suggestions ?? [],
-        temporary: body.history_and_training_disabled ?? false,
-        conversationMode: body.conversation_mode ?? { kind: 'primary_assistant' },
-        now,
-        lease: { instanceId: this.deps.instanceId, expireTime: now + this.deps.leaseMs / 1000 },
-      }).plan();
-      return 'answer' in plan ? plan : { plan, prompt: buildPrompt(plan.path, model) };
-    });
+    // The model is asked as soon as the prompt is known, while the turn's rows are written and committed;
+    // if they never are, the request is stopped.
+    let early: { reply: EarlyReply; prompt: ChatMessage[] } | undefined;
+    const askModel = (path: MessageRecord[]) => {
+      const prompt = buildPrompt(path, model);
+      early = { reply: askEarly(provider, chatRequest(model, prompt)), prompt };
+    };
+    const planned = await this.deps.store
+      .transaction(async (tx) => {
+        const plan = await new TurnPlanner(
+          tx,
+          this.deps.ids,
+          {
+            userId,
+            action: body.action,
+            conversationId: body.conversation_id,
+            parentMessageId: body.parent_message_id,
+            message: message ? { id: message.id ?? null, parts: message.content.parts } : null,
+            model,
+            timezoneOffsetMin: body.timezone_offset_min ?? 0,
+            suggestions: body.suggestions ?? [],
+            temporary: body.history_and_training_disabled ?? false,
+            conversationMode: body.conversation_mode ?? { kind: 'primary_assistant' },
+            now,
+            lease: { instanceId: this.deps.instanceId, expireTime: now + this.deps.leaseMs / 1000 },
+          },
+          askModel,
+        ).plan();
+        return 'answer' in plan ? plan : { plan };
+      })
+      .catch((error: unknown) => {
+        early?.reply.abort();
+        throw error;
+      });
     if ('answer' in planned) {
       return { kind: 'retry', conversationId: planned.conversation.id, answer: planned.answer };
     }
-    const { plan, prompt } = planned;
+    const { plan } = planned;
+    const prompt = early?.prompt ?? buildPrompt(plan.path, model);
+    const reply = early?.reply;
     const runner = new TurnRunner(
       {
         store: this.deps.store,
@@ -117,10 +137,14 @@ export class ConversationService {
         ids: this.deps.ids,
         checkpointIntervalMs: this.deps.checkpointIntervalMs ?? 1000,
       },
-      { userId, plan, provider, prompt, ...context },
+      { userId, plan, provider, prompt, ...(reply && { early: reply }), ...context },
     );
     const turn = { plan, events: (signal: AbortSignal) => runner.events(signal) };
-    return { kind: 'new', turn: { ...turn, discard: () => this.discardAnswer(userId, plan) } };
+    const discard = () => {
+      reply?.abort();
+      return this.discardAnswer(userId, plan);
+    };
+    return { kind: 'new', turn: { ...turn, discard } };
   }
 
   private async discardAnswer(userId: string, plan: TurnPlan): Promise<void> {

@@ -100,6 +100,11 @@ export class TurnPlanner {
     private readonly tx: ConversationStore & GenerationStore,
     private readonly ids: Ids,
     private readonly input: TurnInput,
+    /**
+     * Called with the prompt's history once it is known and before the turn's rows are written, so the
+     * model can be asked while they are (the caller undoes that if the rows are never committed).
+     */
+    private readonly beforeWrite?: (path: MessageRecord[]) => void,
   ) {}
 
   /** The turn's rows, committed by the caller's transaction; or the earlier turn this one repeats. */
@@ -125,6 +130,9 @@ export class TurnPlanner {
       createTime: this.input.now,
       metadata: { message_type: this.input.action, model_slug: this.input.model.slug, parent_id: parent.id },
     });
+    // For `next`, the history is the user message's parent's path (read already) and the user message.
+    const path = this.parentPath ? [...this.parentPath, parent] : await this.promptPath(conversation, parent.id);
+    this.beforeWrite?.(path);
     // A new conversation's root and system message, the new user message (for `next`), the answer under
     // it, its lease and the current node: one statement on PostgreSQL.
     const started = await this.tx.startAnswer(this.input.userId, {
@@ -141,8 +149,6 @@ export class TurnPlanner {
       updateTime: this.input.now,
     });
     if (!started) throw conversationNotFound();
-    // For `next`, the history is the user message's parent's path (read already) and the user message.
-    const path = this.parentPath ? [...this.parentPath, parent] : await this.promptPath(conversation, parent.id);
     const planned = { ...conversation, currentNode: assistant.id };
     return { conversation: planned, model: this.input.model, isNewConversation: isNew, assistant, path };
   }

@@ -6,7 +6,14 @@
 import type { Clock } from '../clock.js';
 import { epochSeconds } from '../clock.js';
 import type { Ids } from '../ids.js';
-import type { ChatMessage, FinishReason, ModelProvider } from '../providers/model-provider.js';
+import type {
+  ChatMessage,
+  ChatRequest,
+  FinishReason,
+  ModelInfo,
+  ModelProvider,
+  StreamPart,
+} from '../providers/model-provider.js';
 import type {
   ConversationStore,
   GenerationStore,
@@ -34,11 +41,54 @@ export interface TurnRunnerDeps {
   checkpointIntervalMs: number;
 }
 
+/** The model's reply to a turn, asked for before the turn's rows were committed (`askEarly`). */
+export interface EarlyReply {
+  readonly parts: AsyncIterable<StreamPart>;
+  /** Stops the request: the rows were never committed, or the answer was stopped. */
+  abort(): void;
+}
+
+/** The chat request of a turn's prompt. */
+export function chatRequest(model: ModelInfo, prompt: ChatMessage[]): ChatRequest {
+  return { model, messages: prompt, maxOutputTokens: model.maxOutputTokens, purpose: 'chat' };
+}
+
+/**
+ * Asks the provider now, while the turn's rows are being written: the upstream has the request by the
+ * time the runner starts reading (an async generator does nothing until its first `next()`, so that
+ * step is taken here and its promise handed to the reader). Nothing is stored or sent to anyone before
+ * the runner reads, which happens only once the rows are committed.
+ */
+export function askEarly(provider: ModelProvider, request: ChatRequest): EarlyReply {
+  const controller = new AbortController();
+  const iterator = provider.streamChat(request, controller.signal)[Symbol.asyncIterator]();
+  const first = iterator.next();
+  // Providers report failures as parts, never by throwing; a reply nobody reads is never unhandled.
+  first.catch(() => {});
+  let firstTaken = false;
+  const parts: AsyncIterable<StreamPart> = {
+    [Symbol.asyncIterator]: () => ({
+      next: () => {
+        if (firstTaken) return iterator.next();
+        firstTaken = true;
+        return first;
+      },
+      return: async (value?: unknown) => {
+        controller.abort();
+        return (await iterator.return?.(value)) ?? { done: true, value: undefined };
+      },
+    }),
+  };
+  return { parts, abort: () => controller.abort() };
+}
+
 export interface TurnRun {
   userId: string;
   plan: TurnPlan;
   provider: ModelProvider;
   prompt: ChatMessage[];
+  /** The reply already asked for while the rows were written; without it the runner asks itself. */
+  early?: EarlyReply;
   /** `clock.monotonicMs()` when the request arrived. */
   startMs: number;
   /** The id the response carried in its `x-request-id` header (joins client and server latency reports). */
@@ -83,10 +133,13 @@ export class TurnRunner {
   }
 
   async *events(signal: AbortSignal): AsyncGenerator<TurnEvent> {
-    const { plan, provider, prompt } = this.run;
-    const request = { model: plan.model, messages: prompt, maxOutputTokens: plan.model.maxOutputTokens };
+    const { plan, provider, prompt, early } = this.run;
+    if (early) {
+      if (signal.aborted) early.abort();
+      else signal.addEventListener('abort', () => early.abort(), { once: true });
+    }
     try {
-      const parts = provider.streamChat({ ...request, purpose: 'chat' }, signal);
+      const parts = early?.parts ?? provider.streamChat(chatRequest(plan.model, prompt), signal);
       for await (const part of parts) {
         if (part.type === 'text-delta') {
           if (part.text === '') continue;

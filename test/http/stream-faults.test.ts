@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { countTokens } from '../../src/conversation/token-count.js';
+import { KyselyStore } from '../../src/store/kysely-store.js';
+import { DatabaseConnectionError } from '../../src/store/store-errors.js';
 import { forEachDatabase } from '../helpers/databases.js';
 import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.js';
 import { readSse } from '../helpers/sse.js';
@@ -170,5 +172,33 @@ forEachDatabase((kind) => {
     const report = reports.find((item) => item.source === 'server' && item.messageId === answer?.id);
     assert.equal(report?.countTokens, 7);
     assert.notEqual(countTokens('Antidisestablishmentarianism'), 7, "the count is the upstream's, not ours");
+  });
+
+  test(`${kind}: the model is asked while the turn's rows are written, and stopped when they cannot be`, async () => {
+    upstream.script({ kind: 'reply', text: longText, tokenDelayMs: 20 });
+    const asked = upstream.requests.length;
+    // The turn's rows are written only once the upstream has the request (it never would, were the model
+    // asked after the commit), and then the database goes away (every store a transaction hands out is a
+    // KyselyStore).
+    const startAnswer = KyselyStore.prototype.startAnswer;
+    KyselyStore.prototype.startAnswer = async () => {
+      await waitFor(async () => upstream.requests[asked]);
+      throw new DatabaseConnectionError('the database went away');
+    };
+    try {
+      const response = await server.request('/backend-api/conversation', {
+        method: 'POST',
+        as: server.alice,
+        json: newTurn('Never written', 'aaa50000-0000-4000-8000-00000000a005'),
+      });
+      assert.equal(response.status, 503);
+    } finally {
+      KyselyStore.prototype.startAnswer = startAnswer;
+    }
+    const request = upstream.requests[asked];
+    assert.ok(request, 'the upstream was asked');
+    await request.closed;
+    assert.equal(request.clientAborted, true, 'the upstream request was stopped');
+    assert.equal(await conversationOf('aaa50000-0000-4000-8000-00000000a005'), undefined, 'nothing was written');
   });
 });
