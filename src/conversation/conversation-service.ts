@@ -9,7 +9,6 @@ import type { Ids } from '../ids.js';
 import type { ConversationRequest } from '../protocol/requests.js';
 import type { WireConversation, WireConversationList } from '../protocol/wire-types.js';
 import type { ServedModel } from '../providers/model-access.js';
-import type { ChatMessage } from '../providers/model-provider.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type {
   ConversationRecord,
@@ -92,10 +91,9 @@ export class ConversationService {
     const now = this.now();
     // The model is asked as soon as the prompt is known, while the turn's rows are written and committed;
     // if they never are, the request is stopped.
-    let early: { reply: EarlyReply; prompt: ChatMessage[] } | undefined;
+    let early: EarlyReply | undefined;
     const askModel = (path: MessageRecord[]) => {
-      const prompt = buildPrompt(path, model);
-      early = { reply: askEarly(provider, chatRequest(model, prompt)), prompt };
+      early = askEarly(provider, chatRequest(model, buildPrompt(path, model)));
     };
     const planned = await this.deps.store
       .transaction(async (tx) => {
@@ -121,15 +119,15 @@ export class ConversationService {
         return 'answer' in plan ? plan : { plan };
       })
       .catch((error: unknown) => {
-        early?.reply.abort();
+        early?.abort();
         throw error;
       });
     if ('answer' in planned) {
       return { kind: 'retry', conversationId: planned.conversation.id, answer: planned.answer };
     }
     const { plan } = planned;
-    const prompt = early?.prompt ?? buildPrompt(plan.path, model);
-    const reply = early?.reply;
+    const reply = early;
+    if (!reply) throw new Error('a planned turn always asks the model before its rows are written');
     const runner = new TurnRunner(
       {
         store: this.deps.store,
@@ -137,11 +135,11 @@ export class ConversationService {
         ids: this.deps.ids,
         checkpointIntervalMs: this.deps.checkpointIntervalMs ?? 1000,
       },
-      { userId, plan, provider, prompt, ...(reply && { early: reply }), ...context },
+      { userId, plan, reply, ...context },
     );
     const turn = { plan, events: (signal: AbortSignal) => runner.events(signal) };
     const discard = () => {
-      reply?.abort();
+      reply.abort();
       return this.discardAnswer(userId, plan);
     };
     return { kind: 'new', turn: { ...turn, discard } };

@@ -42,8 +42,6 @@ export interface TurnPlan {
   isNewConversation: boolean;
   /** The in-progress assistant message that will receive the reply. */
   assistant: MessageRecord;
-  /** Root → the assistant's parent: what the prompt is built from. */
-  path: MessageRecord[];
 }
 
 /**
@@ -101,10 +99,10 @@ export class TurnPlanner {
     private readonly ids: Ids,
     private readonly input: TurnInput,
     /**
-     * Called with the prompt's history once it is known and before the turn's rows are written, so the
-     * model can be asked while they are (the caller undoes that if the rows are never committed).
+     * Called with the prompt's history (root side first) once it is known and before the turn's rows are
+     * written, so the model can be asked while they are (the caller undoes that if they never commit).
      */
-    private readonly beforeWrite?: (path: MessageRecord[]) => void,
+    private readonly beforeWrite: (path: MessageRecord[]) => void,
   ) {}
 
   /** The turn's rows, committed by the caller's transaction; or the earlier turn this one repeats. */
@@ -132,7 +130,7 @@ export class TurnPlanner {
     });
     // For `next`, the history is the user message's parent's path (read already) and the user message.
     const path = this.parentPath ? [...this.parentPath, parent] : await this.promptPath(conversation, parent.id);
-    this.beforeWrite?.(path);
+    this.beforeWrite(path);
     // A new conversation's root and system message, the new user message (for `next`), the answer under
     // it, its lease and the current node: one statement on PostgreSQL.
     const started = await this.tx.startAnswer(this.input.userId, {
@@ -150,7 +148,7 @@ export class TurnPlanner {
     });
     if (!started) throw conversationNotFound();
     const planned = { ...conversation, currentNode: assistant.id };
-    return { conversation: planned, model: this.input.model, isNewConversation: isNew, assistant, path };
+    return { conversation: planned, model: this.input.model, isNewConversation: isNew, assistant };
   }
 
   /** The turn's conversation; `stored` is the request's user message when looking for it found it. */

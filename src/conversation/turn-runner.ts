@@ -85,10 +85,8 @@ export function askEarly(provider: ModelProvider, request: ChatRequest): EarlyRe
 export interface TurnRun {
   userId: string;
   plan: TurnPlan;
-  provider: ModelProvider;
-  prompt: ChatMessage[];
-  /** The reply already asked for while the rows were written; without it the runner asks itself. */
-  early?: EarlyReply;
+  /** The model's reply, asked for while the turn's rows were written (`askEarly`). */
+  reply: EarlyReply;
   /** `clock.monotonicMs()` when the request arrived. */
   startMs: number;
   /** The id the response carried in its `x-request-id` header (joins client and server latency reports). */
@@ -133,14 +131,11 @@ export class TurnRunner {
   }
 
   async *events(signal: AbortSignal): AsyncGenerator<TurnEvent> {
-    const { plan, provider, prompt, early } = this.run;
-    if (early) {
-      if (signal.aborted) early.abort();
-      else signal.addEventListener('abort', () => early.abort(), { once: true });
-    }
+    const { reply } = this.run;
+    if (signal.aborted) reply.abort();
+    else signal.addEventListener('abort', () => reply.abort(), { once: true });
     try {
-      const parts = early?.parts ?? provider.streamChat(chatRequest(plan.model, prompt), signal);
-      for await (const part of parts) {
+      for await (const part of reply.parts) {
         if (part.type === 'text-delta') {
           if (part.text === '') continue;
           this.text += part.text;
