@@ -107,7 +107,6 @@ export interface AccountStore {
 
   // personal access tokens
   createPersonalAccessToken(token: PersonalAccessTokenRecord): Promise<void>;
-  getPersonalAccessTokenByHash(tokenHash: string): Promise<PersonalAccessTokenRecord | undefined>;
   /** The token behind a hash with its user, in one read (authentication of every request with it). */
   getPersonalAccessTokenWithUser(
     tokenHash: string,

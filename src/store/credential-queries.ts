@@ -14,18 +14,6 @@ export async function createPersonalAccessToken(db: Executor, token: PersonalAcc
   await db.insertInto('personal_access_tokens').values(tokenRows.toRow(token)).execute();
 }
 
-export async function getPersonalAccessTokenByHash(
-  db: Executor,
-  tokenHash: string,
-): Promise<PersonalAccessTokenRecord | undefined> {
-  const row = await db
-    .selectFrom('personal_access_tokens')
-    .selectAll()
-    .where('token_hash', '=', tokenHash)
-    .executeTakeFirst();
-  return row && tokenRows.fromRow(row);
-}
-
 /** The token behind a hash and its user, in one read (every request made with a personal token). */
 export async function getPersonalAccessTokenWithUser(
   db: Executor,

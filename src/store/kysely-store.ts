@@ -204,10 +204,6 @@ export class KyselyStore implements Store {
     return credentials.createPersonalAccessToken(this.db, token);
   }
 
-  getPersonalAccessTokenByHash(tokenHash: string): Promise<PersonalAccessTokenRecord | undefined> {
-    return credentials.getPersonalAccessTokenByHash(this.db, tokenHash);
-  }
-
   getPersonalAccessTokenWithUser(
     tokenHash: string,
   ): Promise<{ token: PersonalAccessTokenRecord; user: UserRecord } | undefined> {

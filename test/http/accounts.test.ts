@@ -204,7 +204,7 @@ forEachDatabase((kind) => {
       assert.ok(created.token.startsWith(created.prefix));
       const days = (Date.parse(created.expires_at) - Date.now()) / 86_400_000;
       assert.ok(days > 29.9 && days <= 30, `expires in ${days} days`);
-      assert.equal(await server.deps.store.getPersonalAccessTokenByHash(created.token), undefined);
+      assert.equal(await server.deps.store.getPersonalAccessTokenWithUser(created.token), undefined);
       const listed = await server.request('/backend-api/account/tokens', { as: server.bob });
       const listedText = await listed.text();
       assert.ok(!listedText.includes(created.token), 'lists never show the token');
