@@ -6,6 +6,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { BackgroundLane } from '../background-lane.js';
 import { InvalidRequestError } from '../domain-errors.js';
+import { jsonStringEnd } from '../protocol/json-text.js';
 
 export const maxJsonDepth = 64;
 
@@ -14,18 +15,6 @@ interface Frame {
   keys: Set<string>;
   /** In an object: the next string is a key. */
   expectKey: boolean;
-}
-
-/** Index just past the closing quote of the string starting at `start`. */
-function stringEnd(text: string, start: number): number {
-  let index = start + 1;
-  while (index < text.length) {
-    const char = text[index];
-    if (char === '\\') index += 2;
-    else if (char === '"') return index + 1;
-    else index += 1;
-  }
-  return index;
 }
 
 function checkKey(frame: Frame, raw: string): void {
@@ -54,7 +43,7 @@ export function checkJsonStructure(text: string, maxDepth = maxJsonDepth): void 
     const char = text[index];
     const frame = stack.at(-1);
     if (char === '"') {
-      const end = stringEnd(text, index);
+      const end = jsonStringEnd(text, index);
       if (frame?.kind === 'object' && frame.expectKey) {
         checkKey(frame, text.slice(index, end));
         frame.expectKey = false;
@@ -116,21 +105,16 @@ export function parseJsonBody(text: string): unknown {
   return value;
 }
 
-/** The text of each parsed JSON body, for the rare route that measures parts of it as sent. */
+/** The text of each JSON body parsed in a body lane, for the route that measures parts of it as sent. */
 const bodyTexts = new WeakMap<object, string>();
 
-/** Keeps `text` as the body of `request` (the JSON parser calls it). */
-export function rememberBodyText(request: object, text: string): void {
-  bodyTexts.set(request, text);
-}
-
-/** The JSON body of `request` as sent (decoded), if the app's JSON parser read it. */
+/** The JSON body of `request` as sent (decoded), if it was parsed in a body lane (telemetry). */
 export function bodyTextOf(request: object): string | undefined {
   return bodyTexts.get(request);
 }
 
-/** A UTF-8 JSON body parsed strictly (and kept as text for `bodyTextOf`). */
-function parseRequestBody(request: FastifyRequest, body: Buffer): unknown {
+/** A UTF-8 JSON body parsed strictly; with `keepText`, kept as text for `bodyTextOf`. */
+function parseRequestBody(request: FastifyRequest, body: Buffer, keepText: boolean): unknown {
   const charset = /charset=([^;]+)/i
     .exec(request.headers['content-type'] ?? '')?.[1]
     ?.trim()
@@ -140,7 +124,7 @@ function parseRequestBody(request: FastifyRequest, body: Buffer): unknown {
   }
   const text = decodeUtf8(body);
   const value = parseJsonBody(text);
-  rememberBodyText(request, text);
+  if (keepText) bodyTexts.set(request, text);
   return value;
 }
 
@@ -154,7 +138,7 @@ export function installJsonParser(scope: FastifyInstance, lane?: BackgroundLane)
   scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     if (lane) {
       lane
-        .run(() => parseRequestBody(request, body as Buffer))
+        .run(() => parseRequestBody(request, body as Buffer, true))
         .then(
           (value) => done(null, value),
           (error: Error) => done(error),
@@ -162,7 +146,7 @@ export function installJsonParser(scope: FastifyInstance, lane?: BackgroundLane)
       return;
     }
     try {
-      done(null, parseRequestBody(request, body as Buffer));
+      done(null, parseRequestBody(request, body as Buffer, false));
     } catch (error) {
       done(error as Error);
     }

@@ -5,6 +5,7 @@
  * Invalid option: …`): the first problem found, fields checked in the order below.
  */
 import { InvalidRequestError } from '../domain-errors.js';
+import { jsonStringEnd } from '../protocol/json-text.js';
 
 /** Segment's HTTP API limits: 32 KB per event, 500 KB per batch (the route enforces the batch size). */
 export const maxEventBytes = 32 * 1024;
@@ -122,24 +123,11 @@ export function validateBatch(body: unknown, oversized: (index: number) => boole
 // as storing it.
 
 const quote = 0x22;
-const backslash = 0x5c;
 const comma = 0x2c;
 const openBrace = 0x7b;
 const closeBrace = 0x7d;
 const openBracket = 0x5b;
 const closeBracket = 0x5d;
-
-/** Index just past the closing quote of the string starting at `start`. */
-function stringEnd(text: string, start: number): number {
-  let index = start + 1;
-  while (index < text.length) {
-    const char = text.charCodeAt(index);
-    if (char === backslash) index += 2;
-    else if (char === quote) return index + 1;
-    else index += 1;
-  }
-  return index;
-}
 
 function isWhitespace(char: number): boolean {
   return char === 0x20 || char === 0x0a || char === 0x0d || char === 0x09;
@@ -162,7 +150,7 @@ export function batchElementRanges(text: string): Array<[number, number]> | unde
     const char = text.charCodeAt(index);
     if (isWhitespace(char)) continue;
     if (char === quote) {
-      const after = stringEnd(text, index);
+      const after = jsonStringEnd(text, index);
       if (depth === 1 && expectKey) {
         key = JSON.parse(text.slice(index, after)) as string;
         expectKey = false;
