@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { browserSuite, type LoggedRequest, screenshot, signIn } from '../helpers/browser.js';
+import { browserSuite, type LoggedRequest, screenshot, sendMessage, signIn } from '../helpers/browser.js';
 import { seedFirstTurnKeys } from '../helpers/turns.js';
 
 const uuidV4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -204,5 +204,18 @@ browserSuite('request flow', (ui) => {
       prompts.items.map((item) => item.prompt),
     );
     assert.equal((await page.locator('article[data-role="user"] .markdown').textContent())?.trim(), chosen.prompt);
+  });
+
+  test('what a person typed reads back exactly: plain text with its line breaks, not markdown', async () => {
+    const server = await ui.server();
+    const { page, log } = await ui.page(server);
+    await signIn(page, server.alice);
+    const typed = 'Match ^(?=.*\\d)(?=.*[a-z]).{8,}$ and call f(*args, **kwargs)\n# not a heading\n`x` <b>y</b>';
+    await sendMessage(page, typed);
+    await page.locator('article[data-role="assistant"] [aria-label="Copy message"]').waitFor();
+    const shown = page.locator('article[data-role="user"] .markdown');
+    assert.equal(await shown.innerText(), typed);
+    assert.equal(await shown.locator('em, strong, h1, code, b').count(), 0);
+    assert.deepEqual(log.pageErrors, []);
   });
 });

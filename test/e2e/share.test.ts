@@ -46,8 +46,10 @@ browserSuite('share links', (ui) => {
     const visitor = await ui.page(server);
     const response = await visitor.page.goto(sharePath);
     assert.equal(response?.status(), 200);
-    const shared = visitor.page.locator('article[data-role="user"]');
-    await shared.locator('strong', { hasText: 'bold' }).waitFor();
+    // The person's words as typed: `**` stays, no emphasis (as in the thread itself).
+    const shared = visitor.page.locator('article[data-role="user"] .markdown');
+    await shared.getByText('Share this **bold** idea', { exact: true }).waitFor();
+    assert.equal(await shared.locator('strong').count(), 0);
     await visitor.page.locator('article[data-role="assistant"] .markdown').waitFor();
     await visitor.page.getByText(/^Shared by /).waitFor();
     assert.equal(await visitor.page.getByRole('textbox', { name: 'Message' }).count(), 0);
@@ -63,7 +65,7 @@ browserSuite('share links', (ui) => {
     await visitor.page.waitForURL(/\/c\/[^/]+$/);
     const copyId = conversationIdOf(visitor.page);
     assert.notEqual(copyId, conversationId);
-    await visitor.page.locator('article[data-role="user"] strong', { hasText: 'bold' }).waitFor();
+    await visitor.page.locator('article[data-role="user"] .markdown', { hasText: 'Share this **bold** idea' }).waitFor();
     await visitor.log.waitFor(`/backend-api/share/${shareId}/continue`);
 
     // Settings → Data lists the link; revoking it is confirmed first.

@@ -7,7 +7,7 @@
 import { useEffect, useState } from 'react';
 import { ApiError, describeError } from '../api/api-error.js';
 import { continueShare, getShare, type SharedConversation } from '../api/share-api.js';
-import { MessageBody } from '../components/thread/message-body.js';
+import { MessageBody, UserText } from '../components/thread/message-body.js';
 import { UnsupportedBlocks } from '../components/thread/message-row.js';
 import { LogoMark } from '../components/ui/icons.js';
 import { MaskIcon } from '../components/ui/mask-icon.js';
@@ -25,15 +25,13 @@ type Loaded =
 
 function SharedMessage({ message }: { message: ThreadMessage }) {
   const contents = message.unsupported ? [message.unsupported] : [];
-  const body = (message.text !== '' || contents.length === 0) && (
-    <MessageBody text={message.text} streaming={false} near />
-  );
+  const hasText = message.text !== '' || contents.length === 0;
   if (message.role === 'user') {
     return (
       <article className="message message-user" data-message-id={message.id} data-role="user">
         <h3 className="sr-only">User said:</h3>
         <div className="user-bubble">
-          {body}
+          {hasText && <UserText text={message.text} />}
           <UnsupportedBlocks contents={contents} />
         </div>
       </article>
@@ -46,7 +44,7 @@ function SharedMessage({ message }: { message: ThreadMessage }) {
       </div>
       <div className="assistant-content">
         <h3 className="sr-only">backchat said:</h3>
-        {body}
+        {hasText && <MessageBody text={message.text} streaming={false} near />}
         <UnsupportedBlocks contents={contents} />
       </div>
     </article>

@@ -53,3 +53,12 @@ function MessageBodyView({ text, streaming, near }: MessageBodyProps) {
 }
 
 export const MessageBody = memo(MessageBodyView);
+
+/**
+ * What a person typed, shown as they typed it: plain text with its line breaks, never markdown. A
+ * prompt full of `*`, `_` or backticks (a regular expression, `*args, **kwargs`, a path) must read back
+ * exactly; ChatGPT shows the user's side the same way.
+ */
+export function UserText({ text }: { text: string }) {
+  return <div className="markdown user-text">{text}</div>;
+}

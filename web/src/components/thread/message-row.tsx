@@ -16,7 +16,7 @@ import type { UnsupportedContent } from '../../state/thread-tree.js';
 import { MaskIcon } from '../ui/mask-icon.js';
 import { BranchSwitcher } from './branch-switcher.js';
 import { CopyButton } from './copy-button.js';
-import { MessageBody } from './message-body.js';
+import { MessageBody, UserText } from './message-body.js';
 import { UserMessageEditor } from './user-message-editor.js';
 
 interface RowProps {
@@ -88,7 +88,7 @@ function UserMessage({ store, item, near }: MessageProps) {
         <>
           <div className="user-bubble">
             {(item.text !== '' || item.unsupported.length === 0) && (
-              <MessageBody text={item.text} streaming={false} near={near} />
+              <UserText text={item.text} />
             )}
             <UnsupportedBlocks contents={item.unsupported} />
           </div>
