@@ -214,6 +214,7 @@ browserSuite('request flow', (ui) => {
     await sendMessage(page, typed);
     await page.locator('article[data-role="assistant"] [aria-label="Copy message"]').waitFor();
     const shown = page.locator('article[data-role="user"] .markdown');
+    // biome-ignore lint/performance/useDomNodeTextContent: the rendered text, line breaks included, is the point
     assert.equal(await shown.innerText(), typed);
     assert.equal(await shown.locator('em, strong, h1, code, b').count(), 0);
     assert.deepEqual(log.pageErrors, []);

@@ -65,7 +65,9 @@ browserSuite('share links', (ui) => {
     await visitor.page.waitForURL(/\/c\/[^/]+$/);
     const copyId = conversationIdOf(visitor.page);
     assert.notEqual(copyId, conversationId);
-    await visitor.page.locator('article[data-role="user"] .markdown', { hasText: 'Share this **bold** idea' }).waitFor();
+    await visitor.page
+      .locator('article[data-role="user"] .markdown', { hasText: 'Share this **bold** idea' })
+      .waitFor();
     await visitor.log.waitFor(`/backend-api/share/${shareId}/continue`);
 
     // Settings → Data lists the link; revoking it is confirmed first.
