@@ -87,9 +87,7 @@ function UserMessage({ store, item, near }: MessageProps) {
       ) : (
         <>
           <div className="user-bubble">
-            {(item.text !== '' || item.unsupported.length === 0) && (
-              <UserText text={item.text} />
-            )}
+            {(item.text !== '' || item.unsupported.length === 0) && <UserText text={item.text} />}
             <UnsupportedBlocks contents={item.unsupported} />
           </div>
           {near ? <UserActions store={store} item={item} edit={() => setEditing(true)} /> : <ActionsPlaceholder />}
