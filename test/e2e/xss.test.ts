@@ -127,7 +127,10 @@ function watchPage(page: Page, appOrigin: string, findings: Findings): void {
 async function scan(page: Page, findings: Findings, label: string): Promise<number> {
   const found = (await page.evaluate(scanRenderedContent)) as string[];
   findings.unsafeElements.push(...found.map((problem) => `${label}: ${problem}`));
-  return (await page.evaluate("document.querySelectorAll('.markdown *').length")) as number;
+  // What the answers rendered (a user's message is plain text, never markup: no elements to count).
+  return (await page.evaluate(
+    `document.querySelectorAll('article[data-role="assistant"] .markdown *').length`,
+  )) as number;
 }
 
 /** Waits until the last answer has finished streaming and is rendered as markdown (not the plain-text stand-in). */
@@ -255,11 +258,13 @@ browserSuite('XSS corpus in Chromium', (ui) => {
       await page.waitForURL(/\/c\/[0-9a-f-]{36}$/);
       conversationIds.push(new URL(page.url()).pathname.slice(3));
       const scanned = await scan(page, findings, `streamed batch ${index} (${batch[0]?.id}…)`);
-      assert.ok(scanned > batch.length, `batch ${index} rendered as markdown (${scanned} elements)`);
-      blockedImages += await page.locator('.markdown .blocked-image').count();
+      assert.ok(scanned >= batch.length, `batch ${index} rendered as markdown (${scanned} elements)`);
+      assert.equal(await page.locator('article[data-role="user"] .markdown *').count(), 0, 'the prompt is plain text');
+      blockedImages += await page.locator('article[data-role="assistant"] .markdown .blocked-image').count();
       if (index === 0) await screenshot(page, 'xss-assistant-streamed');
     }
-    assert.ok(blockedImages >= 40, `remote images shown as placeholders (${blockedImages})`);
+    // The answers' remote images (32 in this corpus), each a placeholder.
+    assert.ok(blockedImages >= 30, `remote images shown as placeholders (${blockedImages})`);
     timings.push(
       `streamed ${conversationIds.length} batches in ${((performance.now() - started) / 1000).toFixed(1)} s`,
     );
@@ -276,7 +281,8 @@ browserSuite('XSS corpus in Chromium', (ui) => {
       await messages(page, 'user').first().scrollIntoViewIfNeeded();
       await messages(page, 'assistant').last().scrollIntoViewIfNeeded();
       const scanned = await scan(page, findings, `reloaded conversation ${index}`);
-      assert.ok(scanned > 24, `conversation ${index} rendered as markdown after reload (${scanned} elements)`);
+      const payloads = batches(corpus)[index]?.length ?? batchSize;
+      assert.ok(scanned >= payloads, `conversation ${index} rendered as markdown after reload (${scanned} elements)`);
     }
     await screenshot(page, 'xss-after-reload');
     timings.push(`reloaded ${conversationIds.length} in ${((performance.now() - started) / 1000).toFixed(1)} s`);

@@ -32,10 +32,17 @@ export function useStickToBottom(
   useEffect(() => {
     const element = scrollRef.current;
     if (!element) return;
+    let lastTop = element.scrollTop;
+    // Only a move up lets go of the bottom. A scroll event also comes when layout moves the view (the
+    // browser's scroll anchoring as rows above grow, markdown replacing plain text): with more content
+    // below at that moment the view is briefly off the bottom, and letting go then would leave a
+    // freshly opened conversation stuck a screenful above its last message.
     const onScroll = () => {
-      const bottom = distanceFromBottom(element) <= threshold;
-      stick.current = bottom;
-      setAtBottom(bottom);
+      const top = element.scrollTop;
+      if (distanceFromBottom(element) <= threshold) stick.current = true;
+      else if (top < lastTop - 1) stick.current = false;
+      lastTop = top;
+      setAtBottom(stick.current);
     };
     element.addEventListener('scroll', onScroll, { passive: true });
     return () => element.removeEventListener('scroll', onScroll);
@@ -47,6 +54,7 @@ export function useStickToBottom(
     if (!content || !element) return;
     const observer = new ResizeObserver(() => {
       if (stick.current) element.scrollTop = element.scrollHeight;
+      setAtBottom(stick.current || distanceFromBottom(element) <= threshold);
     });
     observer.observe(content);
     return () => observer.disconnect();

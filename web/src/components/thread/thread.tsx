@@ -138,10 +138,31 @@ function OlderMessages({ store, scrollRef }: { store: ThreadStore; scrollRef: Re
   );
 }
 
+/** A row and where it was in the scroll box, to be kept there. */
+interface HeldRow {
+  element: Element;
+  offset: number;
+  /** performance.now() after which it is let go. */
+  until: number;
+}
+
+/** How long a row is held after older rows were put above it, and after each change while held. */
+const holdFirstMs = 1000;
+const holdMoreMs = 500;
+
+function restoreOffset(held: HeldRow, box: HTMLElement): void {
+  const moved = offsetIn(held.element, box) - held.offset;
+  if (Math.abs(moved) >= 1) box.scrollTop += moved;
+}
+
 /**
  * Keeps the rows on screen still when older rows are put above them: the first row's offset in the
  * scroll box is taken before the update (during render, the DOM still old) and restored after it.
  * Chromium's scroll anchoring often does it already (then nothing moves here), but not at offset 0.
+ * The rows above then settle for a few frames (their markdown replaces their plain text as they come
+ * near; the renderer may still be loading), and the browser's anchoring does not always follow a row
+ * whose content was replaced: so the row stays held, its offset restored after every size change of
+ * the thread, until the thread has been still for a moment or the person scrolls, types or clicks.
  */
 function useStillWhenPrepending(
   scrollRef: RefObject<HTMLDivElement | null>,
@@ -149,21 +170,48 @@ function useStillWhenPrepending(
   firstPosition: number,
 ): void {
   const seen = useRef(firstPosition);
-  const anchor = useRef<{ element: Element; offset: number } | null>(null);
-  if (firstPosition < seen.current && anchor.current === null) {
+  const taken = useRef<{ element: Element; offset: number } | null>(null);
+  const held = useRef<HeldRow | null>(null);
+  if (firstPosition < seen.current && taken.current === null) {
     const element = contentRef.current?.querySelector('article[data-message-id]');
     const box = scrollRef.current;
-    if (element && box) anchor.current = { element, offset: offsetIn(element, box) };
+    if (element && box) taken.current = { element, offset: offsetIn(element, box) };
   }
   useLayoutEffect(() => {
     seen.current = firstPosition;
-    const taken = anchor.current;
-    anchor.current = null;
+    const row = taken.current;
+    taken.current = null;
     const box = scrollRef.current;
-    if (!taken || !box || !taken.element.isConnected) return;
-    const moved = offsetIn(taken.element, box) - taken.offset;
-    if (Math.abs(moved) >= 1) box.scrollTop += moved;
+    if (!row || !box || !row.element.isConnected) return;
+    held.current = { ...row, until: performance.now() + holdFirstMs };
+    restoreOffset(held.current, box);
   }, [firstPosition, scrollRef]);
+  useEffect(() => {
+    const box = scrollRef.current;
+    const content = contentRef.current;
+    if (!box || !content) return;
+    const letGo = () => {
+      held.current = null;
+    };
+    const observer = new ResizeObserver(() => {
+      const row = held.current;
+      if (!row) return;
+      const now = performance.now();
+      if (now > row.until || !row.element.isConnected) {
+        letGo();
+        return;
+      }
+      row.until = Math.max(row.until, now + holdMoreMs);
+      restoreOffset(row, box);
+    });
+    observer.observe(content);
+    const inputs = ['wheel', 'touchstart', 'keydown', 'pointerdown'] as const;
+    for (const type of inputs) box.addEventListener(type, letGo, { passive: true });
+    return () => {
+      observer.disconnect();
+      for (const type of inputs) box.removeEventListener(type, letGo);
+    };
+  }, [scrollRef, contentRef]);
 }
 
 function offsetIn(element: Element, box: Element): number {
