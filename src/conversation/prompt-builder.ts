@@ -97,8 +97,28 @@ export interface PathSource {
   systemMessage(): Promise<MessageRecord | undefined>;
 }
 
-/** The first read takes this many messages; each further one twice as many as the last. */
-const firstReadMessages = 32;
+/**
+ * The first read takes as many messages as the window holds at ~128 tokens each (chat turns are mostly
+ * shorter), within 32–256; each further read twice as many as the last. One read usually covers the
+ * window: on PostgreSQL every further read is another round trip before the model is asked.
+ */
+const assumedTokensPerMessage = 128;
+const firstReadRange = { min: 32, max: 256 };
+
+function firstReadMessages(budget: number): number {
+  return Math.min(firstReadRange.max, Math.max(firstReadRange.min, Math.ceil(budget / assumedTokensPerMessage)));
+}
+
+/** Whether `messages` cost more than `budget` tokens; counted newest first, and only until it does. */
+function exceeds(messages: readonly ChatMessage[], budget: number): boolean {
+  let spent = 0;
+  for (let index = messages.length - 1; index >= 0; index--) {
+    const message = messages[index];
+    if (message) spent += cost(message);
+    if (spent > budget) return true;
+  }
+  return false;
+}
 
 /**
  * The part of the path root → `leafId` that a prompt for `model` can use, root side first, ending at
@@ -112,13 +132,12 @@ export async function promptPath(source: PathSource, leafId: string, model: Mode
   const budget = budgetOf(model);
   let path: MessageRecord[] = [];
   let from = leafId;
-  for (let size = firstReadMessages; ; size *= 2) {
+  for (let size = firstReadMessages(budget); ; size *= 2) {
     const part = await source.path(from, size);
     path = [...part, ...path];
     const top = part[0];
     if (!top || top.parentId === null || part.length < size) return path;
-    const spent = toChatMessages(path).reduce((sum, message) => sum + cost(message), 0);
-    if (spent > budget) break;
+    if (exceeds(toChatMessages(path), budget)) break;
     from = top.parentId;
   }
   const system = await source.systemMessage();

@@ -326,8 +326,14 @@ export class TurnPlanner {
     const source: PathSource = {
       path: (leaf, maxMessages) => this.tx.pathToMessage(userId, conversation.id, leaf, maxMessages),
       systemMessage: async () => {
-        const id = await this.systemNode(conversation);
-        return id === conversation.rootId ? undefined : this.tx.getMessage(userId, conversation.id, id);
+        if (this.systemNodeId !== undefined) {
+          const id = this.systemNodeId;
+          return id === conversation.rootId ? undefined : this.tx.getMessage(userId, conversation.id, id);
+        }
+        // The node and its row in one read.
+        const system = await this.tx.firstChild(userId, conversation.id, conversation.rootId);
+        this.systemNodeId = system?.id ?? conversation.rootId;
+        return system;
       },
     };
     return promptPath(source, leafId, model);

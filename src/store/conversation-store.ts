@@ -169,6 +169,8 @@ export interface ConversationStore {
    * has none); undefined when the conversation has no such message.
    */
   newestLeafUnder(ownerId: string, conversationId: string, nodeId: string): Promise<string | undefined>;
+  /** The oldest child of `parentId` (under the root: the system message), one read; undefined when none. */
+  firstChild(ownerId: string, conversationId: string, parentId: string): Promise<MessageRecord | undefined>;
   /** Child message ids of `parentId`, in insertion order. */
   listChildIds(ownerId: string, conversationId: string, parentId: string): Promise<string[]>;
   updateMessage(ownerId: string, conversationId: string, id: string, patch: MessagePatch): Promise<boolean>;

@@ -336,6 +336,10 @@ export class KyselyStore implements Store {
     return messages.newestLeafUnder(this.db, ownerId, conversationId, nodeId);
   }
 
+  firstChild(ownerId: string, conversationId: string, parentId: string): Promise<MessageRecord | undefined> {
+    return messages.firstChild(this.db, ownerId, conversationId, parentId);
+  }
+
   listChildIds(ownerId: string, conversationId: string, parentId: string): Promise<string[]> {
     return messages.listChildIds(this.db, ownerId, conversationId, parentId);
   }

@@ -223,6 +223,30 @@ export async function listChildIds(
   return rows.map((row) => row.id);
 }
 
+/**
+ * The oldest child of `parentId` — under the root, the conversation's system message — in one read: the
+ * child's place is found through the (conversation_id, parent_id) index, then the row by it.
+ */
+export async function firstChild(
+  db: Executor,
+  ownerId: string,
+  conversationId: string,
+  parentId: string,
+): Promise<MessageRecord | undefined> {
+  const row = await ownedMessages(db, ownerId, conversationId)
+    .selectAll()
+    .where('seq', '=', (eb) =>
+      eb
+        .selectFrom('messages')
+        .select((inner) => inner.fn.min('seq').as('seq'))
+        .where('owner_id', '=', ownerId)
+        .where('conversation_id', '=', conversationId)
+        .where('parent_id', '=', parentId),
+    )
+    .executeTakeFirst();
+  return row && messageRows.fromRow(row);
+}
+
 export async function updateMessage(
   db: Executor,
   ownerId: string,

@@ -198,6 +198,12 @@ forEachDatabase((kind) => {
       assert.deepEqual(await store.listChildIds(ann, 'c1', 'user-1'), ['assistant-1', 'assistant-1-variant']);
       assert.deepEqual(await store.listChildIds(ann, 'c1', 'system'), ['user-1', 'user-1-edit']);
       assert.deepEqual(await store.listChildIds(ann, 'c1', 'assistant-2'), []);
+      // The oldest child, whole: the root's is the system message; the variant came after the first answer.
+      assert.deepEqual(await store.firstChild(ann, 'c1', 'c1-root'), await store.getMessage(ann, 'c1', 'system'));
+      assert.equal((await store.firstChild(ann, 'c1', 'user-1'))?.id, 'assistant-1');
+      assert.equal((await store.firstChild(ann, 'c1', 'system'))?.id, 'user-1');
+      assert.equal(await store.firstChild(ann, 'c1', 'assistant-2'), undefined);
+      assert.equal(await store.firstChild(ann, 'c1', 'missing'), undefined);
       assert.deepEqual(await checkTreeInvariants(db), []);
     }));
 
@@ -293,6 +299,7 @@ forEachDatabase((kind) => {
       assert.deepEqual(await store.listMessages(bob, 'c1'), []);
       assert.deepEqual(await store.pathToMessage(bob, 'c1', 'm2'), []);
       assert.deepEqual(await store.listChildIds(bob, 'c1', 'm1'), []);
+      assert.equal(await store.firstChild(bob, 'c1', 'm1'), undefined);
       assert.equal(await store.updateMessage(bob, 'c1', 'm2', { parts: ['stolen'] }), false);
       assert.equal(await store.updateMessage(bob, 'c1', 'm2', {}), false);
       assert.equal(await store.deleteMessage(bob, 'c1', 'm1'), false);
