@@ -20,7 +20,6 @@ import type {
 } from '../store/store.js';
 import { canWriteInPages, conversationJson, readLinks } from './conversation-json.js';
 import { conversationWindow, type WindowedConversation, type WindowRequest } from './conversation-window.js';
-import { childrenIndex, newestLeaf } from './message-tree.js';
 import { buildPrompt } from './prompt-builder.js';
 import { TitleGenerator } from './title-generator.js';
 import { conversationNotFound, type TurnPlan, TurnPlanner } from './turn-planner.js';
@@ -222,13 +221,16 @@ export class ConversationService {
     });
   }
 
-  /** The newest leaf below `nodeId` (the node itself when it is a leaf). */
+  /**
+   * The newest leaf below `nodeId` (the node itself when it is a leaf): the node, then one walk down the
+   * newest children — two index reads however long the conversation is.
+   */
   private async leafUnder(userId: string, conversation: ConversationRecord, nodeId: string): Promise<string> {
-    const messages = await this.deps.store.listMessages(userId, conversation.id);
-    if (!messages.some((message) => message.id === nodeId && message.role !== 'root')) {
-      throw new NotFoundError(`Message ${nodeId} not found in this conversation`, 'message_not_found');
-    }
-    return newestLeaf(childrenIndex(messages), nodeId);
+    const { store } = this.deps;
+    const node = await store.getMessage(userId, conversation.id, nodeId);
+    const leaf = node && node.role !== 'root' && (await store.newestLeafUnder(userId, conversation.id, nodeId));
+    if (!leaf) throw new NotFoundError(`Message ${nodeId} not found in this conversation`, 'message_not_found');
+    return leaf;
   }
 
   async hideAll(userId: string): Promise<void> {

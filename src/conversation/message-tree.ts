@@ -28,18 +28,6 @@ export function pathTo(messages: readonly MessageRecord[], leafId: string): Mess
   return path.reverse();
 }
 
-/** The leaf reached from `id` by always following the last (newest) child. */
-export function newestLeaf(children: ReadonlyMap<string, readonly string[]>, id: string): string {
-  let current = id;
-  const seen = new Set<string>();
-  for (;;) {
-    const next = children.get(current)?.at(-1);
-    if (next === undefined || seen.has(next)) return current;
-    seen.add(current);
-    current = next;
-  }
-}
-
 /** The node a new child of `parentId` must hang under: the root's place is taken by the system node. */
 export function effectiveParent(messages: readonly MessageRecord[], parentId: string): MessageRecord | undefined {
   const parent = messages.find((message) => message.id === parentId);

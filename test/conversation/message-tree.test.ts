@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { childrenIndex, newestLeaf, pathTo } from '../../src/conversation/message-tree.js';
+import { childrenIndex, pathTo } from '../../src/conversation/message-tree.js';
 import { buildPrompt, type PathSource, promptPath, toChatMessages } from '../../src/conversation/prompt-builder.js';
 import { cleanTitle, fallbackTitle } from '../../src/conversation/title.js';
 import { toWireMapping } from '../../src/conversation/wire-format.js';
@@ -54,13 +54,6 @@ test('pathTo walks from the root to a leaf', () => {
     ['root', 'sys', 'u1', 'a1', 'u2', 'a2b'],
   );
   assert.deepEqual(pathTo(tree, 'missing'), []);
-});
-
-test('newestLeaf follows the newest child', () => {
-  const children = childrenIndex(tree);
-  assert.equal(newestLeaf(children, 'u1'), 'a2b');
-  assert.equal(newestLeaf(children, 'sys'), 'a1b');
-  assert.equal(newestLeaf(children, 'a2'), 'a2');
 });
 
 test('mapping: insertion order, explicit null parent on the root, message null on the root', () => {

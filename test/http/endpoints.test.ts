@@ -146,6 +146,18 @@ forEachDatabase((kind) => {
       json: { current_node: crypto.randomUUID() },
     });
     assert.equal(unknown.status, 404);
+    // The root is no message to show; another user's conversation is not found either. Nothing changes.
+    const mapping = (await get<{ mapping: Record<string, { parent: string | null }> }>(path, server.alice)).mapping;
+    const root = Object.keys(mapping).find((id) => mapping[id]?.parent === null) ?? '';
+    const atRoot = await server.request(path, { method: 'PATCH', as: server.alice, json: { current_node: root } });
+    assert.equal(atRoot.status, 404);
+    const asBob = await server.request(path, {
+      method: 'PATCH',
+      as: server.bob,
+      json: { current_node: first.final.id },
+    });
+    assert.equal(asBob.status, 404);
+    assert.equal((await get<{ current_node: string }>(path, server.alice)).current_node, first.final.id);
   });
 
   test(`${kind}: message feedback is stored once per message (case-tolerant rating)`, async () => {

@@ -204,6 +204,12 @@ forEachDatabase((kind) => {
       assert.equal((await store.firstChild(ann, 'c1', 'system'))?.id, 'user-1');
       assert.equal(await store.firstChild(ann, 'c1', 'assistant-2'), undefined);
       assert.equal(await store.firstChild(ann, 'c1', 'missing'), undefined);
+      // Down the newest child at each step: the variant and the edit came last.
+      assert.equal(await store.newestLeafUnder(ann, 'c1', 'user-1'), 'assistant-1-variant');
+      assert.equal(await store.newestLeafUnder(ann, 'c1', 'system'), 'assistant-1-edit');
+      assert.equal(await store.newestLeafUnder(ann, 'c1', 'assistant-1'), 'assistant-2');
+      assert.equal(await store.newestLeafUnder(ann, 'c1', 'assistant-2'), 'assistant-2');
+      assert.equal(await store.newestLeafUnder(ann, 'c1', 'missing'), undefined);
       assert.deepEqual(await checkTreeInvariants(db), []);
     }));
 
@@ -300,6 +306,7 @@ forEachDatabase((kind) => {
       assert.deepEqual(await store.pathToMessage(bob, 'c1', 'm2'), []);
       assert.deepEqual(await store.listChildIds(bob, 'c1', 'm1'), []);
       assert.equal(await store.firstChild(bob, 'c1', 'm1'), undefined);
+      assert.equal(await store.newestLeafUnder(bob, 'c1', 'm1'), undefined);
       assert.equal(await store.updateMessage(bob, 'c1', 'm2', { parts: ['stolen'] }), false);
       assert.equal(await store.updateMessage(bob, 'c1', 'm2', {}), false);
       assert.equal(await store.deleteMessage(bob, 'c1', 'm1'), false);
