@@ -89,8 +89,8 @@ export class TurnPlanner {
   private readonly unsaved: MessageRecord[] = [];
   /** The path from the root to the new user message's parent, when it was read (`next`). */
   private parentPath: MessageRecord[] | undefined;
-  /** The root's first child (its system message), once looked up or written. */
-  private systemNodeId: string | undefined;
+  /** The root's first child (its system message), once looked up or written; null when there is none. */
+  private systemRecord: MessageRecord | null | undefined;
   /** Root and system message of a conversation this plan creates: the whole path a first turn has. */
   private createdPath: MessageRecord[] | undefined;
 
@@ -247,7 +247,7 @@ export class TurnPlanner {
     ];
     // Written with the user message and its answer (plan()): one statement for all four.
     this.unsaved.push(...path);
-    this.systemNodeId = systemId;
+    this.systemRecord = path[1] ?? null;
     this.createdPath = path;
     return conversation;
   }
@@ -325,25 +325,21 @@ export class TurnPlanner {
     const { userId, model } = this.input;
     const source: PathSource = {
       path: (leaf, maxMessages) => this.tx.pathToMessage(userId, conversation.id, leaf, maxMessages),
-      systemMessage: async () => {
-        if (this.systemNodeId !== undefined) {
-          const id = this.systemNodeId;
-          return id === conversation.rootId ? undefined : this.tx.getMessage(userId, conversation.id, id);
-        }
-        // The node and its row in one read.
-        const system = await this.tx.firstChild(userId, conversation.id, conversation.rootId);
-        this.systemNodeId = system?.id ?? conversation.rootId;
-        return system;
-      },
+      systemMessage: () => this.systemMessage(conversation),
     };
     return promptPath(source, leafId, model);
   }
 
-  private async systemNode(conversation: ConversationRecord): Promise<string> {
-    if (this.systemNodeId === undefined) {
-      const [first] = await this.tx.listChildIds(this.input.userId, conversation.id, conversation.rootId);
-      this.systemNodeId = first ?? conversation.rootId;
+  /** The root's first child, node and row in one read, looked up once per plan. */
+  private async systemMessage(conversation: ConversationRecord): Promise<MessageRecord | undefined> {
+    if (this.systemRecord === undefined) {
+      this.systemRecord = (await this.tx.firstChild(this.input.userId, conversation.id, conversation.rootId)) ?? null;
     }
-    return this.systemNodeId;
+    return this.systemRecord ?? undefined;
+  }
+
+  /** Where the root's place is taken: its system node, or the root itself when it has none. */
+  private async systemNode(conversation: ConversationRecord): Promise<string> {
+    return (await this.systemMessage(conversation))?.id ?? conversation.rootId;
   }
 }
