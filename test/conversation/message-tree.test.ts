@@ -99,11 +99,13 @@ test('prompt is trimmed to the context window, newest turns kept', () => {
   assert.throws(() => buildPrompt([node('u', null, 'user', 'x '.repeat(100))], model), /too long/);
 });
 
-/** A linear path root → (system) → messages, read as the store would, counting the messages read. */
-function pathSource(path: MessageRecord[]): PathSource & { read: number } {
+/** A linear path root → (system) → messages, read as the store would, counting the messages read and the reads. */
+function pathSource(path: MessageRecord[]): PathSource & { read: number; reads: number } {
   const source = {
     read: 0,
+    reads: 0,
     async path(leafId: string, maxMessages: number) {
+      source.reads += 1;
       const end = path.findIndex((message) => message.id === leafId);
       if (end === -1) return [];
       const part = path.slice(Math.max(0, end + 1 - maxMessages), end + 1);
@@ -171,6 +173,8 @@ test('promptPath on a 10,000-message path reads a few dozen messages, not the hi
   const source = pathSource(path);
   const read = await promptPath(source, 'm9999', { ...model, contextWindow: 8_192, maxOutputTokens: 1_024 });
   assert.ok(source.read <= 96, `read ${source.read} messages`);
+  // The first read is sized to the window (7,168 tokens ≈ 56 messages at 128), and these fill it: one read.
+  assert.equal(source.reads, 1);
   assert.equal(read[0]?.id, 'sys', 'the system message first');
   assert.deepEqual(
     buildPrompt(read, { ...model, contextWindow: 8_192, maxOutputTokens: 1_024 }),
