@@ -248,6 +248,40 @@ forEachDatabase((kind) => {
       assert.deepEqual(await again.json(), { success: true, stopped: false });
     });
 
+    test('a ChatGPT client that leaves after the model has said everything keeps the whole answer', async () => {
+      // A reader that falls behind is sent the newest snapshot only, so a client can leave before it has
+      // read the end of an answer the model already finished: nothing is left to stop, and nothing is cut.
+      upstream.script({ kind: 'reply', text: longText, tokenDelayMs: 0 });
+      const abort = new AbortController();
+      const response = await server.request('/backend-api/conversation', {
+        method: 'POST',
+        as: server.alice,
+        json: firstTurn('Finish before I leave'),
+        signal: abort.signal,
+      });
+      assert.equal(response.status, 200);
+      // Only the first event is read (for the conversation's id); the rest stays unread.
+      const reader = response.body?.getReader();
+      assert.ok(reader);
+      const first = new TextDecoder().decode((await reader.read()).value);
+      const conversationId = /"conversation_id": ?"([^"]+)"/.exec(first)?.[1];
+      assert.ok(conversationId, first);
+      const modelRequest = upstream.lastChat();
+      assert.ok(modelRequest, 'the model was asked');
+      await modelRequest.closed;
+      await pollUntil(
+        async () => ((await storedAnswer(server.alice, conversationId)).status !== 'in_progress' ? 1 : undefined),
+        'the answer to be stored',
+      );
+      abort.abort(); // the response body was never read: the client leaves before its [DONE]
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const stored = await storedAnswer(server.alice, conversationId);
+      assert.equal(stored.status, 'finished_successfully');
+      assert.equal(stored.metadata.finish_details?.type, 'stop');
+      assert.equal(stored.content.parts[0], longText);
+      assert.equal(modelRequest.clientAborted, false, 'the finished model request was not cut');
+    });
+
     test('a reader that stops reading neither slows the answer nor holds more than the newest snapshot', async (t) => {
       const bigText = Array.from({ length: 3_000 }, (_, index) => `w${index}`).join(' ');
       upstream.script({ kind: 'reply', text: bigText, tokenDelayMs: 0 });
