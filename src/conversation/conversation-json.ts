@@ -4,15 +4,15 @@
  * memory as one object and one string, and the event loop is free between pages (a 10,000-message
  * conversation is 15 MB of JSON: built at once it held every other request for half a second).
  */
-import type { ConversationRecord, MessageLink, MessageRecord } from '../store/store.js';
+import type { ConversationRecord, MessageLink, MessageText } from '../store/store.js';
 import { childrenIndex } from './message-tree.js';
-import { plainWireConversation, toWireMessage, withWireExtras } from './wire-format.js';
+import { plainWireConversation, wireMessageJson, withWireExtras } from './wire-format.js';
 
 /** Where the pieces come from: the tree's shape, then its messages a page at a time. */
 export interface ConversationPages {
   links: readonly MessageLink[];
-  /** Up to `limit` messages inserted after `afterSeq`, in insertion order. */
-  page(afterSeq: number, limit: number): Promise<MessageRecord[]>;
+  /** Up to `limit` messages inserted after `afterSeq`, in insertion order, JSON columns as text. */
+  page(afterSeq: number, limit: number): Promise<MessageText[]>;
 }
 
 /** Messages per page: about 300 KB of JSON, ~10 ms of work between two turns of the event loop. */
@@ -85,19 +85,16 @@ export async function* conversationJson(
     while (afterSeq < lastSeq) {
       const messages = await source.page(afterSeq, pageSize);
       if (messages.length === 0) break;
+      // A message missing from `links` was added since: every later one was too.
+      afterSeq = seqOf.get(messages.at(-1)?.id ?? '') ?? lastSeq;
       const nodes: string[] = [];
       for (const message of messages) {
         if (!seqOf.has(message.id)) continue;
-        const node = {
-          id: message.id,
-          message: toWireMessage(message),
-          parent: message.parentId,
-          children: children.get(message.id) ?? [],
-        };
-        nodes.push(`${JSON.stringify(message.id)}:${JSON.stringify(node)}`);
+        // `toWireNode`'s keys and order, the message spliced in from its stored text.
+        const id = JSON.stringify(message.id);
+        const node = `{"id":${id},"message":${wireMessageJson(message)},"parent":${JSON.stringify(message.parentId)},"children":${JSON.stringify(children.get(message.id) ?? [])}}`;
+        nodes.push(`${id}:${node}`);
       }
-      // A message missing from `links` was added since: every later one was too.
-      afterSeq = seqOf.get(messages.at(-1)?.id ?? '') ?? lastSeq;
       if (nodes.length > 0) {
         yield `${first ? '' : ','}${nodes.join(',')}`;
         first = false;

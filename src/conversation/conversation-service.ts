@@ -189,7 +189,7 @@ export class ConversationService {
     }
     return conversationJson(conversation, {
       links,
-      page: (afterSeq, limit) => this.deps.store.listMessagesAfter(userId, id, afterSeq, limit),
+      page: (afterSeq, limit) => this.deps.store.listMessageTextsAfter(userId, id, afterSeq, limit),
     });
   }
 

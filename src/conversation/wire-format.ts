@@ -7,7 +7,7 @@ import {
   type WireMessage,
   type WireNode,
 } from '../protocol/wire-types.js';
-import type { ConversationRecord, MessageRecord, WireExtras } from '../store/store.js';
+import type { ConversationRecord, MessageRecord, MessageText, WireExtras } from '../store/store.js';
 import { childrenIndex } from './message-tree.js';
 
 function optionalSeconds(value: number | null): number | null {
@@ -51,6 +51,29 @@ export function plainWireMessage(message: MessageRecord): WireMessage | null {
     metadata: message.metadata,
     recipient: message.recipient,
   };
+}
+
+/**
+ * `JSON.stringify(toWireMessage(message))` written from the stored JSON text, which is spliced in as it
+ * is: the columns hold `JSON.stringify` output, and `JSON.stringify(JSON.parse(text))` gives `text` back.
+ * The keys are `plainWireMessage`'s, in its order (a property test holds the two together). A message
+ * with imported extras is parsed and goes the object way.
+ */
+export function wireMessageJson(message: MessageText): string {
+  if (message.role === 'root') return 'null';
+  if (message.extras !== undefined) {
+    const { parts, metadata, extras } = message;
+    const record = { ...message, parts: JSON.parse(parts), metadata: JSON.parse(metadata), extras: JSON.parse(extras) };
+    return JSON.stringify(toWireMessage(record));
+  }
+  const json = JSON.stringify;
+  return (
+    `{"id":${json(message.id)},"author":{"role":${json(message.role)},"name":${json(message.authorName)},"metadata":{}},` +
+    `"create_time":${json(optionalSeconds(message.createTime))},"update_time":${json(optionalSeconds(message.updateTime))},` +
+    `"content":{"content_type":${json(message.contentType)},"parts":${message.parts}},"status":${json(message.status)},` +
+    `"end_turn":${json(message.endTurn)},"weight":${json(message.weight)},"metadata":${message.metadata},` +
+    `"recipient":${json(message.recipient)}}`
+  );
 }
 
 /** The mapping in insertion order (root, system node, then messages as added), every node with `children`. */

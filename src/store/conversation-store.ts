@@ -88,6 +88,19 @@ export interface MessageRecord {
   extras?: WireExtras;
 }
 
+/**
+ * A message with its JSON columns as the text they hold — what `JSON.stringify` wrote (the store's only
+ * writer of them) — for writing wire JSON without parsing and serialising them again.
+ */
+export type MessageText = Omit<MessageRecord, 'parts' | 'metadata' | 'extras'> & {
+  /** `parts` as JSON text. */
+  parts: string;
+  /** `metadata` as JSON text. */
+  metadata: string;
+  /** `extras` as JSON text; absent for backchat's own messages. */
+  extras?: string;
+};
+
 export interface ConversationListQuery {
   offset: number;
   limit: number;
@@ -152,6 +165,13 @@ export interface ConversationStore {
   listMessageLinks(ownerId: string, conversationId: string, afterSeq: number, limit: number): Promise<MessageLink[]>;
   /** Up to `limit` messages after the one at `afterSeq` (0: from the first), in insertion order. */
   listMessagesAfter(ownerId: string, conversationId: string, afterSeq: number, limit: number): Promise<MessageRecord[]>;
+  /** The same messages with their JSON columns as text (`MessageText`): a long conversation's pages of wire JSON. */
+  listMessageTextsAfter(
+    ownerId: string,
+    conversationId: string,
+    afterSeq: number,
+    limit: number,
+  ): Promise<MessageText[]>;
   /**
    * The path from the root down to `leafId` inclusive (one recursive query), root first; with
    * `maxMessages`, only its last `maxMessages` messages (the walk up stops there).

@@ -33,6 +33,7 @@ import type {
   MessageLink,
   MessagePatch,
   MessageRecord,
+  MessageText,
   NewConversation,
   NewUser,
   PersonalAccessTokenRecord,
@@ -310,6 +311,15 @@ export class KyselyStore implements Store {
     limit: number,
   ): Promise<MessageRecord[]> {
     return messages.listMessagesAfter(this.db, ownerId, conversationId, afterSeq, limit);
+  }
+
+  listMessageTextsAfter(
+    ownerId: string,
+    conversationId: string,
+    afterSeq: number,
+    limit: number,
+  ): Promise<MessageText[]> {
+    return messages.listMessageTextsAfter(this.db, ownerId, conversationId, afterSeq, limit);
   }
 
   pathToMessage(

@@ -10,7 +10,7 @@ import type { MessagesTable } from './database-schema.js';
 import type { Executor } from './executor.js';
 import { latencyReportRow } from './latency-queries.js';
 import { rowMapper } from './row-mapper.js';
-import type { AnswerStart, LatencyReport, MessageLink, MessagePatch, MessageRecord } from './store.js';
+import type { AnswerStart, LatencyReport, MessageLink, MessagePatch, MessageRecord, MessageText } from './store.js';
 import { guardText } from './text-guard.js';
 
 /** Longest parent chain pathToMessage follows: a guard against cycles, far above any real chat. */
@@ -25,6 +25,20 @@ export const messageRows = rowMapper<MessagesTable, MessageRecord>(
     endTurn: nullableBooleanColumn,
     metadata: jsonColumn,
     extras: nullableJsonColumn,
+  },
+  { hidden: { owner_id: true, seq: true } },
+);
+
+/** The same rows with the JSON columns left as text (`MessageText`): nothing parsed. */
+export const messageTextRows = rowMapper<MessagesTable, MessageText>(
+  {
+    role: textUnionColumn(),
+    status: textUnionColumn(),
+    endTurn: nullableBooleanColumn,
+    extras: {
+      read: (stored: string | null) => stored ?? undefined,
+      write: (value: string | undefined) => value ?? null,
+    },
   },
   { hidden: { owner_id: true, seq: true } },
 );
@@ -83,6 +97,16 @@ export async function listMessageLinks(
   return rows.map((row) => ({ seq: Number(row.seq), id: row.id, parentId: row.parent_id }));
 }
 
+/** The rows of `listMessagesAfter`. */
+function rowsAfter(db: Executor, ownerId: string, conversationId: string, afterSeq: number, limit: number) {
+  return ownedMessages(db, ownerId, conversationId)
+    .selectAll()
+    .where('seq', '>', afterSeq)
+    .orderBy('seq')
+    .limit(limit)
+    .execute();
+}
+
 /** Up to `limit` messages inserted after the one at `afterSeq` (0: from the first), in insertion order. */
 export async function listMessagesAfter(
   db: Executor,
@@ -91,13 +115,18 @@ export async function listMessagesAfter(
   afterSeq: number,
   limit: number,
 ): Promise<MessageRecord[]> {
-  const rows = await ownedMessages(db, ownerId, conversationId)
-    .selectAll()
-    .where('seq', '>', afterSeq)
-    .orderBy('seq')
-    .limit(limit)
-    .execute();
-  return rows.map(messageRows.fromRow);
+  return (await rowsAfter(db, ownerId, conversationId, afterSeq, limit)).map(messageRows.fromRow);
+}
+
+/** `listMessagesAfter` with the JSON columns as text (`MessageText`). */
+export async function listMessageTextsAfter(
+  db: Executor,
+  ownerId: string,
+  conversationId: string,
+  afterSeq: number,
+  limit: number,
+): Promise<MessageText[]> {
+  return (await rowsAfter(db, ownerId, conversationId, afterSeq, limit)).map(messageTextRows.fromRow);
 }
 
 /** One recursive query from the leaf up to the root (depth-capped), returned root first. */

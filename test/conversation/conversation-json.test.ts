@@ -1,14 +1,17 @@
 /**
  * A long conversation's JSON written a page of messages at a time (src/conversation/conversation-json.ts)
- * is byte for byte `JSON.stringify` of the wire conversation: generated trees with branches, unicode,
- * imported extras on the conversation and its messages, every page size; ids whose key order differs
- * go the whole way; a message added meanwhile is left out whole.
+ * is byte for byte `JSON.stringify` of the wire conversation as the object path builds it from the same
+ * rows: generated trees with branches, unicode, any metadata (keys a JSON object reorders, `__proto__`),
+ * any times, weights and `end_turn`, imported extras on the conversation and its messages, every page
+ * size — the messages' JSON columns spliced in from their stored text. Ids whose key order differs go
+ * the whole way; a message added meanwhile is left out whole.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { canWriteInPages, conversationJson } from '../../src/conversation/conversation-json.js';
 import { toWireConversation } from '../../src/conversation/wire-format.js';
+import { messageRows, messageTextRows } from '../../src/store/message-queries.js';
 import type { ConversationRecord, MessageLink, MessageRecord, WireExtras } from '../../src/store/store.js';
 import { message, rootMessage } from '../store/store-fixtures.js';
 
@@ -45,7 +48,12 @@ function source(messages: MessageRecord[], added: MessageRecord[] = []) {
     async page(afterSeq: number, limit: number) {
       stored.push(...added.splice(0));
       const start = stored.findIndex((_, index) => (index + 1) * 10 > afterSeq);
-      return start === -1 ? [] : stored.slice(start, start + limit);
+      // As the store reads them: the row written for each record, its JSON columns left as text.
+      const rows = start === -1 ? [] : stored.slice(start, start + limit);
+      return rows.map((record) => {
+        const row = { extras: null, ...messageRows.toRow(record), owner_id: 'ann', seq: 0 };
+        return messageTextRows.fromRow(row as Parameters<typeof messageTextRows.fromRow>[0]);
+      });
     },
   };
 }
@@ -57,22 +65,41 @@ async function written(record: ConversationRecord, pages: ReturnType<typeof sour
 }
 
 /** A tree: each message under a random earlier one (branches), text of any unicode. */
+const metadata = fc.dictionary(
+  fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom('12', '0', '__proto__', 'model_slug', '4294967295')),
+  fc.jsonValue({ maxDepth: 2 }),
+  { maxKeys: 5 },
+);
+const seconds = fc.option(fc.double({ min: 0, max: 2e9, noNaN: true }), { nil: null });
+const fields = fc.record({
+  metadata,
+  createTime: seconds,
+  updateTime: seconds,
+  weight: fc.constantFrom(0, 1, 0.5, 1e-7),
+  endTurn: fc.constantFrom(null, true, false),
+  authorName: fc.constantFrom(null, 'browser', 'é "quoted"'),
+});
 const trees = fc
-  .array(fc.tuple(fc.nat(), fc.string({ unit: 'binary', maxLength: 30 }), fc.boolean()), { maxLength: 60 })
+  .array(fc.tuple(fc.nat(), fc.string({ unit: 'binary', maxLength: 30 }), fc.boolean(), fields), { maxLength: 60 })
   .map((specs) => {
     const messages = [rootMessage('c1')];
-    specs.forEach(([parentPick, text, extra], index) => {
+    specs.forEach(([parentPick, text, extra, more], index) => {
       const parent = messages[parentPick % messages.length] as MessageRecord;
       messages.push(
         message('c1', `m-${index}-é`, parent.id, {
           role: index % 2 ? 'assistant' : 'user',
           parts: [text],
+          ...more,
           ...(extra && { extras: { set: { recipient: 'browser', weird_key: [text] }, absent: ['end_turn'] } }),
         }),
       );
     });
     return messages;
   });
+
+/** The wire conversation's JSON as the object path writes it from the same rows (JSON columns parsed). */
+const expected = (record: ConversationRecord, messages: MessageRecord[]) =>
+  JSON.stringify(toWireConversation(record, messages.map(messageRows.roundTrip)));
 
 test('the pieces are JSON.stringify of the wire conversation, for any tree, extras and page size', async () => {
   const extras = fc.option(
@@ -87,7 +114,7 @@ test('the pieces are JSON.stringify of the wire conversation, for any tree, extr
       const record = conversation(wireExtras);
       const pages = source(messages);
       assert.ok(canWriteInPages(record, pages.links));
-      assert.equal(await written(record, pages, size), JSON.stringify(toWireConversation(record, messages)));
+      assert.equal(await written(record, pages, size), expected(record, messages));
     }),
     { numRuns: 150 },
   );
@@ -108,5 +135,5 @@ test('a message added while the pieces are written is left out, with the childre
   const messages = [rootMessage('c1'), message('c1', 'u1', 'c1-root'), message('c1', 'a1', 'u1')];
   const late = message('c1', 'u2', 'a1');
   const text = await written(conversation(), source(messages, [late]), 2);
-  assert.equal(text, JSON.stringify(toWireConversation(conversation(), messages)));
+  assert.equal(text, expected(conversation(), messages));
 });

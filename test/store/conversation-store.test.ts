@@ -140,6 +140,21 @@ forEachDatabase((kind) => {
       assert.deepEqual(listed[0], rootMessage('c1'));
       assert.equal((await store.getMessage(owner, 'c1', 'aa'))?.endTurn, null);
       assert.equal(await store.getMessage(owner, 'c1', 'missing'), undefined);
+      // The same pages with the JSON columns as the text JSON.stringify wrote (what wire JSON splices in).
+      const links = await store.listMessageLinks(owner, 'c1', 0, 100);
+      const afterSecond = links[1]?.seq ?? 0;
+      const texts = await store.listMessageTextsAfter(owner, 'c1', afterSecond, 3);
+      assert.deepEqual(
+        texts.map((item) => item.id),
+        ['aa', 'mm', '00'],
+      );
+      const [last] = await store.listMessageTextsAfter(owner, 'c1', links.at(-2)?.seq ?? 0, 10);
+      const { parts, metadata, ...columns } = full;
+      assert.deepEqual(last, { ...columns, parts: JSON.stringify(parts), metadata: JSON.stringify(metadata) });
+      const imported = message('c1', 'imported', 'full', { extras: { set: { weird: [1] }, absent: ['weight'] } });
+      assert.equal(await store.insertMessage(owner, imported), true);
+      const [withExtras] = await store.listMessageTextsAfter(owner, 'c1', links.at(-1)?.seq ?? 0, 10);
+      assert.equal(withExtras?.extras, JSON.stringify(imported.extras));
     }));
 
   test(`${kind}: the same message id lives in two conversations of two owners`, () =>
@@ -303,6 +318,8 @@ forEachDatabase((kind) => {
       assert.equal(await store.insertMessage(bob, message('c1', 'intruder', 'm2')), false);
       assert.equal(await store.getMessage(bob, 'c1', 'm1'), undefined);
       assert.deepEqual(await store.listMessages(bob, 'c1'), []);
+      assert.deepEqual(await store.listMessageTextsAfter(bob, 'c1', 0, 10), []);
+      assert.deepEqual(await store.listMessageLinks(bob, 'c1', 0, 10), []);
       assert.deepEqual(await store.pathToMessage(bob, 'c1', 'm2'), []);
       assert.deepEqual(await store.listChildIds(bob, 'c1', 'm1'), []);
       assert.equal(await store.firstChild(bob, 'c1', 'm1'), undefined);
