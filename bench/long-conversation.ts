@@ -376,6 +376,15 @@ async function preflightRows(
   ];
 }
 
+/**
+ * A full collection between the sides, when the bench runs with `--expose-gc` (`npm run bench` does):
+ * the in-process baseline leaves ~40 MB of garbage (10,000 records and their 15 MB of JSON) that would
+ * otherwise be collected — a 100–200 ms pause — during the next GET and counted as its stall.
+ */
+function collectGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
 /** Milliseconds `work` takes, watched as `side`. */
 async function timed(watch: StallWatch, side: string, work: () => Promise<unknown>): Promise<number> {
   return watch.watch(side, async () => {
@@ -429,7 +438,9 @@ async function openRows(kind: DatabaseKind, server: TestServer, long: Seeded, ro
   try {
     // Alternating, so drift (the machine, the caches) hits both sides alike; the first of each is a warm-up.
     for (let round = -1; round < rounds; round++) {
+      collectGarbage();
       const getMs = await timed(watch, sideOf('get', round), get);
+      collectGarbage();
       const baselineMs = await timed(watch, sideOf('baseline', round), selectAndStringify);
       if (round < 0) continue;
       gets.push(getMs);
