@@ -237,6 +237,11 @@ export class ConversationService {
     await this.deps.store.hideAllConversations(userId, this.now());
   }
 
+  /** The ids of the answers being written (by any process) in the user's deleted conversations. */
+  liveAnswerIdsInHidden(userId: string): Promise<string[]> {
+    return this.deps.store.liveAnswerIdsInHidden(userId);
+  }
+
   async archiveAll(userId: string): Promise<void> {
     await this.deps.store.archiveAllConversations(userId);
   }

@@ -97,6 +97,18 @@ export async function findConversationIdByRoot(
   return row?.id;
 }
 
+export async function liveAnswerIdsInHidden(db: Executor, ownerId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('generations as g')
+    .innerJoin('conversations as c', 'c.id', 'g.conversation_id')
+    .select('g.message_id')
+    .where('g.owner_id', '=', ownerId)
+    .where('c.owner_id', '=', ownerId)
+    .where('c.is_visible', '=', false)
+    .execute();
+  return rows.map((row) => row.message_id);
+}
+
 /** Inserts or refreshes a server process's row (its heartbeat). */
 export async function recordInstance(db: Executor, instance: InstanceRecord): Promise<void> {
   await db

@@ -83,6 +83,8 @@ export interface GenerationStore {
    * retried first turn (same root and message ids, no conversation id) finds the conversation it made.
    */
   findConversationIdByRoot(ownerId: string, rootId: string, messageId: string): Promise<string | undefined>;
+  /** The ids of the answers being written (their leases, by any process) in the owner's deleted conversations. */
+  liveAnswerIdsInHidden(ownerId: string): Promise<string[]>;
   /** Inserts or refreshes this process's row: its heartbeat (label and heartbeat time are updated). */
   recordInstance(instance: InstanceRecord): Promise<void>;
   /** The other processes whose heartbeat is newer than `since`. */

@@ -417,6 +417,10 @@ export class KyselyStore implements Store {
     return generations.findConversationIdByRoot(this.db, ownerId, rootId, messageId);
   }
 
+  liveAnswerIdsInHidden(ownerId: string): Promise<string[]> {
+    return generations.liveAnswerIdsInHidden(this.db, ownerId);
+  }
+
   interruptExpiredAnswers(now: number): Promise<number> {
     return this.inTransaction((db) => generations.interruptExpiredAnswers(db, now));
   }

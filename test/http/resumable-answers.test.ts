@@ -248,6 +248,52 @@ forEachDatabase((kind) => {
       assert.deepEqual(await again.json(), { success: true, stopped: false });
     });
 
+    test('deleting a conversation stops its answer (DELETE, PATCH is_visible, delete all); other answers go on', async () => {
+      upstream.script(slowReply());
+      const as = server.bob;
+      const modelRequestOf = (text: string) =>
+        upstream.requests.find(
+          (request) =>
+            (request.body as { stream?: boolean } | undefined)?.stream === true &&
+            JSON.stringify(request.body).includes(text),
+        );
+      const deletions: Array<[string, (id: string) => Promise<Response>]> = [
+        ['DELETE', (id) => server.request(`/backend-api/conversation/${id}`, { method: 'DELETE', as })],
+        [
+          'PATCH is_visible',
+          (id) =>
+            server.request(`/backend-api/conversation/${id}`, { method: 'PATCH', as, json: { is_visible: false } }),
+        ],
+        [
+          'delete all',
+          () => server.request('/backend-api/conversations', { method: 'PATCH', as, json: { is_visible: false } }),
+        ],
+      ];
+      for (const [how, remove] of deletions) {
+        const doomed = await post(as, firstTurn(`Delete me (${how})`), { background: true });
+        const doomedId = await conversationIdOf(doomed);
+        const kept =
+          how === 'delete all' ? undefined : await post(as, firstTurn(`Keep me (${how})`), { background: true });
+        await doomed.until(() => doomed.text().length > 0, 'some text');
+        assert.equal((await remove(doomedId)).status, 200, how);
+        await doomed.ended;
+        assert.ok(doomed.finished(), `every reader is told the answer ended (${how})`);
+        const doomedRequest = modelRequestOf(`Delete me (${how})`);
+        assert.ok(doomedRequest, how);
+        await doomedRequest.closed;
+        assert.equal(doomedRequest.clientAborted, true, `the model's request was stopped (${how})`);
+        const stored = (await server.deps.store.listMessages(as.id, doomedId)).at(-1);
+        assert.equal(stored?.status, 'finished_partial_completion', how);
+        assert.equal((stored?.metadata.finish_details as { type?: string } | undefined)?.type, 'interrupted', how);
+        assert.ok(longText.startsWith(String(stored?.parts[0])) && stored?.parts[0] !== longText, how);
+        if (kept) {
+          await kept.ended;
+          assert.equal(kept.text(), longText, `another conversation's answer runs to its end (${how})`);
+          assert.equal(modelRequestOf(`Keep me (${how})`)?.clientAborted, false, how);
+        }
+      }
+    });
+
     test('a ChatGPT client that leaves after the model has said everything keeps the whole answer', async () => {
       // A reader that falls behind is sent the newest snapshot only, so a client can leave before it has
       // read the end of an answer the model already finished: nothing is left to stop, and nothing is cut.

@@ -49,12 +49,29 @@ function isWindowed(query: unknown): boolean {
 export function conversationRoutes(deps: ConversationRouteDeps): RouteSpec[] {
   const { conversations } = deps;
   const stream = new ConversationStream(deps);
+  /**
+   * A deleted conversation's answer stops (in whichever process writes it): nobody can read it any more,
+   * and the model would go on costing tokens for nothing. Its text so far is kept, `interrupted`.
+   */
+  const stopLiveAnswer = async (userId: string, id: string) => {
+    const state = await deps.hub.find(userId, id);
+    if (state?.live) await deps.hub.requestStop(state.answer.answerId);
+  };
+  /** The deletion stands either way: if the hub cannot be reached, the answer ends by itself. */
+  const stopAfterDeletion = (stop: Promise<void>) => stop.catch(() => {});
   const hide = async (request: FastifyRequest, userId: string) => {
-    await conversations.patch(userId, pathId(request), { is_visible: false });
+    const id = pathId(request);
+    await conversations.patch(userId, id, { is_visible: false });
+    await stopAfterDeletion(stopLiveAnswer(userId, id));
     return success;
   };
   const hideAll = async (userId: string) => {
     await conversations.hideAll(userId);
+    await stopAfterDeletion(
+      conversations.liveAnswerIdsInHidden(userId).then(async (answerIds) => {
+        for (const answerId of answerIds) await deps.hub.requestStop(answerId);
+      }),
+    );
     return success;
   };
   /** Streams the conversation's live (or just ended) answer after `afterId`; 404 when there is none. */
@@ -180,7 +197,9 @@ export function conversationRoutes(deps: ConversationRouteDeps): RouteSpec[] {
       auth: 'user',
       handler: async (request, _reply, user) => {
         const id = pathId(request);
-        await conversations.patch(user.id, id, parseWith(conversationPatchSchema, request.body));
+        const patch = parseWith(conversationPatchSchema, request.body);
+        await conversations.patch(user.id, id, patch);
+        if (patch.is_visible === false) await stopAfterDeletion(stopLiveAnswer(user.id, id));
         return success;
       },
     },
