@@ -65,12 +65,19 @@ forEachDatabase((kind) => {
   test(`${kind}: accepted events are written within the interval, not before`, () =>
     withDatabase(kind, async ({ store }) => {
       const { buffer } = bufferOn((written) => store.insertAnalyticsEvents(written), { intervalMs: 300 });
+      const added = performance.now();
       buffer.add(events(0, 3));
       await sleep(50);
-      assert.deepEqual(await stored(store), [], 'written before the interval');
-      assert.equal(buffer.size, 3);
+      const early = await stored(store);
+      // Only meaningful while the interval has not passed (a loaded machine can hold this test back).
+      if (performance.now() - added < 250) {
+        assert.deepEqual(early, [], 'written before the interval');
+        assert.equal(buffer.size, 3);
+      }
       await eventually(async () => (await stored(store)).length === 3, 3_000);
-      assert.equal(buffer.size, 0);
+      // The rows can be seen (another connection) a moment before the write's own await resumes and
+      // takes them off the queue.
+      await eventually(async () => buffer.size === 0, 1_000);
       await buffer.close();
     }));
 
