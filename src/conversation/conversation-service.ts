@@ -64,6 +64,13 @@ export const maxListLimit = 100;
 /** Conversations with more messages than this are written a page at a time by `read`. */
 const pagedFrom = 1_000;
 
+/**
+ * Messages `read` takes in its first read: most conversations are shorter and are answered from it
+ * alone. A longer one is sized by its links first, so a long conversation's first read is not a
+ * thousand whole messages read for nothing (7 ms on SQLite at 1 KB a message).
+ */
+const firstRead = 200;
+
 export class ConversationService {
   private readonly titles: TitleGenerator;
 
@@ -180,11 +187,11 @@ export class ConversationService {
    */
   async read(userId: string, id: string): Promise<WireConversation | AsyncGenerator<string>> {
     const conversation = await this.visible(userId, id);
-    // One read answers a conversation of up to `pagedFrom` messages: nothing more is read for it.
-    const head = await this.deps.store.listMessagesAfter(userId, id, 0, pagedFrom + 1);
-    if (head.length <= pagedFrom) return toWireConversation(conversation, head);
+    // One read answers a conversation of up to `firstRead` messages: nothing more is read for it.
+    const head = await this.deps.store.listMessagesAfter(userId, id, 0, firstRead + 1);
+    if (head.length <= firstRead) return toWireConversation(conversation, head);
     const links = await readLinks((afterSeq, limit) => this.deps.store.listMessageLinks(userId, id, afterSeq, limit));
-    if (!canWriteInPages(conversation, links)) {
+    if (links.length <= pagedFrom || !canWriteInPages(conversation, links)) {
       return toWireConversation(conversation, await this.deps.store.listMessages(userId, id));
     }
     return conversationJson(conversation, {
