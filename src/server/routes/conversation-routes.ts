@@ -1,7 +1,7 @@
 /** Conversation routes (docs/api.md): thin — parse, call the service, format. */
 import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ConversationService } from '../../conversation/conversation-service.js';
+import type { ConversationPatchInput, ConversationService } from '../../conversation/conversation-service.js';
 import type { FeedbackService } from '../../conversation/feedback-service.js';
 import { NotFoundError } from '../../domain-errors.js';
 import { untilEnded } from '../../generation/answer-hub.js';
@@ -50,28 +50,26 @@ export function conversationRoutes(deps: ConversationRouteDeps): RouteSpec[] {
   const { conversations } = deps;
   const stream = new ConversationStream(deps);
   /**
-   * A deleted conversation's answer stops (in whichever process writes it): nobody can read it any more,
-   * and the model would go on costing tokens for nothing. Its text so far is kept, `interrupted`.
+   * After a deletion (one conversation or all of them), every answer still being written in the user's
+   * deleted conversations stops, in whichever process writes it: nobody can read it any more, and the
+   * model would go on costing tokens. Its text so far is kept, `interrupted`. The deletion stands either
+   * way: an answer that cannot be reached now runs to its end by itself.
    */
-  const stopLiveAnswer = async (userId: string, id: string) => {
-    const state = await deps.hub.find(userId, id);
-    if (state?.live) await deps.hub.requestStop(state.answer.answerId);
+  const stopAnswersOfDeleted = async (request: FastifyRequest, userId: string) => {
+    try {
+      for (const answerId of await conversations.liveAnswerIdsInHidden(userId)) await deps.hub.requestStop(answerId);
+    } catch (error) {
+      request.log.warn({ err: error }, 'could not stop the answers of deleted conversations');
+    }
   };
-  /** The deletion stands either way: if the hub cannot be reached, the answer ends by itself. */
-  const stopAfterDeletion = (stop: Promise<void>) => stop.catch(() => {});
-  const hide = async (request: FastifyRequest, userId: string) => {
-    const id = pathId(request);
-    await conversations.patch(userId, id, { is_visible: false });
-    await stopAfterDeletion(stopLiveAnswer(userId, id));
+  const patch = async (request: FastifyRequest, userId: string, change: ConversationPatchInput) => {
+    await conversations.patch(userId, pathId(request), change);
+    if (change.is_visible === false) await stopAnswersOfDeleted(request, userId);
     return success;
   };
-  const hideAll = async (userId: string) => {
+  const hideAll = async (request: FastifyRequest, userId: string) => {
     await conversations.hideAll(userId);
-    await stopAfterDeletion(
-      conversations.liveAnswerIdsInHidden(userId).then(async (answerIds) => {
-        for (const answerId of answerIds) await deps.hub.requestStop(answerId);
-      }),
-    );
+    await stopAnswersOfDeleted(request, userId);
     return success;
   };
   /** Streams the conversation's live (or just ended) answer after `afterId`; 404 when there is none. */
@@ -163,7 +161,7 @@ export function conversationRoutes(deps: ConversationRouteDeps): RouteSpec[] {
       handler: async (request, _reply, user) => {
         const body = parseWith(conversationsPatchSchema, request.body);
         if (body.is_archived) await conversations.archiveAll(user.id);
-        return body.is_visible === false ? hideAll(user.id) : success;
+        return body.is_visible === false ? hideAll(request, user.id) : success;
       },
     },
     {
@@ -171,7 +169,7 @@ export function conversationRoutes(deps: ConversationRouteDeps): RouteSpec[] {
       path: '/conversations',
       mount: 'api',
       auth: 'user',
-      handler: (_request, _reply, user) => hideAll(user.id),
+      handler: (request, _reply, user) => hideAll(request, user.id),
     },
     {
       method: 'GET',
@@ -195,20 +193,14 @@ export function conversationRoutes(deps: ConversationRouteDeps): RouteSpec[] {
       path: '/conversation/:id',
       mount: 'api',
       auth: 'user',
-      handler: async (request, _reply, user) => {
-        const id = pathId(request);
-        const patch = parseWith(conversationPatchSchema, request.body);
-        await conversations.patch(user.id, id, patch);
-        if (patch.is_visible === false) await stopAfterDeletion(stopLiveAnswer(user.id, id));
-        return success;
-      },
+      handler: (request, _reply, user) => patch(request, user.id, parseWith(conversationPatchSchema, request.body)),
     },
     {
       method: 'DELETE',
       path: '/conversation/:id',
       mount: 'api',
       auth: 'user',
-      handler: (request, _reply, user) => hide(request, user.id),
+      handler: (request, _reply, user) => patch(request, user.id, { is_visible: false }),
     },
     {
       method: 'POST',
