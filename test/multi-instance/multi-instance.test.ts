@@ -311,6 +311,33 @@ describeWithCluster('three instances behind nginx', { nginx: true }, () => {
     }
   });
 
+  test('deleting a conversation through instance 2 stops the answer instance 1 is writing', {
+    timeout: 60_000,
+  }, async () => {
+    const origin = await openTurn(url(0), ada, turnBody('Write slowly, I will delete you elsewhere', { model: slow }));
+    let conversationId: string | undefined;
+    try {
+      assert.equal(origin.status, 200, origin.text);
+      await origin.until(() => origin.answerText().length > 0, 'some text');
+      conversationId = origin.conversationId();
+      assert.ok(conversationId);
+      const deleted = await httpRequest(url(1), `/backend-api/conversation/${conversationId}`, {
+        method: 'DELETE',
+        headers: bearer(ada),
+      });
+      assert.equal(deleted.status, 200, deleted.text);
+      await origin.until(() => origin.done(), 'the stream on instance 1 to end', 10_000);
+      const final = origin.finalMessage();
+      assert.equal(final?.status, 'finished_partial_completion', 'stopped, not run to its end');
+      assert.equal(final?.metadata.finish_details?.type, 'interrupted');
+      const status = await httpRequest(url(2), `/backend-api/conversation/${conversationId}`, { headers: bearer(ada) });
+      assert.equal(status.status, 404, 'the conversation is gone for every instance');
+    } finally {
+      origin.close();
+      if (conversationId) await stopAnswer(url(0), ada, conversationId).catch(() => {});
+    }
+  });
+
   test(`message caps add up across instances (${messageCap} per user for ${capped})`, { timeout: 60_000 }, async () => {
     for (const index of [0, 1, 2].slice(0, messageCap)) {
       await completeTurn(url(index), ben, turnBody(`Capped message ${index + 1}`, { model: capped }));
