@@ -158,10 +158,14 @@ async function copyAll(run: CopyRun): Promise<CopyReport> {
   // waits, and with it everything before.
   await sql`set synchronous_commit = off`.execute(run.target);
   const versionBefore = await dataVersion(run.source);
-  const digests = await run.source.transaction().execute(async (snapshot) => {
-    for (const table of plan) await copyTable(run, snapshot, table, progressOf(prepared.progress, table));
-    return verify(run, snapshot, plan);
-  });
+  // Read only: the snapshot must not hold the write lock a running server needs (see dialects/sqlite.ts).
+  const digests = await run.source
+    .transaction()
+    .setAccessMode('read only')
+    .execute(async (snapshot) => {
+      for (const table of plan) await copyTable(run, snapshot, table, progressOf(prepared.progress, table));
+      return verify(run, snapshot, plan);
+    });
   if ((await dataVersion(run.source)) !== versionBefore) throw sourceChanged();
   await sql`set synchronous_commit = on`.execute(run.target);
   await dropMarker(run.target);

@@ -2,23 +2,45 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { SqliteDialect } from 'kysely';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  SqliteDialect,
+  type SqliteDialectConfig,
+  SqliteDriver,
+  type TransactionSettings,
+} from 'kysely';
 import { DatabaseConnectionError, DuplicateKeyError, MissingReferenceError } from '../store-errors.js';
+import { defaultCheckpointerOptions, WalCheckpointer } from './sqlite-checkpointer.js';
 import { errorCode, errorMessage, type StoreDialect } from './store-dialect.js';
 
 /** Applied to the connection when it opens (the driver keeps exactly one). */
 const pragmas = ['journal_mode = WAL', 'foreign_keys = ON', 'busy_timeout = 5000', 'synchronous = NORMAL'];
 
-function openDatabaseFile(file: string): BetterSqlite3.Database {
+interface OpenedFile {
+  database: BetterSqlite3.Database;
+  /** Runs the WAL's checkpoints off the event loop (absent for an in-memory database). */
+  checkpointer: WalCheckpointer | undefined;
+}
+
+function openDatabaseFile(file: string): OpenedFile {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const database = new BetterSqlite3(file);
   try {
     for (const pragma of pragmas) database.pragma(pragma);
+    const checkpointer =
+      file === ':memory:'
+        ? undefined
+        : new WalCheckpointer(database, file, {
+            ...defaultCheckpointerOptions,
+            onError: (error) => process.emitWarning(errorMessage(error), 'SqliteCheckpointWarning'),
+          });
+    return { database, checkpointer };
   } catch (error) {
     database.close();
     throw error;
   }
-  return database;
 }
 
 /** Prepared statements kept per connection, by SQL text (the store's queries are a few hundred). */
@@ -29,11 +51,12 @@ const statementCacheSize = 500;
  * turn's CPU otherwise. A statement still being iterated (a streamed query) is never handed out
  * again; SQLite re-prepares a statement by itself after a schema change.
  */
-function withStatementCache(database: BetterSqlite3.Database) {
+function withStatementCache({ database, checkpointer }: OpenedFile) {
   const statements = new Map<string, BetterSqlite3.Statement>();
   return {
     close: () => {
       statements.clear();
+      checkpointer?.close();
       database.close();
     },
     prepare: (sql: string): BetterSqlite3.Statement => {
@@ -51,6 +74,35 @@ function withStatementCache(database: BetterSqlite3.Database) {
       return statement;
     },
   };
+}
+
+/**
+ * Transactions begin holding the write lock (BEGIN IMMEDIATE), except those asked for `read only` (a
+ * snapshot to read from, such as `backchat copy`'s source, which must not stop a running server's writes).
+ * A transaction that began by reading and then writes must take the lock halfway, and SQLite does not
+ * wait for it there: it answers SQLITE_BUSY at once, to rule out a deadlock between two such
+ * transactions. So the moment the checkpoint worker holds the lock (sqlite-checkpointer.ts), or another
+ * process writes, would fail it; one that begins with the lock waits for it instead (busy_timeout).
+ * Within this process transactions run one at a time anyway (Kysely's connection lock).
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection, settings?: TransactionSettings): Promise<void> {
+    const begin = settings?.accessMode === 'read only' ? 'begin' : 'begin immediate';
+    await connection.executeQuery(CompiledQuery.raw(begin));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig;
+
+  constructor(config: SqliteDialectConfig) {
+    super(config);
+    this.#config = config;
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config);
+  }
 }
 
 /** better-sqlite3 binds no booleans: write them as 0/1. */
@@ -96,7 +148,8 @@ export function sqliteDialect(file: string): StoreDialect {
   return {
     kind: 'sqlite',
     description: `SQLite file ${file}`,
-    createKyselyDialect: () => new SqliteDialect({ database: async () => withStatementCache(openDatabaseFile(file)) }),
+    createKyselyDialect: () =>
+      new ImmediateSqliteDialect({ database: async () => withStatementCache(openDatabaseFile(file)) }),
     mapParameter: booleanToInteger,
     autoIncrementKey: { type: 'integer', build: (column) => column.primaryKey().autoIncrement() },
     booleanType: 'integer',
