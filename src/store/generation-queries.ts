@@ -79,21 +79,25 @@ export async function interruptExpiredAnswers(db: Executor, now: number): Promis
   return marked;
 }
 
-export async function findConversationIdByRoot(
-  db: Executor,
-  ownerId: string,
-  rootId: string,
-  messageId: string,
-): Promise<string | undefined> {
-  const row = await db
+/** The newest conversation of the owner with this root that holds `messageId` (an index range, migration 011). */
+export function conversationByRootQuery(db: Executor, ownerId: string, rootId: string, messageId: string) {
+  return db
     .selectFrom('conversations as c')
     .innerJoin('messages as m', 'm.conversation_id', 'c.id')
     .select('c.id')
     .where('c.owner_id', '=', ownerId)
     .where('c.root_id', '=', rootId)
     .where('m.id', '=', messageId)
-    .orderBy('c.create_time', 'desc')
-    .executeTakeFirst();
+    .orderBy('c.create_time', 'desc');
+}
+
+export async function findConversationIdByRoot(
+  db: Executor,
+  ownerId: string,
+  rootId: string,
+  messageId: string,
+): Promise<string | undefined> {
+  const row = await conversationByRootQuery(db, ownerId, rootId, messageId).executeTakeFirst();
   return row?.id;
 }
 

@@ -1,7 +1,10 @@
 /** The GenerationStore contract: answer leases and the recovery of orphaned answers — on every database. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { CompiledQuery, sql } from 'kysely';
 import { latencyMetricFields } from '../../src/protocol/latency-metrics.js';
+import { conversationByRootQuery } from '../../src/store/generation-queries.js';
+import { openDatabase } from '../../src/store/open-database.js';
 import type { GenerationLease, LatencyMetrics, LatencyReport, Store } from '../../src/store/store.js';
 import { forEachDatabase } from '../helpers/databases.js';
 import { checkTreeInvariants } from '../helpers/tree-checker.js';
@@ -96,6 +99,27 @@ forEachDatabase((kind) => {
       assert.equal(await store.findConversationIdByRoot(ann, 'other-root', 'u1'), undefined);
       const bob = await userWithConversation(store, 'bob', 'c2');
       assert.equal(await store.findConversationIdByRoot(bob, 'c1-root', 'u1'), undefined);
+    }));
+
+  test(`${kind}: that lookup reads the root index, not every conversation of the user`, () =>
+    withDatabase(kind, async ({ config }) => {
+      const { db } = await openDatabase(config);
+      try {
+        const query = conversationByRootQuery(db, 'ann', 'c1-root', 'u1').compile();
+        const explain = (prefix: string) => CompiledQuery.raw(`${prefix} ${query.sql}`, [...query.parameters]);
+        const plan =
+          kind === 'sqlite'
+            ? await db.executeQuery(explain('explain query plan'))
+            : await db.connection().execute(async (connection) => {
+                // Tables this small are read whole when allowed; the question is which index serves the query.
+                await sql`set enable_seqscan = off`.execute(connection);
+                return connection.executeQuery(explain('explain'));
+              });
+        const text = plan.rows.map((row) => Object.values(row as object).join(' ')).join('\n');
+        assert.match(text, /conversations_root_idx/, text);
+      } finally {
+        await db.destroy();
+      }
     }));
 });
 

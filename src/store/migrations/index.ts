@@ -9,6 +9,7 @@ import { sharesMigration } from './007-shares.js';
 import { historyMigration } from './008-history.js';
 import { conversationCountsMigration } from './009-conversation-counts.js';
 import { messageOrderMigration } from './010-message-order.js';
+import { conversationRootsMigration } from './011-conversation-roots.js';
 import type { Migration } from './migration.js';
 
 /** Every migration, oldest first. */
@@ -23,4 +24,5 @@ export const migrations: readonly Migration[] = [
   historyMigration,
   conversationCountsMigration,
   messageOrderMigration,
+  conversationRootsMigration,
 ];
