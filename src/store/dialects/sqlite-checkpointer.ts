@@ -96,6 +96,7 @@ try {
 }
 let wait = workerData.intervalMs;
 let timer;
+let reported;
 const checkpoint = () => {
   let log = 0;
   try {
@@ -117,9 +118,13 @@ const checkpoint = () => {
     Atomics.store(state, ${logSlot}, log);
     Atomics.store(state, ${copiedSlot}, checkpointed);
     Atomics.add(state, ${passesSlot}, 1);
+    reported = undefined;
   } catch (error) {
+    // Reported once until a checkpoint succeeds again (a full disk fails every attempt).
     const busy = error && error.code && String(error.code).startsWith('SQLITE_BUSY');
-    if (!busy) parentPort.postMessage({ error: String(error && error.message ? error.message : error) });
+    const message = String(error && error.message ? error.message : error);
+    if (!busy && message !== reported) parentPort.postMessage({ error: message });
+    if (!busy) reported = message;
   }
   // While nothing is written, look less and less often (up to once a second).
   wait = log === lastLog ? Math.min(wait * 2, ${idleIntervalMs}) : workerData.intervalMs;
