@@ -8,7 +8,12 @@ import { test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
-import { type CheckpointerOptions, WalCheckpointer } from '../../src/store/dialects/sqlite-checkpointer.js';
+import {
+  type CheckpointerOptions,
+  copyStep,
+  restartStep,
+  WalCheckpointer,
+} from '../../src/store/dialects/sqlite-checkpointer.js';
 import { openDatabase } from '../../src/store/open-database.js';
 
 const pageBlob = Buffer.alloc(4000, 7);
@@ -123,12 +128,12 @@ test('a transaction that read before the worker started the log over still write
     worker.pragma('busy_timeout = 0');
     try {
       store.prepare('insert into blobs (body) values (?)').run(pageBlob);
-      worker.pragma('wal_checkpoint(PASSIVE)');
+      worker.pragma(copyStep);
       store.exec('begin');
       assert.equal(rowCount(store), 1);
       // RESTART waits for no one (busy_timeout 0) and leaves the log's header alone: the next writer
       // starts the log over. (TRUNCATE would rewrite the header and fail this transaction's write.)
-      const [restart] = worker.pragma('wal_checkpoint(RESTART)') as Array<{ busy: number }>;
+      const [restart] = worker.pragma(restartStep) as Array<{ busy: number }>;
       assert.equal(restart?.busy, 0);
       store.prepare('insert into blobs (body) values (?)').run(pageBlob);
       store.exec('commit');

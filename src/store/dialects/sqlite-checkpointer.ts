@@ -55,6 +55,10 @@ export const defaultCheckpointerOptions: CheckpointerOptions = {
   onError: () => {},
 };
 
+/** The worker's two steps (see the header); exported so that a test runs exactly these. */
+export const copyStep = 'wal_checkpoint(PASSIVE)';
+export const restartStep = 'wal_checkpoint(RESTART)';
+
 /** The longest wait between two checkpoints while nothing is written (ms). */
 const idleIntervalMs = 1_000;
 
@@ -100,7 +104,7 @@ let reported;
 const checkpoint = () => {
   let log = 0;
   try {
-    const [result] = database.pragma('wal_checkpoint(PASSIVE)');
+    const [result] = database.pragma('${copyStep}');
     log = result.log;
     const checkpointed = result.checkpointed;
     // SQLite syncs the database file only after a checkpoint that reached the log's end, which a busy
@@ -109,7 +113,7 @@ const checkpoint = () => {
     if (checkpointed !== copiedBefore) fs.fdatasyncSync(file);
     copiedBefore = checkpointed;
     if (log >= workerData.restartFrames && checkpointed === log) {
-      const [restart] = database.pragma('wal_checkpoint(RESTART)');
+      const [restart] = database.pragma('${restartStep}');
       if (restart.busy === 0) {
         Atomics.add(state, ${restartsSlot}, 1);
         copiedBefore = 0;
