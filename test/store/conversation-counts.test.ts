@@ -5,8 +5,6 @@
  * conversations already there, and every page is the slice of the whole list in its order, ties included.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Kysely } from 'kysely';
@@ -23,6 +21,7 @@ import type { Store } from '../../src/store/store.js';
 import { createUser } from '../../src/store/user-queries.js';
 import { generatedConversation, writeConversationsFile } from '../helpers/chatgpt-export.js';
 import { createEmptyTestDatabase, forEachDatabase } from '../helpers/databases.js';
+import { withTempFolder } from '../helpers/temp-folder.js';
 import { newConversation, newUser, withDatabase } from './store-fixtures.js';
 
 const ann = 'user-ann';
@@ -53,8 +52,7 @@ async function assertExact(db: Kysely<Database>, step: string): Promise<void> {
 
 /** Imports `count` generated conversations (every fourth archived) for `ownerId`. */
 async function importConversations(store: Store, ownerId: string, count: number): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'backchat-counts-'));
-  try {
+  await withTempFolder('counts', async (dir) => {
     const conversations = Array.from({ length: count }, (_, n) => generatedConversation(n));
     const source = await openExportSource(await writeConversationsFile(join(dir, 'conversations.json'), conversations));
     try {
@@ -66,9 +64,7 @@ async function importConversations(store: Store, ownerId: string, count: number)
     } finally {
       await source.close();
     }
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 forEachDatabase((kind) => {

@@ -1,7 +1,6 @@
 /** openStore and the migrator: idempotent and race-safe migrations, operator edits kept, errors that say what to do. */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -18,16 +17,8 @@ import {
   postgresTestUrl,
   postgresUnavailable,
 } from '../helpers/databases.js';
+import { withTempFolder } from '../helpers/temp-folder.js';
 import { withDatabase } from './store-fixtures.js';
-
-async function withTempFolder(work: (folder: string) => Promise<void>): Promise<void> {
-  const folder = await mkdtemp(join(tmpdir(), 'backchat-open-'));
-  try {
-    await work(folder);
-  } finally {
-    await rm(folder, { recursive: true, force: true });
-  }
-}
 
 async function rejectsWith(promise: Promise<unknown>, ...fragments: string[]): Promise<string> {
   let message = '';
@@ -127,7 +118,7 @@ test('postgres: three instances starting together on an empty database migrate i
 });
 
 test('sqlite: openStore creates missing folders and reports its progress', () =>
-  withTempFolder(async (folder) => {
+  withTempFolder('open', async (folder) => {
     const file = join(folder, 'nested', 'deeper', 'backchat.db');
     const progress: string[] = [];
     const store = await openStore({ kind: 'sqlite', file }, { onProgress: (line) => progress.push(line) });
@@ -146,7 +137,7 @@ test('sqlite: openStore creates missing folders and reports its progress', () =>
   }));
 
 test('sqlite: an unusable path or a file that is not a database fails with what to do', () =>
-  withTempFolder(async (folder) => {
+  withTempFolder('open', async (folder) => {
     const notFolder = join(folder, 'plain-file');
     await writeFile(notFolder, 'x');
     await rejectsWith(

@@ -1,8 +1,6 @@
 /** SQLite's WAL checkpoints run in a worker thread, off the store's connection (docs/architecture.md). */
 import assert from 'node:assert/strict';
 import { existsSync, statSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -15,24 +13,16 @@ import {
   WalCheckpointer,
 } from '../../src/store/dialects/sqlite-checkpointer.js';
 import { openDatabase } from '../../src/store/open-database.js';
+import { withTempFolder } from '../helpers/temp-folder.js';
 
 const pageBlob = Buffer.alloc(4000, 7);
 const megabyte = 1024 * 1024;
-
-async function withFolder(work: (folder: string) => Promise<void>): Promise<void> {
-  const folder = await mkdtemp(join(tmpdir(), 'backchat-checkpoint-'));
-  try {
-    await work(folder);
-  } finally {
-    await rm(folder, { recursive: true, force: true });
-  }
-}
 
 async function withDatabase(
   options: Partial<CheckpointerOptions>,
   work: (database: BetterSqlite3.Database, checkpointer: WalCheckpointer, file: string) => Promise<void>,
 ): Promise<void> {
-  await withFolder(async (folder) => {
+  await withTempFolder('checkpoint', async (folder) => {
     const file = join(folder, 'test.db');
     const database = new BetterSqlite3(file);
     database.pragma('journal_mode = WAL');
@@ -118,7 +108,7 @@ test('under steady writes the worker starts the log over, so it stays near its r
 });
 
 test('a transaction that read before the worker started the log over still writes and commits', async () => {
-  await withFolder(async (folder) => {
+  await withTempFolder('checkpoint', async (folder) => {
     const file = join(folder, 'test.db');
     const store = new BetterSqlite3(file);
     store.pragma('journal_mode = WAL');
@@ -146,7 +136,7 @@ test('a transaction that read before the worker started the log over still write
 });
 
 test("the store's transactions wait for the worker's write lock instead of failing, and the store closes cleanly", async () => {
-  await withFolder(async (folder) => {
+  await withTempFolder('checkpoint', async (folder) => {
     const file = join(folder, 'store.db');
     const { db } = await openDatabase({ kind: 'sqlite', file });
     try {
