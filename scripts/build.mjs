@@ -59,7 +59,41 @@ function run(label, command, args, cwd = root) {
  * Packages left outside the bundle, loaded from node_modules: native addons, the ones loaded only on first
  * use (createRequire), and pino, whose optional transports locate worker files next to its own sources.
  */
-const external = ['better-sqlite3', '@node-rs/argon2', 'pg', 'pg-native', 'ioredis', 'gpt-tokenizer', 'pino'];
+const external = [
+  'better-sqlite3',
+  '@node-rs/argon2',
+  'pg',
+  'pg-native',
+  'ioredis',
+  'gpt-tokenizer',
+  'pino',
+  // Fastify's schema compilers, loaded only if a route declares a schema (src/server/schema-compilers.ts).
+  '@fastify/ajv-compiler',
+  '@fastify/fast-json-stringify-compiler',
+  // Fastify's `inject`, which only tests use.
+  'light-my-request',
+];
+
+/**
+ * zod re-exports all of its ~50 message locales (`z.locales`); backchat uses only English, the default,
+ * which zod's schemas import on their own. Resolving zod's locale index to English alone takes ~400 KB
+ * (of ~2.5 MB) out of the bundle that every command parses at start (docs/performance.md, P7).
+ */
+const englishOnlyZod = {
+  name: 'english-only-zod-locales',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[\\/]zod[\\/]/.test(args.importer)
+        ? { path: join(dirname(args.importer), '../locales/en.js'), namespace: 'zod-english' }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'zod-english' }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(args.path)};`,
+      resolveDir: dirname(args.path),
+      loader: 'js',
+    }));
+  },
+};
 
 /** The bundle is ESM; CommonJS packages inside it call `require` for Node's built-ins. */
 const requireShim =
@@ -86,6 +120,7 @@ async function bundleServer() {
     entryPoints: [join(root, 'cli/backchat.ts')],
     outfile: join(root, 'dist/cli/backchat.js'),
     external,
+    plugins: [englishOnlyZod],
     banner: { js: requireShim },
   });
   await build({

@@ -35,6 +35,7 @@ import { dataRoutes } from './routes/data-routes.js';
 import { searchRoutes } from './routes/search-routes.js';
 import { shareRoutes } from './routes/share-routes.js';
 import { telemetryRoutes } from './routes/telemetry-routes.js';
+import { lazySchemaCompilers } from './schema-compilers.js';
 import { commonSecurityHeaders, securityHeaders } from './security-headers.js';
 import { registerSharePages } from './share-pages.js';
 import { registerWebUi } from './web-ui.js';
@@ -156,6 +157,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
     frameworkErrors,
     clientErrorHandler,
+    schemaController: { compilersFactory: lazySchemaCompilers },
   });
   await app.register(cookie);
   installJsonParser(app);
