@@ -95,15 +95,30 @@ test('without the worker the rows stay in the log until SQLite copies them (the 
   });
 });
 
-test('under steady writes the worker starts the log over, so it stays near its restart size', async () => {
+/**
+ * 6,000 pages (24 MB) in transactions of 50, with the store connection's own checkpoint at 8,000
+ * pages: only the worker's checkpoints keep the log small. The log starts over either way it can —
+ * SQLite starts a log that was copied whole over at the next write by itself, and the worker's
+ * RESTART does it when writes never let the copy catch up (which of the two happens depends on the
+ * machine's speed, so only the log's size is checked).
+ */
+test('under steady writes the log stays near its restart size', async () => {
   await withDatabase({}, async (database, checkpointer, file) => {
-    // 6,000 pages (24 MB) in transactions of 50: the store connection alone would checkpoint only at 8,000.
     await writeRows(database, 6_000, 5);
-    const { restarts } = checkpointer.progress;
-    assert.ok(restarts >= 2, `the log was started over ${restarts} times`);
+    assert.ok(checkpointer.progress.passes > 0, 'the worker ran');
     const walBytes = statSync(`${file}-wal`).size;
     assert.ok(walBytes < 12 * megabyte, `the log grew to ${walBytes} bytes`);
     assert.equal(rowCount(database), 6_000);
+  });
+});
+
+test('without the worker the same writes grow the log past the size the worker keeps (the test above can fail)', async () => {
+  await withDatabase({ startBytes: Number.MAX_SAFE_INTEGER }, async (database, checkpointer, file) => {
+    database.pragma('wal_autocheckpoint = 8000');
+    await writeRows(database, 6_000, 5);
+    assert.equal(checkpointer.started, false);
+    const walBytes = statSync(`${file}-wal`).size;
+    assert.ok(walBytes >= 12 * megabyte, `the log has ${walBytes} bytes`);
   });
 });
 
