@@ -1,5 +1,6 @@
 /** Queries on `conversations`. Every read and write is filtered by `owner_id`. */
 import { booleanColumn, jsonColumn, nullableJsonColumn, readCount } from './column-codecs.js';
+import { changedByCompiled, firstCompiled, insertRows } from './compiled-statements.js';
 import type { ConversationsTable } from './database-schema.js';
 import type { Executor } from './executor.js';
 import { rowMapper } from './row-mapper.js';
@@ -18,7 +19,7 @@ export const conversationRows = rowMapper<ConversationsTable, ConversationRecord
 /** Inserts a conversation (visible, unarchived, update_time = create_time). */
 export async function createConversation(db: Executor, conversation: NewConversation): Promise<ConversationRecord> {
   const record = { ...conversation, updateTime: conversation.createTime, isArchived: false, isVisible: true };
-  await db.insertInto('conversations').values(conversationRows.toRow(record)).execute();
+  await insertRows(db, 'conversations', [conversationRows.toRow(record)]);
   return conversationRows.roundTrip(record);
 }
 
@@ -37,7 +38,12 @@ export async function getConversation(
 
 /** True when the owner has a conversation `id` (whatever its visibility). */
 export async function conversationExists(db: Executor, ownerId: string, id: string): Promise<boolean> {
-  const row = await ownedConversations(db, ownerId).select('id').where('id', '=', id).executeTakeFirst();
+  const row = await firstCompiled(
+    db,
+    'conversation exists',
+    (slot) => ownedConversations(db, slot('ownerId')).select('id').where('id', '=', slot('id')),
+    { ownerId, id },
+  );
   return row !== undefined;
 }
 
@@ -108,14 +114,20 @@ export async function updateConversation(
   patch: ConversationPatch,
 ): Promise<boolean> {
   const values = conversationRows.toColumns(patch);
-  if (Object.keys(values).length === 0) return conversationExists(db, ownerId, id);
-  const result = await db
-    .updateTable('conversations')
-    .set(values)
-    .where('owner_id', '=', ownerId)
-    .where('id', '=', id)
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
+  const columns = Object.keys(values);
+  if (columns.length === 0) return conversationExists(db, ownerId, id);
+  const changed = await changedByCompiled(
+    db,
+    `update conversation ${columns.join(',')}`,
+    (slot) =>
+      db
+        .updateTable('conversations')
+        .set(Object.fromEntries(columns.map((column) => [column, slot(column)])))
+        .where('owner_id', '=', slot('.ownerId'))
+        .where('id', '=', slot('.id')),
+    { ...values, '.ownerId': ownerId, '.id': id },
+  );
+  return changed > 0n;
 }
 
 export async function setTitleIfUntitled(db: Executor, ownerId: string, id: string, title: string): Promise<boolean> {

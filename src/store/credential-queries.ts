@@ -1,5 +1,6 @@
 /** Queries on `personal_access_tokens` and `invites` (secrets stored only as SHA-256 hashes). */
 import { textUnionColumn } from './column-codecs.js';
+import { firstCompiled } from './compiled-statements.js';
 import type { InvitesTable, PersonalAccessTokensTable } from './database-schema.js';
 import type { Executor } from './executor.js';
 import { rowMapper } from './row-mapper.js';
@@ -19,21 +20,26 @@ export async function getPersonalAccessTokenWithUser(
   db: Executor,
   tokenHash: string,
 ): Promise<{ token: PersonalAccessTokenRecord; user: UserRecord } | undefined> {
-  const row = await db
-    .selectFrom('personal_access_tokens')
-    .innerJoin('users', 'users.id', 'personal_access_tokens.user_id')
-    .selectAll('users')
-    .select([
-      'personal_access_tokens.id as token_id',
-      'personal_access_tokens.name as token_name',
-      'personal_access_tokens.token_hash',
-      'personal_access_tokens.prefix',
-      'personal_access_tokens.create_time as token_create_time',
-      'personal_access_tokens.expire_time',
-      'personal_access_tokens.last_used_time',
-    ])
-    .where('personal_access_tokens.token_hash', '=', tokenHash)
-    .executeTakeFirst();
+  const row = await firstCompiled(
+    db,
+    'personal access token with user',
+    (slot) =>
+      db
+        .selectFrom('personal_access_tokens')
+        .innerJoin('users', 'users.id', 'personal_access_tokens.user_id')
+        .selectAll('users')
+        .select([
+          'personal_access_tokens.id as token_id',
+          'personal_access_tokens.name as token_name',
+          'personal_access_tokens.token_hash',
+          'personal_access_tokens.prefix',
+          'personal_access_tokens.create_time as token_create_time',
+          'personal_access_tokens.expire_time',
+          'personal_access_tokens.last_used_time',
+        ])
+        .where('personal_access_tokens.token_hash', '=', slot('tokenHash')),
+    { tokenHash },
+  );
   if (!row) return undefined;
   // The token's columns that share a name with the user's come back renamed.
   const { token_id, token_name, token_hash, prefix, token_create_time, expire_time, last_used_time, ...user } = row;

@@ -1,5 +1,6 @@
 /** Answer leases (`generations`) and the recovery of answers whose writer is gone. */
 import { readJson, writeJson } from './column-codecs.js';
+import { firstCompiled, insertRows, runCompiled } from './compiled-statements.js';
 import type { Executor } from './executor.js';
 import type { GenerationLease, InstanceRecord } from './generation-store.js';
 
@@ -7,17 +8,16 @@ import type { GenerationLease, InstanceRecord } from './generation-store.js';
 export const interruptedMetadata = { finish_details: { type: 'interrupted' }, is_complete: false } as const;
 
 export async function insertGenerationLease(db: Executor, lease: GenerationLease): Promise<void> {
-  await db
-    .insertInto('generations')
-    .values({
+  await insertRows(db, 'generations', [
+    {
       conversation_id: lease.conversationId,
       message_id: lease.messageId,
       owner_id: lease.ownerId,
       instance_id: lease.instanceId,
       start_time: lease.startTime,
       lease_expire_time: lease.leaseExpireTime,
-    })
-    .execute();
+    },
+  ]);
 }
 
 export async function renewGenerationLeases(db: Executor, instanceId: string, leaseExpireTime: number) {
@@ -30,11 +30,16 @@ export async function renewGenerationLeases(db: Executor, instanceId: string, le
 }
 
 export async function deleteGenerationLease(db: Executor, conversationId: string, messageId: string) {
-  await db
-    .deleteFrom('generations')
-    .where('conversation_id', '=', conversationId)
-    .where('message_id', '=', messageId)
-    .execute();
+  await runCompiled(
+    db,
+    'delete generation lease',
+    (slot) =>
+      db
+        .deleteFrom('generations')
+        .where('conversation_id', '=', slot('conversationId'))
+        .where('message_id', '=', slot('messageId')),
+    { conversationId, messageId },
+  );
 }
 
 /**
@@ -97,7 +102,12 @@ export async function findConversationIdByRoot(
   rootId: string,
   messageId: string,
 ): Promise<string | undefined> {
-  const row = await conversationByRootQuery(db, ownerId, rootId, messageId).executeTakeFirst();
+  const row = await firstCompiled(
+    db,
+    'conversation by root',
+    (slot) => conversationByRootQuery(db, slot('ownerId'), slot('rootId'), slot('messageId')),
+    { ownerId, rootId, messageId },
+  );
   return row?.id;
 }
 

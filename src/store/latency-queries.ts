@@ -1,6 +1,7 @@
 /** Queries on `latency_reports`: client `lat/r` bodies and server-side stream timings. */
 import { latencyMetricWireNames } from '../protocol/latency-metrics.js';
 import { textUnionColumn } from './column-codecs.js';
+import { insertRows } from './compiled-statements.js';
 import type { LatencyReportsTable } from './database-schema.js';
 import type { Executor } from './executor.js';
 import { rowMapper } from './row-mapper.js';
@@ -18,7 +19,7 @@ export function latencyReportRow(report: LatencyReport) {
 }
 
 export async function insertLatencyReport(db: Executor, report: LatencyReport): Promise<void> {
-  await db.insertInto('latency_reports').values(reportRows.toRow(report)).execute();
+  await insertRows(db, 'latency_reports', [reportRows.toRow(report)]);
 }
 
 /** The user's reports, oldest first. */

@@ -5,6 +5,7 @@
  */
 import { sql } from 'kysely';
 import { jsonColumn, nullableBooleanColumn, nullableJsonColumn, textUnionColumn } from './column-codecs.js';
+import { changedByCompiled, insertRows } from './compiled-statements.js';
 import { conversationExists } from './conversation-queries.js';
 import type { MessagesTable } from './database-schema.js';
 import type { Executor } from './executor.js';
@@ -58,10 +59,11 @@ export async function insertMessages(db: Executor, ownerId: string, records: Mes
     throw new Error('insertMessages: every message must belong to the same conversation');
   }
   if (!(await conversationExists(db, ownerId, first.conversationId))) return false;
-  await db
-    .insertInto('messages')
-    .values(records.map((record) => ({ ...messageRows.toRow(record), owner_id: ownerId })))
-    .execute();
+  await insertRows(
+    db,
+    'messages',
+    records.map((record) => ({ ...messageRows.toRow(record), owner_id: ownerId })),
+  );
   return true;
 }
 
@@ -284,17 +286,23 @@ export async function updateMessage(
   patch: MessagePatch,
 ): Promise<boolean> {
   const values = messageRows.toColumns(patch);
-  if (Object.keys(values).length === 0) {
+  const columns = Object.keys(values);
+  if (columns.length === 0) {
     return (await getMessage(db, ownerId, conversationId, id)) !== undefined;
   }
-  const result = await db
-    .updateTable('messages')
-    .set(values)
-    .where('owner_id', '=', ownerId)
-    .where('conversation_id', '=', conversationId)
-    .where('id', '=', id)
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
+  const changed = await changedByCompiled(
+    db,
+    `update message ${columns.join(',')}`,
+    (slot) =>
+      db
+        .updateTable('messages')
+        .set(Object.fromEntries(columns.map((column) => [column, slot(column)])))
+        .where('owner_id', '=', slot('.ownerId'))
+        .where('conversation_id', '=', slot('.conversationId'))
+        .where('id', '=', slot('.id')),
+    { ...values, '.ownerId': ownerId, '.conversationId': conversationId, '.id': id },
+  );
+  return changed > 0n;
 }
 
 /**
