@@ -7,7 +7,7 @@
  * A statement is built with slots in place of its values: `slot('ownerId')` stands for a value that
  * each run supplies by name, and a run puts its values in the slots' places. A builder must not use
  * any value of its caller: the first compile would keep it for every later run, so a parameter that
- * is not a slot (other than a boolean flag written in the code) fails the compile. The key names the
+ * is not a slot fails the compile (a flag the code always sets is a slot too). The key names the
  * shape: everything that changes the SQL (which columns, how many rows) must be in it — each use
  * derives its key from exactly what it builds with.
  */
@@ -21,12 +21,10 @@ export type Slot = (name: string) => never;
 /** The prefix of a slot's stand-in value: no text a user can send contains U+0000 (text-guard.ts). */
 const slotPrefix = '\u0000slot:';
 
-/** Where each compiled parameter comes from: a slot by name, or a constant of the builder. */
-type ParameterSource = { slot: string } | { constant: unknown };
-
 interface Statement {
   compiled: CompiledQuery;
-  sources: ParameterSource[];
+  /** The slot of each compiled parameter, in order. */
+  slots: string[];
 }
 
 /**
@@ -40,14 +38,14 @@ function compile(key: string, build: (slot: Slot) => Compilable<unknown>): State
   const slot = ((name: string) => `${slotPrefix}${name}`) as Slot;
   const compiled = build(slot).compile();
   if (compiled.sql.includes(slotPrefix)) throw new Error(`a slot was written into the SQL itself: ${compiled.sql}`);
-  const sources = compiled.parameters.map((value): ParameterSource => {
-    if (typeof value === 'string' && value.startsWith(slotPrefix)) return { slot: value.slice(slotPrefix.length) };
-    // A value the builder captured from its caller would be kept for every later run: only flags
-    // written in the code (`is_visible = true`) may be constants.
-    if (typeof value !== 'boolean') throw new Error(`statement "${key}" has a value that is not a slot: ${value}`);
-    return { constant: value };
+  const slots = compiled.parameters.map((value) => {
+    // A value the builder took from its caller would be kept for every later run.
+    if (typeof value !== 'string' || !value.startsWith(slotPrefix)) {
+      throw new Error(`statement "${key}" has a value that is not a slot: ${String(value)}`);
+    }
+    return value.slice(slotPrefix.length);
   });
-  return { compiled, sources };
+  return { compiled, slots };
 }
 
 function statementFor(db: Executor, key: string, build: (slot: Slot) => Compilable<unknown>): Statement {
@@ -77,11 +75,10 @@ export async function runCompiled<Row>(
   build: (slot: Slot) => Compilable<Row>,
   values: Readonly<Record<string, unknown>>,
 ): Promise<QueryResult<Row>> {
-  const { compiled, sources } = statementFor(db, key, build);
-  const parameters = sources.map((source) => {
-    if ('constant' in source) return source.constant;
-    const value = values[source.slot];
-    if (value === undefined) throw new Error(`no value for slot ${source.slot} of statement "${key}"`);
+  const { compiled, slots } = statementFor(db, key, build);
+  const parameters = slots.map((slot) => {
+    const value = values[slot];
+    if (value === undefined) throw new Error(`no value for slot ${slot} of statement "${key}"`);
     return value;
   });
   return db.executeQuery<Row>({ ...compiled, parameters });

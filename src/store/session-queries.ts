@@ -1,4 +1,5 @@
 /** Queries on `sessions` (cookie sessions, keyed by the SHA-256 of their secret, named by a public id). */
+import { firstCompiled } from './compiled-statements.js';
 import type { SessionsTable } from './database-schema.js';
 import type { Executor } from './executor.js';
 import { rowMapper } from './row-mapper.js';
@@ -19,22 +20,26 @@ export async function getSessionWithUser(
   db: Executor,
   key: { tokenHash: string } | { id: string },
 ): Promise<{ session: SessionRecord; user: UserRecord } | undefined> {
-  const query = db
-    .selectFrom('sessions')
-    .innerJoin('users', 'users.id', 'sessions.user_id')
-    .selectAll('users')
-    .select([
-      'sessions.token_hash',
-      'sessions.id as session_id',
-      'sessions.create_time as session_create_time',
-      'sessions.expire_time',
-      'sessions.last_used_time',
-      'sessions.user_agent',
-    ]);
-  const row = await ('id' in key
-    ? query.where('sessions.id', '=', key.id)
-    : query.where('sessions.token_hash', '=', key.tokenHash)
-  ).executeTakeFirst();
+  const [column, value] = 'id' in key ? (['id', key.id] as const) : (['token_hash', key.tokenHash] as const);
+  const row = await firstCompiled(
+    db,
+    `session with user by ${column}`,
+    (slot) =>
+      db
+        .selectFrom('sessions')
+        .innerJoin('users', 'users.id', 'sessions.user_id')
+        .selectAll('users')
+        .select([
+          'sessions.token_hash',
+          'sessions.id as session_id',
+          'sessions.create_time as session_create_time',
+          'sessions.expire_time',
+          'sessions.last_used_time',
+          'sessions.user_agent',
+        ])
+        .where(`sessions.${column}`, '=', slot('value')),
+    { value },
+  );
   if (!row) return undefined;
   // The session's columns that share a name with the user's come back renamed.
   const { token_hash, session_id, session_create_time, expire_time, last_used_time, user_agent, ...user } = row;

@@ -49,8 +49,8 @@ forEachDatabase((kind) => {
                 .select(['id', 'owner_id', 'is_visible'])
                 .where('owner_id', '=', slot('ownerId'))
                 .where('id', '=', slot('id'))
-                .where('is_visible', '=', true),
-            { ownerId, id },
+                .where('is_visible', '=', slot('visible')),
+            { ownerId, id, visible: true },
           );
           const plain = await db
             .selectFrom('conversations')
@@ -108,6 +108,22 @@ test('a builder that uses a value of its caller, and a run without a value for a
           { key: 'k' },
         ),
       /has a value that is not a slot/,
+    );
+    // A flag is refused too: a caller's boolean looks exactly like one written in the code.
+    await assert.rejects(
+      () =>
+        runCompiled(
+          db,
+          'test: captured flag',
+          (slot) =>
+            db
+              .selectFrom('conversations')
+              .select('id')
+              .where('owner_id', '=', slot('ownerId'))
+              .where('is_visible', '=', true),
+          { ownerId: 'o' },
+        ),
+      /has a value that is not a slot: true/,
     );
     await assert.rejects(
       () =>
