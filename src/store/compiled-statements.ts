@@ -48,7 +48,13 @@ function compile(key: string, build: (slot: Slot) => Compilable<unknown>): State
   return { compiled, slots };
 }
 
-function statementFor(db: Executor, key: string, build: (slot: Slot) => Compilable<unknown>): Statement {
+/** The statement of `key` on this database's dialect, compiled by `build` the first time. */
+function statementFor(
+  db: Executor,
+  key: string,
+  build: (slot: Slot) => Compilable<unknown>,
+  check?: (slots: readonly string[]) => void,
+): Statement {
   const adapter = db.getExecutor().adapter;
   let byKey = statements.get(adapter);
   if (!byKey) {
@@ -59,9 +65,14 @@ function statementFor(db: Executor, key: string, build: (slot: Slot) => Compilab
   if (!statement) {
     if (byKey.size >= maxStatements) byKey.clear();
     statement = compile(key, build);
+    check?.(statement.slots);
     byKey.set(key, statement);
   }
   return statement;
+}
+
+function execute<Row>(db: Executor, compiled: CompiledQuery, parameters: unknown[]): Promise<QueryResult<Row>> {
+  return db.executeQuery<Row>({ sql: compiled.sql, query: compiled.query, queryId: compiled.queryId, parameters });
 }
 
 /**
@@ -76,12 +87,13 @@ export async function runCompiled<Row>(
   values: Readonly<Record<string, unknown>>,
 ): Promise<QueryResult<Row>> {
   const { compiled, slots } = statementFor(db, key, build);
-  const parameters = slots.map((slot) => {
-    const value = values[slot];
-    if (value === undefined) throw new Error(`no value for slot ${slot} of statement "${key}"`);
-    return value;
-  });
-  return db.executeQuery<Row>({ ...compiled, parameters });
+  const parameters = new Array<unknown>(slots.length);
+  for (let index = 0; index < slots.length; index += 1) {
+    const value = values[slots[index] as string];
+    if (value === undefined) throw new Error(`no value for slot ${slots[index]} of statement "${key}"`);
+    parameters[index] = value;
+  }
+  return execute<Row>(db, compiled, parameters);
 }
 
 /** The first row a compiled statement returns (`executeTakeFirst`). */
@@ -104,42 +116,26 @@ export async function changedByCompiled(
   return (await runCompiled(db, key, build, values)).numAffectedRows ?? 0n;
 }
 
-/** Rows of one shape written for a compiled insert: the columns, in order, and every value by slot. */
-export interface RowSlots {
-  /** The shape's key part: the row count and the columns in order. */
-  shape: string;
-  /** Each row's values with slots in place of the values (what the builder inserts). */
-  slotted: (slot: Slot) => Record<string, never>[];
-  /** The values by slot name. */
-  values: Record<string, unknown>;
-}
+/** Rows per insert kept as one compiled shape; more are built as usual. */
+const maxInsertRows = 8;
 
 /**
- * Slots for inserting `rows`, or undefined when they do not all have the same columns in the same
- * order (then the caller builds the insert as usual) or are too many to be one shape worth keeping.
+ * The columns every row has, in the same order and none undefined (a column Kysely would leave out of
+ * that row) — or undefined when the rows are not of one shape, or too many.
  */
-export function rowSlots(rows: readonly Record<string, unknown>[], maxRows = 8): RowSlots | undefined {
+export function sharedColumns(rows: readonly Record<string, unknown>[]): string[] | undefined {
   const [first] = rows;
-  if (!first || rows.length > maxRows) return undefined;
+  if (!first || rows.length > maxInsertRows) return undefined;
   const columns = Object.keys(first);
-  const values: Record<string, unknown> = {};
-  for (const [index, row] of rows.entries()) {
-    const keys = Object.keys(row);
+  for (const row of rows) {
+    const keys = row === first ? columns : Object.keys(row);
     if (keys.length !== columns.length) return undefined;
-    for (const [position, column] of columns.entries()) {
-      if (keys[position] !== column) return undefined;
-      const value = row[column];
-      // An undefined value is a column Kysely leaves out of that row: not this shape.
-      if (value === undefined) return undefined;
-      values[`${index}.${column}`] = value;
+    for (let position = 0; position < columns.length; position += 1) {
+      const column = columns[position] as string;
+      if (keys[position] !== column || row[column] === undefined) return undefined;
     }
   }
-  return {
-    shape: `${rows.length} ${columns.join(',')}`,
-    slotted: (slot) =>
-      rows.map((_, index) => Object.fromEntries(columns.map((column) => [column, slot(`${index}.${column}`)]))),
-    values,
-  };
+  return columns;
 }
 
 /**
@@ -151,18 +147,34 @@ export async function insertRows(
   table: keyof Database & string,
   rows: readonly Record<string, unknown>[],
 ): Promise<void> {
-  const slots = rowSlots(rows);
-  if (!slots) {
+  const columns = sharedColumns(rows);
+  if (!columns) {
     await db
       .insertInto(table)
       .values(rows as never)
       .execute();
     return;
   }
-  await runCompiled(
+  const slotOf = (row: number, column: string) => `${row}.${column}`;
+  const { compiled } = statementFor(
     db,
-    `insert ${table} ${slots.shape}`,
-    (slot) => db.insertInto(table).values(slots.slotted(slot) as never),
-    slots.values,
+    `insert ${table} ${rows.length} ${columns.join(',')}`,
+    (slot) =>
+      db
+        .insertInto(table)
+        .values(
+          rows.map((_, row) =>
+            Object.fromEntries(columns.map((column) => [column, slot(slotOf(row, column))])),
+          ) as never,
+        ),
+    // The values are bound row by row, each in column order: checked once, then taken as they come.
+    (slots) => {
+      const expected = rows.flatMap((_, row) => columns.map((column) => slotOf(row, column)));
+      if (slots.join('\n') !== expected.join('\n')) throw new Error(`insert into ${table}: unexpected parameter order`);
+    },
   );
+  const parameters = new Array<unknown>(rows.length * columns.length);
+  let index = 0;
+  for (const row of rows) for (const column of columns) parameters[index++] = row[column];
+  await execute(db, compiled, parameters);
 }

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Kysely } from 'kysely';
-import { firstCompiled, insertRows, rowSlots, runCompiled } from '../../src/store/compiled-statements.js';
+import { firstCompiled, insertRows, runCompiled, sharedColumns } from '../../src/store/compiled-statements.js';
 import type { Database } from '../../src/store/database-schema.js';
 import { openDatabase } from '../../src/store/open-database.js';
 import { forEachDatabase } from '../helpers/databases.js';
@@ -132,22 +132,23 @@ test('a builder that uses a value of its caller, and a run without a value for a
     );
   }));
 
-test('row slots: one shape for rows with the same columns in the same order, none otherwise', () => {
-  const slots = rowSlots([
-    { key: 'a', value: '1' },
-    { key: 'b', value: null },
-  ]);
-  assert.equal(slots?.shape, '2 key,value');
-  assert.deepEqual(slots?.values, { '0.key': 'a', '0.value': '1', '1.key': 'b', '1.value': null });
-  assert.equal(rowSlots([{ key: 'a', value: '1' }, { key: 'b' }]), undefined);
+test('shared columns: the columns of rows of one shape (same columns, same order, none undefined)', () => {
+  assert.deepEqual(
+    sharedColumns([
+      { key: 'a', value: '1' },
+      { key: 'b', value: null },
+    ]),
+    ['key', 'value'],
+  );
+  assert.equal(sharedColumns([{ key: 'a', value: '1' }, { key: 'b' }]), undefined);
   assert.equal(
-    rowSlots([
+    sharedColumns([
       { key: 'a', value: '1' },
       { value: '2', key: 'b' },
     ]),
     undefined,
   );
-  assert.equal(rowSlots([{ key: 'a', value: undefined }]), undefined);
-  assert.equal(rowSlots(Array.from({ length: 9 }, (_, index) => ({ key: String(index) }))), undefined);
-  assert.equal(rowSlots([]), undefined);
+  assert.equal(sharedColumns([{ key: 'a', value: undefined }]), undefined);
+  assert.equal(sharedColumns(Array.from({ length: 9 }, (_, index) => ({ key: String(index) }))), undefined);
+  assert.equal(sharedColumns([]), undefined);
 });
