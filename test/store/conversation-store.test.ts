@@ -77,6 +77,9 @@ forEachDatabase((kind) => {
       assert.deepEqual(await ids(0, 28), { ids: ['b', 'd', 'c', 'a', 'e'], total: 5 });
       assert.deepEqual(await ids(1, 2), { ids: ['d', 'c'], total: 5 });
       assert.deepEqual(await ids(4, 10), { ids: ['e'], total: 5 });
+      // Pages nearer the end are read from the end; each direction's statement runs with new values.
+      assert.deepEqual(await ids(3, 2), { ids: ['a', 'e'], total: 5 });
+      assert.deepEqual(await ids(2, 2), { ids: ['c', 'a'], total: 5 });
       assert.deepEqual(await ids(10, 10), { ids: [], total: 5 });
       assert.deepEqual(await ids(0, 10, true), { ids: ['archived'], total: 1 });
       assert.deepEqual(
