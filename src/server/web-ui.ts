@@ -18,6 +18,14 @@ const apiOnlyPage = `<!doctype html>
 and send it as <code>Authorization: Bearer &lt;token&gt;</code>.</p>
 </body></html>`;
 
+/**
+ * The build names every file under assets/ by its content (`index-B7Mp1jVh.js`): such a file never
+ * changes, so a browser keeps it for a year without asking again — opening the app again costs no
+ * round trip per script and stylesheet. index.html and the unhashed files keep revalidating.
+ */
+const hashedAsset = /[\\/]assets[\\/][^\\/]+-[\w-]{8}\.[a-z0-9]+$/i;
+export const immutableCacheControl = 'public, max-age=31536000, immutable';
+
 /** Answers with the app's page (index.html, or the API-only page without a build), keeping the status set. */
 export type SendAppPage = (reply: FastifyReply) => FastifyReply;
 
@@ -35,6 +43,9 @@ export async function registerWebUi(app: FastifyInstance, webRoot: string): Prom
     index: ['index.html'],
     wildcard: true,
     dotfiles: 'ignore',
+    setHeaders: (reply, path) => {
+      if (hashedAsset.test(path)) reply.header('cache-control', immutableCacheControl);
+    },
   });
   app.get('/c/:conversationId', async (_request, reply) => reply.sendFile('index.html'));
   app.get('/invite/:token', async (_request, reply) => reply.sendFile('index.html'));

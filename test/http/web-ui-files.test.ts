@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { immutableCacheControl } from '../../src/server/web-ui.js';
 import { rawHttp } from '../helpers/raw-http.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
@@ -26,6 +27,7 @@ describe('web UI files', () => {
     mkdirSync(join(root, 'assets'), { recursive: true });
     writeFileSync(join(root, 'index.html'), '<!doctype html><title>app</title>');
     writeFileSync(join(root, 'assets', 'app.js'), 'console.log("app");');
+    writeFileSync(join(root, 'assets', 'index-B7Mp1jVh.js'), 'console.log("built");');
     writeFileSync(join(root, '.env'), secret);
     server = await startTestServer('sqlite', { config: { webRoot: root } });
   });
@@ -44,6 +46,17 @@ describe('web UI files', () => {
     assert.equal(script.status, 200);
     assert.match(script.headers.get('content-type') ?? '', /javascript/);
     assert.equal(await script.text(), 'console.log("app");');
+  });
+
+  test('files named by their content are kept by browsers for a year; the page and other files are revalidated', async () => {
+    const built = await server.request('/assets/index-B7Mp1jVh.js');
+    assert.equal(built.status, 200);
+    assert.equal(built.headers.get('cache-control'), immutableCacheControl);
+    for (const path of ['/', '/index.html', '/c/5f1d5c1e-0000-4000-8000-000000000000', '/assets/app.js']) {
+      const response = await server.request(path);
+      assert.equal(response.status, 200, path);
+      assert.doesNotMatch(response.headers.get('cache-control') ?? '', /immutable|max-age=[1-9]/, path);
+    }
   });
 
   test('a file written after the start is served (a rebuild needs no restart)', async () => {
