@@ -119,9 +119,15 @@ export async function changedByCompiled(
 /** Rows per insert kept as one compiled shape; more are built as usual. */
 const maxInsertRows = 8;
 
+/** A value bound as it is: not undefined (a column Kysely would leave out) nor an SQL expression. */
+function isPlainValue(value: unknown): boolean {
+  if (value === undefined) return false;
+  return value === null || typeof value !== 'object' || value instanceof Uint8Array;
+}
+
 /**
- * The columns every row has, in the same order and none undefined (a column Kysely would leave out of
- * that row) — or undefined when the rows are not of one shape, or too many.
+ * The columns every row has, in the same order, each a plain value — or undefined when the rows are
+ * not of one shape, are too many, or hold anything else (an expression changes the SQL).
  */
 export function sharedColumns(rows: readonly Record<string, unknown>[]): string[] | undefined {
   const [first] = rows;
@@ -132,7 +138,7 @@ export function sharedColumns(rows: readonly Record<string, unknown>[]): string[
     if (keys.length !== columns.length) return undefined;
     for (let position = 0; position < columns.length; position += 1) {
       const column = columns[position] as string;
-      if (keys[position] !== column || row[column] === undefined) return undefined;
+      if (keys[position] !== column || !isPlainValue(row[column])) return undefined;
     }
   }
   return columns;

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { firstCompiled, insertRows, runCompiled, sharedColumns } from '../../src/store/compiled-statements.js';
 import type { Database } from '../../src/store/database-schema.js';
 import { openDatabase } from '../../src/store/open-database.js';
@@ -149,6 +149,13 @@ test('shared columns: the columns of rows of one shape (same columns, same order
     undefined,
   );
   assert.equal(sharedColumns([{ key: 'a', value: undefined }]), undefined);
+  assert.equal(sharedColumns([{ key: 'a', value: sql`upper('x')` }]), undefined);
+  assert.deepEqual(sharedColumns([{ key: 'a', value: Buffer.from('x'), n: 1, flag: false }]), [
+    'key',
+    'value',
+    'n',
+    'flag',
+  ]);
   assert.equal(sharedColumns(Array.from({ length: 9 }, (_, index) => ({ key: String(index) }))), undefined);
   assert.equal(sharedColumns([]), undefined);
 });
