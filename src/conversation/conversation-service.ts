@@ -225,8 +225,7 @@ export class ConversationService {
     return conversationWindow(
       conversation,
       {
-        path: (leafId, maxMessages) => store.pathToMessage(userId, id, leafId, maxMessages),
-        childIds: (parentIds) => store.listChildIdsOf(userId, id, parentIds),
+        pathWithChildIds: (leafId, maxMessages) => store.pathWithChildIds(userId, id, leafId, maxMessages),
         newestLeaf: (nodeId) => store.newestLeafUnder(userId, id, nodeId),
         all: () => store.listMessages(userId, id),
       },

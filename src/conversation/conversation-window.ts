@@ -3,12 +3,12 @@
  * conversation"): the conversation's fields with only the last N nodes of one branch in `mapping`, and
  * a cursor to the next-older N. Its cost is bounded by N, not by the conversation: the branch is read
  * upward from its leaf with the (conversation_id, id) index, the same bounded path read a turn's prompt
- * uses (prompt-builder.ts `PathSource`), and the children of the window's nodes in one more read.
+ * uses (prompt-builder.ts `PathSource`), with the children of the window's nodes (in the same
+ * statement on PostgreSQL, one more read on SQLite).
  */
 import { InvalidRequestError, NotFoundError } from '../domain-errors.js';
 import type { WireNode, WireWindow, WireWindowedConversation } from '../protocol/wire-types.js';
 import type { ConversationRecord, MessageRecord } from '../store/store.js';
-import type { PathSource } from './prompt-builder.js';
 import { plainWireConversation, toWireConversation, toWireNode, withWireExtras } from './wire-format.js';
 
 /** The largest window one request may ask for. */
@@ -27,10 +27,14 @@ export type WindowedConversation = WireWindowedConversation;
 
 /** Where a window is read from (the conversation's owner-scoped store reads). */
 export interface WindowSource {
-  /** The last `maxMessages` messages of the path root → `leafId`, root first (`PathSource.path`). */
-  path: PathSource['path'];
-  /** The child ids of each of `parentIds`, in insertion order. */
-  childIds(parentIds: readonly string[]): Promise<ReadonlyMap<string, string[]>>;
+  /**
+   * The last `maxMessages` messages of the path root → `leafId`, root first (`PathSource.path`), and
+   * the child ids of each of them in insertion order.
+   */
+  pathWithChildIds(
+    leafId: string,
+    maxMessages: number,
+  ): Promise<{ path: MessageRecord[]; childIds: ReadonlyMap<string, string[]> }>;
   /** The newest leaf below `nodeId`, undefined when the conversation has no such message. */
   newestLeaf(nodeId: string): Promise<string | undefined>;
   /** Every message, for a conversation whose imported extras replace `mapping` (then it is sent whole). */
@@ -94,13 +98,12 @@ export async function conversationWindow(
     const whole = toWireConversation(conversation, await source.all());
     return { ...whole, window: { first_node: null, last_node: null, has_more: false, cursor: null } };
   }
-  const path = await source.path(leaf, Math.min(request.tail, maxWindowSize));
+  const { path, childIds: children } = await source.pathWithChildIds(leaf, Math.min(request.tail, maxWindowSize));
   const first = path[0];
   if (!first) {
     if (request.before !== undefined) throw messageNotFound('of the cursor');
     return withMapping(conversation, {}, { first_node: null, last_node: null, has_more: false, cursor: null });
   }
-  const children = await source.childIds(path.map((message) => message.id));
   // fromEntries defines own properties: no id (not even `__proto__`) reaches a prototype.
   const mapping: Record<string, WireNode> = Object.fromEntries(
     path.map((message) => [message.id, toWireNode(message, children.get(message.id) ?? [])]),

@@ -182,8 +182,16 @@ export interface ConversationStore {
     leafId: string,
     maxMessages?: number,
   ): Promise<MessageRecord[]>;
-  /** The child ids of each of `parentIds`, in insertion order (one read); parents without children are absent. */
-  listChildIdsOf(ownerId: string, conversationId: string, parentIds: readonly string[]): Promise<Map<string, string[]>>;
+  /**
+   * `pathToMessage` with the child ids of each of its messages, in insertion order (messages without
+   * children are absent): what a conversation window shows. One statement on PostgreSQL.
+   */
+  pathWithChildIds(
+    ownerId: string,
+    conversationId: string,
+    leafId: string,
+    maxMessages?: number,
+  ): Promise<{ path: MessageRecord[]; childIds: Map<string, string[]> }>;
   /**
    * The leaf reached from `nodeId` by following the newest child at each step (`nodeId` itself when it
    * has none); undefined when the conversation has no such message.

@@ -331,15 +331,19 @@ export class KyselyStore implements Store {
     return messages.pathToMessage(this.db, ownerId, conversationId, leafId, maxMessages);
   }
 
-  listChildIdsOf(
+  async pathWithChildIds(
     ownerId: string,
     conversationId: string,
-    parentIds: readonly string[],
-  ): Promise<Map<string, string[]>> {
+    leafId: string,
+    maxMessages?: number,
+  ): Promise<{ path: MessageRecord[]; childIds: Map<string, string[]> }> {
     if (this.dialect.kind === 'postgres') {
-      return messages.listChildIdsOfEach(this.db, ownerId, conversationId, parentIds);
+      return messages.pathWithChildIdsInOneStatement(this.db, ownerId, conversationId, leafId, maxMessages);
     }
-    return messages.listChildIdsOf(this.db, ownerId, conversationId, parentIds);
+    // SQLite answers in process: two statements cost no round trip.
+    const path = await messages.pathToMessage(this.db, ownerId, conversationId, leafId, maxMessages);
+    const ids = path.map((message) => message.id);
+    return { path, childIds: await messages.listChildIdsOf(this.db, ownerId, conversationId, ids) };
   }
 
   newestLeafUnder(ownerId: string, conversationId: string, nodeId: string): Promise<string | undefined> {

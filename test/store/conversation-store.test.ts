@@ -228,6 +228,22 @@ forEachDatabase((kind) => {
       assert.equal(await store.newestLeafUnder(ann, 'c1', 'assistant-1'), 'assistant-2');
       assert.equal(await store.newestLeafUnder(ann, 'c1', 'assistant-2'), 'assistant-2');
       assert.equal(await store.newestLeafUnder(ann, 'c1', 'missing'), undefined);
+      // A window's read: the same path, with every message's children in insertion order.
+      const windowOf = async (leaf: string, max?: number) => {
+        const { path, childIds } = await store.pathWithChildIds(ann, 'c1', leaf, max);
+        assert.deepEqual(path, await store.pathToMessage(ann, 'c1', leaf, max), leaf);
+        return Object.fromEntries(childIds);
+      };
+      assert.deepEqual(await windowOf('assistant-1-variant'), {
+        'c1-root': ['system'],
+        system: ['user-1', 'user-1-edit'],
+        'user-1': ['assistant-1', 'assistant-1-variant'],
+      });
+      assert.deepEqual(await windowOf('assistant-2', 3), {
+        'assistant-1': ['user-2'],
+        'user-2': ['assistant-2'],
+      });
+      assert.deepEqual(await windowOf('missing'), {});
       assert.deepEqual(await checkTreeInvariants(db), []);
     }));
 
@@ -242,6 +258,9 @@ forEachDatabase((kind) => {
         (await store.pathToMessage(ann, 'c2', 'b')).map((item) => `${item.conversationId}/${item.id}`),
         ['c2/c1-root', 'c2/x', 'c2/b'],
       );
+      // Children too come from the conversation asked for only.
+      const { childIds } = await store.pathWithChildIds(ann, 'c2', 'b');
+      assert.deepEqual(Object.fromEntries(childIds), { 'c1-root': ['x'], x: ['b'] });
     }));
 
   test(`${kind}: a deep chain of 1,500 messages comes back in one path`, () =>
