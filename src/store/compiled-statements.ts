@@ -106,16 +106,6 @@ export async function firstCompiled<Row>(
   return (await runCompiled(db, key, build, values)).rows[0];
 }
 
-/** The rows a compiled statement changed (`numAffectedRows`; 0 when the driver did not say). */
-export async function changedByCompiled(
-  db: Executor,
-  key: string,
-  build: (slot: Slot) => Compilable<unknown>,
-  values: Readonly<Record<string, unknown>>,
-): Promise<bigint> {
-  return (await runCompiled(db, key, build, values)).numAffectedRows ?? 0n;
-}
-
 /** Rows per insert kept as one compiled shape; more are built as usual. */
 const maxInsertRows = 8;
 
@@ -183,4 +173,29 @@ export async function insertRows(
   let index = 0;
   for (const row of rows) for (const column of columns) parameters[index++] = row[column];
   await execute(db, compiled, parameters);
+}
+
+/**
+ * Sets `values` (the columns of a patch) on the rows of `table` whose columns equal `where`, with a
+ * compiled statement per table and column lists; returns how many rows changed.
+ */
+export async function updateColumns(
+  db: Executor,
+  table: keyof Database & string,
+  values: Readonly<Record<string, unknown>>,
+  where: Readonly<Record<string, unknown>>,
+): Promise<bigint> {
+  const columns = Object.keys(values);
+  const conditions = Object.keys(where);
+  const slotted: Record<string, unknown> = {};
+  for (const column of columns) slotted[`set.${column}`] = values[column];
+  for (const column of conditions) slotted[`where.${column}`] = where[column];
+  const build = (slot: Slot) => {
+    const set = Object.fromEntries(columns.map((column) => [column, slot(`set.${column}`)]));
+    let query = db.updateTable(table).set(set as never);
+    for (const column of conditions) query = query.where(column as never, '=', slot(`where.${column}`));
+    return query;
+  };
+  const key = `update ${table} set ${columns.join(',')} where ${conditions.join(',')}`;
+  return (await runCompiled(db, key, build, slotted)).numAffectedRows ?? 0n;
 }

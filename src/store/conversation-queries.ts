@@ -1,6 +1,6 @@
 /** Queries on `conversations`. Every read and write is filtered by `owner_id`. */
 import { booleanColumn, jsonColumn, nullableJsonColumn, readCount } from './column-codecs.js';
-import { changedByCompiled, firstCompiled, insertRows } from './compiled-statements.js';
+import { firstCompiled, insertRows, updateColumns } from './compiled-statements.js';
 import type { ConversationsTable } from './database-schema.js';
 import type { Executor } from './executor.js';
 import { rowMapper } from './row-mapper.js';
@@ -114,20 +114,8 @@ export async function updateConversation(
   patch: ConversationPatch,
 ): Promise<boolean> {
   const values = conversationRows.toColumns(patch);
-  const columns = Object.keys(values);
-  if (columns.length === 0) return conversationExists(db, ownerId, id);
-  const changed = await changedByCompiled(
-    db,
-    `update conversation ${columns.join(',')}`,
-    (slot) =>
-      db
-        .updateTable('conversations')
-        .set(Object.fromEntries(columns.map((column) => [column, slot(column)])))
-        .where('owner_id', '=', slot('.ownerId'))
-        .where('id', '=', slot('.id')),
-    { ...values, '.ownerId': ownerId, '.id': id },
-  );
-  return changed > 0n;
+  if (Object.keys(values).length === 0) return conversationExists(db, ownerId, id);
+  return (await updateColumns(db, 'conversations', values, { owner_id: ownerId, id })) > 0n;
 }
 
 export async function setTitleIfUntitled(db: Executor, ownerId: string, id: string, title: string): Promise<boolean> {

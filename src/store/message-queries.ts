@@ -5,7 +5,7 @@
  */
 import { sql } from 'kysely';
 import { jsonColumn, nullableBooleanColumn, nullableJsonColumn, textUnionColumn } from './column-codecs.js';
-import { changedByCompiled, insertRows } from './compiled-statements.js';
+import { insertRows, updateColumns } from './compiled-statements.js';
 import { conversationExists } from './conversation-queries.js';
 import type { MessagesTable } from './database-schema.js';
 import type { Executor } from './executor.js';
@@ -298,23 +298,11 @@ export async function updateMessage(
   patch: MessagePatch,
 ): Promise<boolean> {
   const values = messageRows.toColumns(patch);
-  const columns = Object.keys(values);
-  if (columns.length === 0) {
+  if (Object.keys(values).length === 0) {
     return (await getMessage(db, ownerId, conversationId, id)) !== undefined;
   }
-  const changed = await changedByCompiled(
-    db,
-    `update message ${columns.join(',')}`,
-    (slot) =>
-      db
-        .updateTable('messages')
-        .set(Object.fromEntries(columns.map((column) => [column, slot(column)])))
-        .where('owner_id', '=', slot('.ownerId'))
-        .where('conversation_id', '=', slot('.conversationId'))
-        .where('id', '=', slot('.id')),
-    { ...values, '.ownerId': ownerId, '.conversationId': conversationId, '.id': id },
-  );
-  return changed > 0n;
+  const where = { owner_id: ownerId, conversation_id: conversationId, id };
+  return (await updateColumns(db, 'messages', values, where)) > 0n;
 }
 
 /**

@@ -6,7 +6,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type Kysely, sql } from 'kysely';
-import { firstCompiled, insertRows, runCompiled, sharedColumns } from '../../src/store/compiled-statements.js';
+import {
+  firstCompiled,
+  insertRows,
+  runCompiled,
+  sharedColumns,
+  updateColumns,
+} from '../../src/store/compiled-statements.js';
 import type { Database } from '../../src/store/database-schema.js';
 import { openDatabase } from '../../src/store/open-database.js';
 import { forEachDatabase } from '../helpers/databases.js';
@@ -34,6 +40,7 @@ forEachDatabase((kind) => {
       const ann = await userWithConversation(database.store, 'ann', 'c-ann');
       const bob = await userWithConversation(database.store, 'bob', 'c-bob');
       const { db } = await openDatabase(database.config);
+      let builds = 0;
       try {
         for (const [ownerId, id] of [
           [ann, 'c-ann'],
@@ -43,13 +50,15 @@ forEachDatabase((kind) => {
           const compiled = await firstCompiled(
             db,
             'test: owned conversation',
-            (slot) =>
-              db
+            (slot) => {
+              builds += 1;
+              return db
                 .selectFrom('conversations')
                 .select(['id', 'owner_id', 'is_visible'])
                 .where('owner_id', '=', slot('ownerId'))
                 .where('id', '=', slot('id'))
-                .where('is_visible', '=', slot('visible')),
+                .where('is_visible', '=', slot('visible'));
+            },
             { ownerId, id, visible: true },
           );
           const plain = await db
@@ -61,12 +70,14 @@ forEachDatabase((kind) => {
             .executeTakeFirst();
           assert.deepEqual(compiled, plain, `${ownerId} ${id}`);
         }
+        // Built and compiled by Kysely once, for the first run only.
+        assert.equal(builds, 1);
       } finally {
         await db.destroy();
       }
     }));
 
-  test(`${kind}: inserts of one shape reuse one statement with each call's rows; other shapes get theirs`, () =>
+  test(`${kind}: inserts of one shape bind each call's rows; rows of another shape are written as given`, () =>
     withKysely(kind, async (db) => {
       await insertRows(db, 'settings', [{ key: 'a', value: '1' }]);
       await insertRows(db, 'settings', [{ key: 'b', value: '2' }]);
@@ -80,6 +91,22 @@ forEachDatabase((kind) => {
       assert.deepEqual(rows.map((row) => `${row.key}=${row.value}`).sort(), ['a=1', 'b=2', 'c=3', 'd=4', 'e=5']);
       assert.deepEqual(await setting(db, 'd'), { key: 'd', value: '4' });
       assert.equal(await setting(db, 'missing'), undefined);
+    }));
+
+  test(`${kind}: updates set each call's columns on the rows matching each call's conditions`, () =>
+    withKysely(kind, async (db) => {
+      await insertRows(db, 'settings', [
+        { key: 'a', value: '1' },
+        { key: 'b', value: '2' },
+      ]);
+      assert.equal(await updateColumns(db, 'settings', { value: 'one' }, { key: 'a' }), 1n);
+      assert.equal(await updateColumns(db, 'settings', { value: 'two' }, { key: 'b' }), 1n);
+      assert.equal(await updateColumns(db, 'settings', { value: 'none' }, { key: 'missing' }), 0n);
+      // Another set of conditions is another statement.
+      assert.equal(await updateColumns(db, 'settings', { value: 'still one' }, { key: 'a', value: 'one' }), 1n);
+      assert.equal(await updateColumns(db, 'settings', { value: 'x' }, { key: 'b', value: 'one' }), 0n);
+      assert.deepEqual(await setting(db, 'a'), { key: 'a', value: 'still one' });
+      assert.deepEqual(await setting(db, 'b'), { key: 'b', value: 'two' });
     }));
 
   test(`${kind}: a compiled statement runs inside the transaction it is given`, () =>
