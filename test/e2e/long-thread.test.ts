@@ -151,4 +151,27 @@ browserSuite('long thread', (ui) => {
     assert.ok((await answer.locator('.markdown > *').count()) > 1, 'the answer has several blocks');
     assert.deepEqual(log.pageErrors, []);
   });
+
+  test('opening a conversation fetches the markdown renderer before the messages, the sign-in page never', async () => {
+    const server = await ui.server();
+    const seeded = await seedLong(server);
+    const { context, page, log } = await ui.page(server);
+    await page.getByLabel('Email').waitFor();
+    assert.deepEqual(log.requests('/assets/render-markdown-'), [], 'the sign-in page does without it');
+
+    const login = await context.request.post('/api/auth/login', {
+      data: { email: server.alice.email, password: server.alice.password },
+    });
+    assert.equal(login.status(), 200);
+    log.clear();
+    await page.goto(`/c/${seeded.id}`);
+    await page.locator(`article[data-message-id="${seeded.main.at(-1)}"] .markdown:not(.markdown-pending)`).waitFor();
+    // Requested as soon as the session is known, so the first messages can be drawn with it at once.
+    const order = log
+      .requests('/assets/render-markdown-', `/backend-api/conversation/${seeded.id}?`)
+      .map((line) => line.replace(/\?.*/, ''));
+    assert.equal(order.length, 2, order.join('\n'));
+    assert.match(order[0] ?? '', /render-markdown-/, order.join('\n'));
+    assert.deepEqual(log.pageErrors, []);
+  });
 });
