@@ -183,10 +183,10 @@ export class ConversationService {
   }
 
   /**
-   * `GET conversation/{id}`: the wire conversation, or for a long one its JSON text in pieces written a
-   * page of messages at a time (conversation-json.ts) — the same bytes either way.
+   * `GET conversation/{id}`: the wire conversation, or for a long one its JSON text (UTF-8) in pieces
+   * written a page of messages at a time (conversation-json.ts) — the same bytes either way.
    */
-  async read(userId: string, id: string): Promise<WireConversation | AsyncGenerator<string>> {
+  async read(userId: string, id: string): Promise<WireConversation | AsyncGenerator<Buffer>> {
     const conversation = await this.visible(userId, id);
     // One read answers a conversation of up to `firstRead` messages: nothing more is read for it.
     const head = await this.deps.store.listMessagesAfter(userId, id, 0, firstRead + 1);

@@ -59,9 +59,9 @@ function source(messages: MessageRecord[], added: MessageRecord[] = []) {
 }
 
 async function written(record: ConversationRecord, pages: ReturnType<typeof source>, size: number): Promise<string> {
-  let text = '';
-  for await (const piece of conversationJson(record, pages, size)) text += piece;
-  return text;
+  const pieces: Buffer[] = [];
+  for await (const piece of conversationJson(record, pages, size)) pieces.push(piece);
+  return Buffer.concat(pieces).toString('utf8');
 }
 
 /** A tree: each message under a random earlier one (branches), text of any unicode. */
