@@ -1,7 +1,8 @@
 /**
  * The markdown renderer (web/src/markdown), loaded as its own chunk so highlight.js and KaTeX never
- * delay the first paint: the sign-in page does not load it at all, the chat starts loading it when it
- * mounts. Until it arrives, messages show their plain text.
+ * delay the first paint: the sign-in page does not load it at all; signed in, the app starts loading it
+ * as soon as the session is known (main.tsx), before the chat renders. Until it arrives, messages show
+ * their plain text.
  */
 import { useEffect, useSyncExternalStore } from 'react';
 
