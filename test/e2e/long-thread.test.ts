@@ -174,4 +174,42 @@ browserSuite('long thread', (ui) => {
     assert.match(order[0] ?? '', /render-markdown-/, order.join('\n'));
     assert.deepEqual(log.pageErrors, []);
   });
+
+  test('an opened conversation is drawn once, with its markdown; without the renderer, as plain text', async () => {
+    const server = await ui.server();
+    const seeded = await seedLong(server);
+    const last = seeded.main.at(-1) ?? '';
+    const { context, page, log } = await ui.page(server);
+    await signIn(page, server.alice);
+    // Every time the last message is put on the page as plain text (the renderer not there yet).
+    await context.addInitScript((id: string) => {
+      const seen = { plain: 0 };
+      (window as unknown as { plainDraws: typeof seen }).plainDraws = seen;
+      new MutationObserver(() => {
+        const body = document.querySelector(`article[data-message-id="${id}"] .markdown`);
+        if (body?.classList.contains('markdown-pending') && !body.hasAttribute('data-counted')) {
+          body.setAttribute('data-counted', '');
+          seen.plain++;
+        }
+      }).observe(document, { subtree: true, childList: true });
+    }, last);
+    const plainDraws = () => page.evaluate(() => (window as unknown as { plainDraws: { plain: number } }).plainDraws.plain);
+
+    await page.goto(`/c/${seeded.id}`);
+    await page.locator(`article[data-message-id="${last}"] .markdown:not(.markdown-pending)`).waitFor();
+    assert.equal(await plainDraws(), 0, 'drawn with its markdown the first time');
+
+    // The renderer's chunk cannot load: after a moment the messages show as plain text, nothing breaks.
+    const fresh = await context.newPage();
+    await fresh.route(/\/assets\/render-markdown-[^/]*\.js$/, (route) => route.abort());
+    const errors: string[] = [];
+    fresh.on('pageerror', (error) => errors.push(error.message));
+    await fresh.goto(`/c/${seeded.id}`);
+    await fresh.locator(`article[data-message-id="${last}"] .markdown-pending`).waitFor();
+    const lastText = `Message number ${mainLength - 1}`;
+    assert.equal(await fresh.locator(`article[data-message-id="${last}"] .markdown`).innerText(), lastText);
+    await fresh.getByRole('textbox', { name: 'Message' }).waitFor();
+    assert.deepEqual(errors, []);
+    assert.deepEqual(log.pageErrors, []);
+  });
 });

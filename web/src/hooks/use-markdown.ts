@@ -4,7 +4,7 @@
  * as soon as the session is known (main.tsx), before the chat renders. Until it arrives, messages show
  * their plain text.
  */
-import { useEffect, useSyncExternalStore } from 'react';
+import { useEffect, useState, useSyncExternalStore } from 'react';
 
 /** Sanitized HTML per top-level block (web/src/markdown/render-markdown.ts, `RenderMarkdownBlocks`). */
 export type RenderMarkdown = (text: string, options?: { streaming?: boolean }) => readonly string[];
@@ -15,11 +15,15 @@ const listeners = new Set<() => void>();
 
 /** Starts loading the renderer (once); resolves with it. */
 export function loadMarkdown(): Promise<RenderMarkdown> {
-  loading ??= import('../markdown/render-markdown.js').then((module) => {
-    renderer = module.renderMarkdownBlocks;
-    for (const listener of [...listeners]) listener();
-    return module.renderMarkdownBlocks;
-  });
+  if (!loading) {
+    loading = import('../markdown/render-markdown.js').then((module) => {
+      renderer = module.renderMarkdownBlocks;
+      for (const listener of [...listeners]) listener();
+      return module.renderMarkdownBlocks;
+    });
+    // A chunk that fails to load leaves the messages as plain text: no one's error to report.
+    loading.catch(() => undefined);
+  }
   return loading;
 }
 
@@ -35,4 +39,21 @@ export function useMarkdownRenderer(): RenderMarkdown | null {
     if (!current) void loadMarkdown();
   }, [current]);
   return current;
+}
+
+/**
+ * Whether to draw messages now: true once the renderer is here, or `waitMs` after asking for it (or at
+ * once if it failed to load) — then plain text until it comes. Waiting a moment for it spares drawing a
+ * conversation's messages twice, as plain text and again as markdown, and the jump in between.
+ */
+export function useMarkdownReady(waitMs: number): boolean {
+  const current = useMarkdownRenderer();
+  const [gaveUp, setGaveUp] = useState(false);
+  useEffect(() => {
+    if (current || gaveUp) return;
+    const timer = setTimeout(() => setGaveUp(true), waitMs);
+    loadMarkdown().catch(() => setGaveUp(true));
+    return () => clearTimeout(timer);
+  }, [current, gaveUp, waitMs]);
+  return current !== null || gaveUp;
 }

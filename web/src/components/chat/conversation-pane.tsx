@@ -1,5 +1,6 @@
 /** An open conversation: its thread (or loading / not found) and the composer. */
 import { useEffect } from 'react';
+import { useMarkdownReady } from '../../hooks/use-markdown.js';
 import { useIsMobile } from '../../hooks/use-media-query.js';
 import { useThreadView } from '../../hooks/use-thread.js';
 import { useServices } from '../../state/app-services.js';
@@ -8,9 +9,13 @@ import { Composer } from '../composer/composer.js';
 import { Thread } from '../thread/thread.js';
 import { Disclaimer } from './disclaimer.js';
 
+/** How long an opened conversation may wait for the markdown renderer before it shows as plain text. */
+const markdownWaitMs = 1000;
+
 function Status({ store, onNewChat }: { store: ThreadStore; onNewChat: () => void }) {
   const view = useThreadView(store);
-  if (view.phase === 'loading') {
+  // Loading, or loaded and waiting a moment for the markdown renderer.
+  if (view.phase === 'loading' || view.phase === 'ready' || view.phase === 'draft') {
     return (
       <div className="pane-status" role="status" aria-label="Loading conversation">
         <span className="spinner large" />
@@ -37,12 +42,17 @@ export function ConversationPane({ store, onNewChat }: { store: ThreadStore; onN
   const view = useThreadView(store);
   const mobile = useIsMobile();
   const ready = view.phase === 'ready' || view.phase === 'draft';
+  const markdownReady = useMarkdownReady(markdownWaitMs);
   useEffect(() => {
     if (view.lastModelSlug && models.find(view.lastModelSlug)) models.select(view.lastModelSlug, false);
   }, [view.lastModelSlug, models]);
   return (
     <div className="chat-pane">
-      {ready ? <Thread key={store.id} store={store} /> : <Status store={store} onNewChat={onNewChat} />}
+      {ready && markdownReady ? (
+        <Thread key={store.id} store={store} />
+      ) : (
+        <Status store={store} onNewChat={onNewChat} />
+      )}
       <div className="composer-area">
         <Composer
           busy={view.busy}
