@@ -193,7 +193,8 @@ browserSuite('long thread', (ui) => {
         }
       }).observe(document, { subtree: true, childList: true });
     }, last);
-    const plainDraws = () => page.evaluate(() => (window as unknown as { plainDraws: { plain: number } }).plainDraws.plain);
+    const plainDraws = () =>
+      page.evaluate(() => (window as unknown as { plainDraws: { plain: number } }).plainDraws.plain);
 
     await page.goto(`/c/${seeded.id}`);
     await page.locator(`article[data-message-id="${last}"] .markdown:not(.markdown-pending)`).waitFor();
@@ -207,7 +208,7 @@ browserSuite('long thread', (ui) => {
     await fresh.goto(`/c/${seeded.id}`);
     await fresh.locator(`article[data-message-id="${last}"] .markdown-pending`).waitFor();
     const lastText = `Message number ${mainLength - 1}`;
-    assert.equal(await fresh.locator(`article[data-message-id="${last}"] .markdown`).innerText(), lastText);
+    assert.equal(await fresh.locator(`article[data-message-id="${last}"] .markdown`).textContent(), lastText);
     await fresh.getByRole('textbox', { name: 'Message' }).waitFor();
     assert.deepEqual(errors, []);
     assert.deepEqual(log.pageErrors, []);
