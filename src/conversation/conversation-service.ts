@@ -72,6 +72,19 @@ const pagedFrom = 1_000;
  */
 const firstRead = 200;
 
+/**
+ * How many times a GET reads the conversation and then its messages. A write committed between the two
+ * reads can leave them disagreeing: an answer discarded meanwhile (its message deleted, the current
+ * node moved back to its parent) leaves a current node that no message read holds. Such a read starts
+ * over; the last attempt is answered as read (a tree whose current node is really missing, as an
+ * import may bring, is not made worse by reading it again).
+ */
+const readAttempts = 3;
+
+function holdsNode(nodes: readonly { id: string }[], id: string): boolean {
+  return nodes.some((node) => node.id === id);
+}
+
 export class ConversationService {
   private readonly titles: TitleGenerator;
 
@@ -187,18 +200,26 @@ export class ConversationService {
    * written a page of messages at a time (conversation-json.ts) — the same bytes either way.
    */
   async read(userId: string, id: string): Promise<WireConversation | AsyncGenerator<Buffer>> {
-    const conversation = await this.visible(userId, id);
-    // One read answers a conversation of up to `firstRead` messages: nothing more is read for it.
-    const head = await this.deps.store.listMessagesAfter(userId, id, 0, firstRead + 1);
-    if (head.length <= firstRead) return toWireConversation(conversation, head);
-    const links = await readLinks((afterSeq, limit) => this.deps.store.listMessageLinks(userId, id, afterSeq, limit));
-    if (links.length <= pagedFrom || !canWriteInPages(conversation, links)) {
-      return toWireConversation(conversation, await this.wholeAfter(userId, id, head, links));
+    for (let attempt = 1; ; attempt++) {
+      const lastAttempt = attempt === readAttempts;
+      const conversation = await this.visible(userId, id);
+      // One read answers a conversation of up to `firstRead` messages: nothing more is read for it.
+      const head = await this.deps.store.listMessagesAfter(userId, id, 0, firstRead + 1);
+      const links =
+        head.length <= firstRead
+          ? undefined
+          : await readLinks((afterSeq, limit) => this.deps.store.listMessageLinks(userId, id, afterSeq, limit));
+      if (links && links.length > pagedFrom && canWriteInPages(conversation, links)) {
+        if (!lastAttempt && !holdsNode(links, conversation.currentNode)) continue;
+        return conversationJson(conversation, {
+          links,
+          page: (afterSeq, limit) => this.deps.store.listMessageTextsAfter(userId, id, afterSeq, limit),
+        });
+      }
+      const messages = links ? await this.wholeAfter(userId, id, head, links) : head;
+      if (!lastAttempt && !holdsNode(messages, conversation.currentNode)) continue;
+      return toWireConversation(conversation, messages);
     }
-    return conversationJson(conversation, {
-      links,
-      page: (afterSeq, limit) => this.deps.store.listMessageTextsAfter(userId, id, afterSeq, limit),
-    });
   }
 
   /**
@@ -220,17 +241,21 @@ export class ConversationService {
 
   /** `GET conversation/{id}?tail=N` (a backchat extension): the last N nodes of a branch and a cursor to older ones. */
   async readWindow(userId: string, id: string, request: WindowRequest): Promise<WindowedConversation> {
-    const conversation = await this.visible(userId, id);
     const { store } = this.deps;
-    return conversationWindow(
-      conversation,
-      {
-        pathWithChildIds: (leafId, maxMessages) => store.pathWithChildIds(userId, id, leafId, maxMessages),
-        newestLeaf: (nodeId) => store.newestLeafUnder(userId, id, nodeId),
-        all: () => store.listMessages(userId, id),
-      },
-      request,
-    );
+    const source = {
+      pathWithChildIds: (leafId: string, maxMessages: number) =>
+        store.pathWithChildIds(userId, id, leafId, maxMessages),
+      newestLeaf: (nodeId: string) => store.newestLeafUnder(userId, id, nodeId),
+      all: () => store.listMessages(userId, id),
+    };
+    // Only the window that ends at the current node must hold it (an anchor or a cursor names its own).
+    const endsAtCurrentNode = request.anchor === undefined && request.before === undefined;
+    for (let attempt = 1; ; attempt++) {
+      const conversation = await this.visible(userId, id);
+      const window = await conversationWindow(conversation, source, request);
+      const consistent = !endsAtCurrentNode || Object.hasOwn(window.mapping ?? {}, conversation.currentNode);
+      if (consistent || attempt === readAttempts) return window;
+    }
   }
 
   async patch(userId: string, id: string, patch: ConversationPatchInput): Promise<void> {
