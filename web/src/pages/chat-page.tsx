@@ -13,7 +13,6 @@ import { ShareDialog } from '../components/share/share-dialog.js';
 import { Sidebar } from '../components/sidebar/sidebar.js';
 import { useJumpToMessage } from '../hooks/use-jump-to-message.js';
 import { useKeyboardShortcuts } from '../hooks/use-keyboard-shortcuts.js';
-import { loadMarkdown } from '../hooks/use-markdown.js';
 import { useSidebar } from '../hooks/use-sidebar.js';
 import { useServices } from '../state/app-services.js';
 import { navigate } from '../state/router.js';
@@ -34,7 +33,6 @@ export function ChatPage() {
   useEffect(() => {
     void services.list.loadMore();
     void services.models.load();
-    void loadMarkdown();
   }, [services]);
 
   const newChat = useCallback(() => {

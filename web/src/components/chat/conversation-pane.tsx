@@ -14,8 +14,8 @@ const markdownWaitMs = 1000;
 
 function Status({ store, onNewChat }: { store: ThreadStore; onNewChat: () => void }) {
   const view = useThreadView(store);
-  // Loading, or loaded and waiting a moment for the markdown renderer.
-  if (view.phase === 'loading' || view.phase === 'ready' || view.phase === 'draft') {
+  // Anything but a failure: loading, or loaded and waiting a moment for the markdown renderer.
+  if (view.phase !== 'not-found' && view.phase !== 'error') {
     return (
       <div className="pane-status" role="status" aria-label="Loading conversation">
         <span className="spinner large" />
