@@ -76,8 +76,8 @@ const firstRead = 200;
  * How many times a GET reads the conversation and then its messages. A write committed between the two
  * reads can leave them disagreeing: an answer discarded meanwhile (its message deleted, the current
  * node moved back to its parent) leaves a current node that no message read holds. Such a read starts
- * over; the last attempt is answered as read (a tree whose current node is really missing, as an
- * import may bring, is not made worse by reading it again).
+ * over; the last attempt is answered as read (no write of backchat's leaves a current node missing for
+ * good, and the import refuses such a tree, so a third disagreement means writes keep racing the reads).
  */
 const readAttempts = 3;
 
