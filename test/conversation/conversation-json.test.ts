@@ -4,12 +4,13 @@
  * rows: generated trees with branches, unicode, any metadata (keys a JSON object reorders, `__proto__`),
  * any times, weights and `end_turn`, imported extras on the conversation and its messages, every page
  * size — the messages' JSON columns spliced in from their stored text. Ids whose key order differs go
- * the whole way; a message added meanwhile is left out whole.
+ * the whole way; a message added meanwhile is left out whole. A conversation held whole (a short one, a
+ * window) is encoded a node at a time to the same bytes.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { canWriteInPages, conversationJson } from '../../src/conversation/conversation-json.js';
+import { canWriteInPages, conversationBytes, conversationJson } from '../../src/conversation/conversation-json.js';
 import { toWireConversation } from '../../src/conversation/wire-format.js';
 import { messageRows, messageTextRows } from '../../src/store/message-queries.js';
 import type { ConversationRecord, MessageLink, MessageRecord, WireExtras } from '../../src/store/store.js';
@@ -136,4 +137,29 @@ test('a message added while the pieces are written is left out, with the childre
   const late = message('c1', 'u2', 'a1');
   const text = await written(conversation(), source(messages, [late]), 2);
   assert.equal(text, expected(conversation(), messages));
+});
+
+test('a conversation held whole is encoded to the bytes of JSON.stringify, a node at a time', () => {
+  const windowed = (record: ConversationRecord, messages: MessageRecord[], window: unknown) => ({
+    ...toWireConversation(record, messages.map(messageRows.roundTrip)),
+    window,
+  });
+  fc.assert(
+    fc.property(trees, fc.jsonValue({ maxDepth: 2 }), (messages, window) => {
+      const wire = windowed(conversation(), messages, window);
+      assert.deepEqual(conversationBytes(wire), Buffer.from(JSON.stringify(wire)));
+    }),
+    { numRuns: 150 },
+  );
+  // Members JSON leaves out or writes whole: undefined values, an empty mapping, a mapping that is not an object.
+  for (const wire of [
+    { title: undefined, mapping: {}, a: () => 1 },
+    { mapping: { b: undefined, c: 1, '2': [null], __proto__x: '\ud800' } },
+    { mapping: null },
+    { mapping: [1, 2] },
+    { mapping: { toJSON: () => 'replaced' } },
+    {},
+  ]) {
+    assert.equal(conversationBytes(wire).toString('utf8'), JSON.stringify(wire));
+  }
 });

@@ -1,6 +1,7 @@
 /** Conversation routes (docs/api.md): thin — parse, call the service, format. */
 import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { conversationBytes } from '../../conversation/conversation-json.js';
 import type { ConversationPatchInput, ConversationService } from '../../conversation/conversation-service.js';
 import type { FeedbackService } from '../../conversation/feedback-service.js';
 import { NotFoundError } from '../../domain-errors.js';
@@ -26,6 +27,9 @@ export interface ConversationRouteDeps extends StreamDeps {
 }
 
 const success = { success: true } as const;
+
+/** What Fastify sends a JSON reply as, for the conversation answers written here as bytes. */
+const jsonType = 'application/json; charset=utf-8';
 
 /** How long a stop request waits for the answer to store its final state. */
 const stopWaitMs = 5_000;
@@ -180,12 +184,13 @@ export function conversationRoutes(deps: ConversationRouteDeps): RouteSpec[] {
         const id = pathId(request);
         if (isWindowed(request.query)) {
           const { tail, anchor, before } = parseQuery(conversationWindowQuerySchema, request.query);
-          return conversations.readWindow(user.id, id, { tail, anchor, before });
+          const window = await conversations.readWindow(user.id, id, { tail, anchor, before });
+          return reply.type(jsonType).send(conversationBytes(window));
         }
         const conversation = await conversations.read(user.id, id);
-        if (!(Symbol.asyncIterator in conversation)) return conversation;
+        if (!(Symbol.asyncIterator in conversation)) return reply.type(jsonType).send(conversationBytes(conversation));
         // A long conversation: its JSON a page of messages at a time, with backpressure.
-        return reply.type('application/json; charset=utf-8').send(Readable.from(conversation));
+        return reply.type(jsonType).send(Readable.from(conversation));
       },
     },
     {
