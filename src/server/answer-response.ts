@@ -11,6 +11,7 @@ import type { AnswerEvent } from '../generation/answer-hub.js';
 import { isLastEvent } from '../generation/answer-hub.js';
 import { errorData } from '../generation/answer-jobs.js';
 import { doneData, sseContentType, sseEvent, ssePing } from '../protocol/sse.js';
+import { sseDelta, textInsertion } from '../protocol/stream-deltas.js';
 import { commonSecurityHeaders, contentSecurityPolicy } from './security-headers.js';
 
 const pingIntervalMs = 15_000;
@@ -20,11 +21,18 @@ export interface AnswerResponseOptions {
   conversationId: string;
   /** Resumable streams carry `id:` lines (background answers, reattaching); ChatGPT's stream does not. */
   withIds: boolean;
+  /**
+   * The client asked for delta events (`X-Backchat-Deltas: 1`, protocol/stream-deltas.ts): an event
+   * that only inserts text into the one written before it is written as that insertion.
+   */
+  deltas?: boolean;
 }
 
 export class AnswerResponse {
   /** The newest snapshot not yet written, while the socket is backed up. */
   private pending: AnswerEvent | undefined;
+  /** The payload of the last JSON event written, which a delta event is relative to (with `deltas`). */
+  private lastPayload: string | undefined;
   private lastWriteMs: number;
   private readonly ping: NodeJS.Timeout;
   private finish!: () => void;
@@ -86,6 +94,12 @@ export class AnswerResponse {
 
   private frame(event: AnswerEvent): string {
     const id = this.options.withIds ? event.id : undefined;
+    if (this.options.deltas && (event.kind === 'snapshot' || event.kind === 'event')) {
+      const previous = this.lastPayload;
+      this.lastPayload = event.data;
+      const insertion = previous === undefined ? undefined : textInsertion(previous, event.data);
+      if (insertion) return sseDelta(insertion, id);
+    }
     if (event.kind !== 'rejected') return sseEvent(event.data, id);
     // The model failed before any text, but this stream had already started: say so, then end.
     return sseEvent(errorData(this.options.conversationId, event.data), id) + sseEvent(doneData, id);

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { WireConversation, WireMessage } from '../../src/protocol/wire-types.js';
-import { readAnswerStream, type StreamItem } from '../../web/src/api/answer-stream.js';
+import { readAnswerStream, type StreamItem, streamedText } from '../../web/src/api/answer-stream.js';
 import { maxReattaches, pause, reattachDelay, reattachDelaysMs } from '../../web/src/lib/reattach-backoff.js';
 import { answerBeingWritten, isFirstAnswer, treeFromWire } from '../../web/src/state/thread-tree.js';
 
@@ -72,6 +72,37 @@ describe('answer stream event ids', () => {
     );
     const first = items[0]?.event;
     assert.equal(first?.type === 'message' && first.conversationId, 'conv-1');
+  });
+
+  test('delta events are spliced into the event before them, ids kept; a delta that does not fit is left unknown', async () => {
+    const first = answer('a', 'Hel', 'in_progress');
+    const third = answer('a', 'Hello, world', 'in_progress');
+    const at = first.indexOf('Hel"') + 3;
+    const items = await readAll(
+      body([
+        'event: delta\nid: 1\ndata: {"at":0,"text":"x"}\n\n',
+        `id: 2\ndata: ${first}\n\n`,
+        `event: delta\nid: 3\ndata: {"at":${at},"text":"lo, wor"}\n\nevent: ping\ndata: x\n\n`,
+        `event: delta\nid: 4\ndata: {"at":${at + 7},"text":"ld"}\n\n`,
+        `event: delta\nid: 5\ndata: {"at":${third.length + 1},"text":"!"}\n\n`,
+        'event: delta\nid: 6\ndata: not json\n\n',
+        'id: 7\ndata: [DONE]\n\n',
+      ]),
+    );
+    assert.deepEqual(
+      items.map((item) => [item.id, item.event.type]),
+      [
+        ['1', 'other'],
+        ['2', 'message'],
+        ['3', 'message'],
+        ['4', 'message'],
+        ['5', 'other'],
+        ['6', 'other'],
+        ['7', 'done'],
+      ],
+    );
+    const texts = items.map((item) => (item.event.type === 'message' ? streamedText(item.event.message) : null));
+    assert.deepEqual(texts.slice(1, 4), ['Hel', 'Hello, wor', 'Hello, world']);
   });
 
   test('a body that breaks mid-way throws after the events that arrived', async () => {

@@ -18,7 +18,7 @@ import {
   resumeRequestSchema,
 } from '../../protocol/requests.js';
 import type { RouteSpec } from '../route-table.js';
-import { attach, ConversationStream, type StreamDeps } from './conversation-stream.js';
+import { attach, ConversationStream, type StreamDeps, wantsDeltas } from './conversation-stream.js';
 import { parseQuery, parseWith, pathId } from './request-parsing.js';
 
 export interface ConversationRouteDeps extends StreamDeps {
@@ -80,7 +80,7 @@ export function conversationRoutes(deps: ConversationRouteDeps): RouteSpec[] {
   const resume = async (request: FastifyRequest, reply: FastifyReply, userId: string, id: string, afterId: number) => {
     await conversations.visible(userId, id);
     const state = await deps.hub.find(userId, id);
-    const options = { requestId: String(request.id), conversationId: id, withIds: true };
+    const options = { requestId: String(request.id), conversationId: id, withIds: true, deltas: wantsDeltas(request) };
     if (!state || !(await attach(deps, reply, userId, state.answer.answerId, afterId, options))) throw noLiveAnswer();
   };
   /** Asks the answer to stop, and waits (bounded) until its final state is stored. */

@@ -18,10 +18,11 @@ import { type AnswerJobs, messageData } from '../../generation/answer-jobs.js';
 import type { Limits } from '../../limits/limits-service.js';
 import { conversationRequestSchema } from '../../protocol/requests.js';
 import { doneData } from '../../protocol/sse.js';
+import { deltasHeader } from '../../protocol/stream-deltas.js';
 import { resolveFor } from '../../providers/model-access.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
 import type { MessageRecord, UserRecord } from '../../store/store.js';
-import { AnswerResponse, EventGate } from '../answer-response.js';
+import { AnswerResponse, type AnswerResponseOptions, EventGate } from '../answer-response.js';
 
 /** Whether the server is shutting down (healthz says `draining`; new answers are refused). */
 export interface Lifecycle {
@@ -46,10 +47,16 @@ const drainingRetrySeconds = 5;
 /** The opt-in header of background answers (docs/api.md). */
 export const backgroundHeader = 'x-backchat-background';
 
-export function wantsBackground(request: FastifyRequest): boolean {
-  const value = request.headers[backgroundHeader];
+/** Whether an opt-in header of backchat's is on (`1` or `true`). */
+function optedIn(request: FastifyRequest, header: string): boolean {
+  const value = request.headers[header];
   return value === '1' || value === 'true';
 }
+
+export const wantsBackground = (request: FastifyRequest): boolean => optedIn(request, backgroundHeader);
+
+/** Whether the client asked for delta events (docs/api.md "Delta events"). */
+export const wantsDeltas = (request: FastifyRequest): boolean => optedIn(request, deltasHeader);
 
 /** Anything but the first (empty) snapshot: the model said something, or failed. */
 const isFirstOutput = (event: AnswerEvent) => event.id > 1 || event.kind !== 'snapshot';
@@ -117,6 +124,7 @@ export class ConversationStream {
         requestId,
         conversationId: job.conversationId,
         withIds: background,
+        deltas: wantsDeltas(request),
       });
       gate.forward(response);
       await response.finished;
@@ -137,7 +145,7 @@ export class ConversationStream {
     answer: MessageRecord,
     withIds: boolean,
   ): Promise<void> {
-    const options = { requestId: String(request.id), conversationId, withIds };
+    const options = { requestId: String(request.id), conversationId, withIds, deltas: wantsDeltas(request) };
     // Only an answer still being written is followed in the hub: one stored final is replayed as stored
     // (the shared hub keeps a dead writer's log — its last snapshot in_progress — for a minute after the
     // sweep marked the answer interrupted).
@@ -164,7 +172,7 @@ export async function attach(
   userId: string,
   answerId: string,
   afterId: number,
-  options: { requestId: string; conversationId: string; withIds: boolean },
+  options: AnswerResponseOptions,
 ): Promise<boolean> {
   if (!(await deps.hub.get(userId, answerId))) return false;
   const gate = new EventGate();

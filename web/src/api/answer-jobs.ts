@@ -3,6 +3,8 @@
  * (docs/decisions/2026-12-02-resumable-answers.md): the request header that asks for it,
  * attaching to an answer being written, and stopping it for every page that shows it.
  */
+
+import { streamHeaders } from './answer-stream.js';
 import { ApiError } from './api-error.js';
 import { request, requestJson } from './http-client.js';
 
@@ -23,7 +25,7 @@ export async function openAnswerStream(
   lastEventId: string | null,
   signal: AbortSignal,
 ): Promise<Response | null> {
-  const headers: Record<string, string> = { accept: 'text/event-stream' };
+  const headers: Record<string, string> = { ...streamHeaders };
   if (lastEventId !== null) headers['last-event-id'] = lastEventId;
   try {
     return await request(conversationPath(conversationId, 'stream'), { headers, signal });

@@ -4,10 +4,16 @@
  * then `data: [DONE]`. `event: ping` keep-alives are skipped. The same reader serves the stream of
  * `POST /backend-api/conversation` and the one a page attaches to later (`GET …/conversation/{id}/stream`);
  * in background mode every event carries an `id:` line, which is kept so a dropped stream can be
- * picked up again after it.
+ * picked up again after it. The app asks for delta events (`X-Backchat-Deltas: 1`): an event that
+ * only inserts text into the previous one (the answer growing) comes as that insertion, and is
+ * spliced back here — a long answer is then a few hundred KB on the wire instead of ~10 MB.
  */
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { applyInsertion, deltaEventName, deltasHeader } from '../../../src/protocol/stream-deltas.js';
 import type { WireMessage } from '../../../src/protocol/wire-types.js';
+
+/** Sent with every request for an answer's stream: it may carry delta events. */
+export const streamHeaders: Readonly<Record<string, string>> = { accept: 'text/event-stream', [deltasHeader]: '1' };
 
 export type StreamEvent =
   | { type: 'message'; message: WireMessage; conversationId: string }
@@ -46,12 +52,38 @@ export function toStreamEvent(event: EventSourceMessage): StreamEvent | undefine
   return { type: 'other' };
 }
 
+/**
+ * Turns delta events back into whole ones: each JSON payload is kept, and a delta is spliced into the
+ * one before it. A delta with nothing (or nothing that fits) before it is left as an unknown event.
+ */
+function wholeEvents(): (message: EventSourceMessage) => EventSourceMessage {
+  let last: string | undefined;
+  return (message) => {
+    if (message.event === 'ping' || message.data === '[DONE]') return message;
+    if (message.event !== deltaEventName) {
+      last = message.data;
+      return message;
+    }
+    let insertion: unknown;
+    try {
+      insertion = JSON.parse(message.data);
+    } catch {
+      return message;
+    }
+    const data = last === undefined ? undefined : applyInsertion(last, insertion);
+    if (data === undefined) return message;
+    last = data;
+    return { ...message, event: undefined, data };
+  };
+}
+
 /** Yields the events of `body` as they arrive; ends at `[DONE]` or when the body ends. */
 export async function* readAnswerStream(body: ReadableStream<Uint8Array>): AsyncGenerator<StreamItem> {
   const pending: StreamItem[] = [];
+  const whole = wholeEvents();
   const parser = createParser({
     onEvent: (message) => {
-      const event = toStreamEvent(message);
+      const event = toStreamEvent(whole(message));
       if (event) pending.push({ id: message.id ?? null, event });
     },
   });

@@ -13,7 +13,7 @@
  */
 
 import { backgroundHeaders, openAnswerStream, stopAnswer } from '../api/answer-jobs.js';
-import { finishType, readAnswerStream, type StreamItem, streamedText } from '../api/answer-stream.js';
+import { finishType, readAnswerStream, type StreamItem, streamedText, streamHeaders } from '../api/answer-stream.js';
 import { ApiError, describeError, isAbortError, NetworkError } from '../api/api-error.js';
 import { checkAccount, getConversationWindow, reportLatency } from '../api/backend-api.js';
 import { request } from '../api/http-client.js';
@@ -168,7 +168,7 @@ export class ChatTurn {
     return request('/backend-api/conversation', {
       json: turnRequestBody(plan.request),
       signal: this.abort.signal,
-      headers: { accept: 'text/event-stream', ...(plan.background && backgroundHeaders) },
+      headers: { ...streamHeaders, ...(plan.background && backgroundHeaders) },
     });
   }
 
