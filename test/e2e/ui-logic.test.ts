@@ -246,6 +246,39 @@ describe('the thread’s branch model', () => {
     assert.deepEqual(store.getView().keys, ['u2', 'a3']);
   });
 
+  test('a path stops at a missing parent, and before the first node it would see twice (a cycle)', () => {
+    const node = (id: string, parentId: string | null) => ({ id, parentId, children: [], message: null });
+    const cycle = new Map([
+      ['a', node('a', 'c')],
+      ['b', node('b', 'a')],
+      ['c', node('c', 'b')],
+      ['d', node('d', 'c')],
+    ]);
+    assert.deepEqual(pathFromRoot(cycle, 'd'), ['a', 'b', 'c', 'd']);
+    assert.deepEqual(pathFromRoot(cycle, 'b'), ['c', 'a', 'b']);
+    assert.deepEqual(pathFromRoot(new Map([['x', node('x', 'gone')]]), 'x'), ['x']);
+    assert.deepEqual(pathFromRoot(new Map(), 'x'), []);
+  });
+
+  test('a turn’s question and answer are added at once: the branch is recomputed and announced once', () => {
+    const store = new ThreadStore('c');
+    store.load(sampleConversation());
+    let announced = 0;
+    store.subscribe(() => announced++);
+    const message = (id: string, role: 'user' | 'assistant') =>
+      ({ id, role, text: '', status: 'streaming', finishType: null, modelSlug: null, errorText: null }) as const;
+    store.addNodes([
+      { id: 'u9', parentId: 'a1b', children: [], message: message('u9', 'user') },
+      { id: 'a9', parentId: 'u9', children: [], message: message('a9', 'assistant') },
+    ]);
+    assert.equal(announced, 1);
+    assert.deepEqual(store.getView().keys, ['u1', 'a1', 'u9', 'a9']);
+    assert.equal(store.getTree().currentNode, 'a9');
+    assert.deepEqual(store.getTree().nodes.get('a1b')?.children, ['u9']);
+    assert.equal(store.getItem('a1')?.isLast, false);
+    assert.equal(store.getItem('a9')?.isLast, true);
+  });
+
   test('chunks counted from the first loaded row: rows added above never move a row to another chunk', () => {
     const keys = Array.from({ length: 200 }, (_, index) => `k${index}`);
     const firstLoad = splitIntoChunks(keys.slice(100), 0);

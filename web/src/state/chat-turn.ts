@@ -173,8 +173,7 @@ export class ChatTurn {
   }
 
   private showPlaceholders(plan: ChatTurnPlan): void {
-    if (plan.userNode) this.store.addNode(plan.userNode);
-    this.store.addNode({
+    const answer: ThreadNode = {
       id: this.state.answerId,
       parentId: plan.answerParent,
       children: [],
@@ -187,7 +186,8 @@ export class ChatTurn {
         modelSlug: plan.request.model,
         errorText: null,
       },
-    });
+    };
+    this.store.addNodes(plan.userNode ? [plan.userNode, answer] : [answer]);
   }
 
   /** The account check made before sending; only a sign-out (401) stops the turn. */

@@ -35,11 +35,18 @@ export interface DisplayItem {
   unsupported: readonly UnsupportedContent[];
 }
 
-/** Groups of node ids along the branch: consecutive assistant messages form one group. */
-export function branchGroups(nodes: ThreadNodeMap, currentNode: string): string[][] {
+/**
+ * Groups of node ids along the branch (`path`, root first: by default the one ending at
+ * `currentNode`): consecutive assistant messages form one group.
+ */
+export function branchGroups(
+  nodes: ThreadNodeMap,
+  currentNode: string,
+  path: readonly string[] = pathFromRoot(nodes, currentNode),
+): string[][] {
   const groups: string[][] = [];
   let previousRole: string | null = null;
-  for (const id of pathFromRoot(nodes, currentNode)) {
+  for (const id of path) {
     const message = nodes.get(id)?.message;
     if (!message) continue;
     const last = groups.at(-1);

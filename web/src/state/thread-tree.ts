@@ -40,8 +40,8 @@ export interface ThreadNode {
 
 export type ThreadNodeMap = ReadonlyMap<string, ThreadNode>;
 
-export interface ThreadTree {
-  nodes: ThreadNodeMap;
+export interface ThreadTree<Nodes extends ThreadNodeMap = ThreadNodeMap> {
+  nodes: Nodes;
   rootId: string;
   currentNode: string;
 }
@@ -99,7 +99,7 @@ export function toThreadMessage(message: WireMessage): ThreadMessage | null {
  * the tree holds part of one branch, its nodes' `children` also name nodes not loaded yet, and the root
  * is unknown ('') until the window that reaches it is merged.
  */
-export function treeFromWire(conversation: WireConversation): ThreadTree {
+export function treeFromWire(conversation: WireConversation): ThreadTree<Map<string, ThreadNode>> {
   const nodes = withWireNodes(new Map(), conversation);
   const rootId = rootOf(nodes);
   const currentNode = nodes.has(conversation.current_node) ? conversation.current_node : rootId;
@@ -135,8 +135,8 @@ export function isWholeTree(nodes: ThreadNodeMap): boolean {
 }
 
 /** The node just above what is loaded of the branch ending at `id`, or null when the branch is loaded to its root. */
-export function missingAbove(nodes: ThreadNodeMap, id: string): string | null {
-  const top = nodes.get(pathFromRoot(nodes, id)[0] ?? '');
+export function missingAbove(nodes: ThreadNodeMap, id: string, path = pathFromRoot(nodes, id)): string | null {
+  const top = nodes.get(path[0] ?? '');
   return top?.parentId != null && !nodes.has(top.parentId) ? top.parentId : null;
 }
 
@@ -158,15 +158,26 @@ export function isFirstAnswer(nodes: ThreadNodeMap, answerId: string): boolean {
 /** Ids from the root down to `id` (inclusive). Stops on a cycle or a missing parent. */
 export function pathFromRoot(nodes: ThreadNodeMap, id: string): string[] {
   const path: string[] = [];
-  const seen = new Set<string>();
-  for (let current: string | null = id; current !== null && !seen.has(current); ) {
+  // A path longer than the tree has nodes went round a cycle: only then is each step checked.
+  for (let current: string | null = id; current !== null && path.length <= nodes.size; ) {
     const node = nodes.get(current);
-    if (!node) break;
-    seen.add(current);
+    if (!node) return path.reverse();
     path.push(current);
     current = node.parentId;
   }
-  return path.reverse();
+  return path.length > nodes.size ? pathUntilRepeat(path).reverse() : path.reverse();
+}
+
+/** `path` up to (not including) the first id seen a second time. */
+function pathUntilRepeat(path: readonly string[]): string[] {
+  const seen = new Set<string>();
+  const until: string[] = [];
+  for (const id of path) {
+    if (seen.has(id)) break;
+    seen.add(id);
+    until.push(id);
+  }
+  return until;
 }
 
 /** The leaf reached from `id` by always following the newest (last) child — as the server does. */
