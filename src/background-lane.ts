@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 
 /** Milliseconds of tasks per turn of the event loop (a task that overruns it finishes first). */
-const defaultBudgetMs = 2;
+const defaultBudgetMs = 1;
 
 export class BackgroundLane {
   readonly #budgetMs: number;

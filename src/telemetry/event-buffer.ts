@@ -3,7 +3,7 @@
  * `/ces/v1/b` answers once a batch is validated and queued here; the buffer writes what waits in
  * small transactions off the request path — every `intervalMs`, or at once when `flushAtEvents` wait —
  * yielding the event loop between transactions, so a request for the conversation list never waits
- * behind more than one of them (128 to 256 rows, a few milliseconds). A write that fails (the database
+ * behind more than one of them (64 to 128 rows, 1–3 ms). A write that fails (the database
  * down) is retried with backoff and logged; the events stay queued.
  *
  * Flow control in two steps: while more than `highWater` events wait and the writes succeed, a new
@@ -71,7 +71,7 @@ export class EventBuffer {
     this.#write = options.write;
     this.#log = options.log;
     this.#intervalMs = options.intervalMs ?? defaultFlushIntervalMs;
-    this.#chunkEvents = options.chunkEvents ?? 128;
+    this.#chunkEvents = options.chunkEvents ?? 64;
     this.#maxChunkEvents = Math.max(this.#chunkEvents, options.maxChunkEvents ?? 2 * this.#chunkEvents);
     this.#highWater = options.highWater ?? 8 * this.#maxChunkEvents;
     this.#roomWaitMs = options.roomWaitMs ?? 1_000;

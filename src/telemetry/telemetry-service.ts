@@ -40,7 +40,7 @@ function metricsOf(body: LatencyReportBody): LatencyMetrics {
 export class TelemetryService {
   /**
    * Where batches are parsed (the route's body parser) and validated: after the requests people wait
-   * for, a couple of milliseconds of it per turn of the event loop.
+   * for, about a millisecond of it per turn of the event loop.
    */
   readonly lane = new BackgroundLane();
   readonly #buffer: EventBuffer;
