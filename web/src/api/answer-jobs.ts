@@ -3,7 +3,6 @@
  * (docs/decisions/2026-12-02-resumable-answers.md): the request header that asks for it,
  * attaching to an answer being written, and stopping it for every page that shows it.
  */
-
 import { streamHeaders } from './answer-stream.js';
 import { ApiError } from './api-error.js';
 import { request, requestJson } from './http-client.js';
