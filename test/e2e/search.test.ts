@@ -60,7 +60,15 @@ browserSuite('search dialog', (ui) => {
     assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('role')), 'combobox');
     await input.pressSequentially('quokka', { delay: 25 });
     const options = dialog.getByRole('option');
+    // A prefix's results may be drawn before the whole word's request leaves: wait for that request
+    // and its answer before reading the log.
+    await log.waitFor('/backend-api/conversations/search?query=quokka&', 'GET');
+    await log.settled();
     await options.nth(1).waitFor();
+    await dialog
+      .locator('mark', { hasText: /^quokka$/i })
+      .first()
+      .waitFor();
     // Typed faster than the 150 ms debounce: keystrokes are merged (one request for the whole word when
     // the machine keeps up; a busy machine may pause long enough between two keys to send a prefix first),
     // and the last request is the whole word.
