@@ -164,9 +164,11 @@ browserSuite('answers that outlive the page', (ui) => {
     const beforeReload = await waitForStreamedText(page, 60);
     const post = await log.waitFor('/backend-api/conversation');
     assert.equal(post.headers['x-backchat-background'], '1', 'the turn asks to outlive the page');
+    assert.equal(post.headers['x-backchat-deltas'], '1', 'the turn asks for delta events');
     await screenshot(page, 'resume-before-reload');
     const conversationId = conversationIdOf(page);
     log.clear();
+    const streamed = page.waitForResponse((response) => response.url().endsWith(`/${conversationId}/stream`));
     await page.reload();
     await waitForStreamedText(page, beforeReload.length);
     await page.getByRole('button', { name: 'Stop generating' }).waitFor();
@@ -175,6 +177,15 @@ browserSuite('answers that outlive the page', (ui) => {
     const stored = await waitForStoredEnd(server, conversationId);
     assert.equal(stored.status, 'finished_successfully');
     assert.equal(stored.text, slowText);
+    // The stream it picked up carried delta events (docs/api.md, "Delta events"): the page asked for
+    // them, got the first event whole and most of the rest as insertions, and spliced them back.
+    const stream = await streamed;
+    assert.equal(stream.request().headers()['x-backchat-deltas'], '1');
+    const wire = await stream.text();
+    const deltas = wire.match(/^event: delta$/gm)?.length ?? 0;
+    const whole = wire.match(/^data: \{"message"/gm)?.length ?? 0;
+    assert.ok(whole >= 1, 'the first event is whole');
+    assert.ok(deltas > 10 && deltas > whole * 5, `${deltas} delta events, ${whole} whole ones`);
     assert.equal(await messages(page, 'assistant').count(), 1, 'one answer, not a copy');
     assert.equal(await messages(page, 'assistant').getAttribute('data-message-id'), stored.id);
     assert.equal(await messages(page, 'assistant').getAttribute('data-status'), 'complete');
