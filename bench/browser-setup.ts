@@ -13,6 +13,7 @@ import type { MessageRecord, MessageRole } from '../src/store/store.js';
 import { repoRoot } from '../test/helpers/browser.js';
 import { type FakeUpstream, startFakeUpstream } from '../test/helpers/fake-upstream.js';
 import { startTestServer, type TestServer } from '../test/helpers/test-server.js';
+import { fakeProvider } from '../test/helpers/upstream-server.js';
 
 export const benchWebRoot = join(repoRoot, '.tmp/web-dist-bench');
 export const benchModel = 'bench-model';
@@ -47,7 +48,7 @@ export async function startBenchServer(streamTokens: number, tokenDelayMs: numbe
   const upstream = await startFakeUpstream({ models: [benchModel] });
   upstream.script({ kind: 'reply', text: replyOfTokens(streamTokens), tokenDelayMs });
   const server = await startTestServer('sqlite', {
-    providers: [{ type: 'openai-compatible', id: 'fake', baseUrl: upstream.url, models: [{ id: benchModel }] }],
+    providers: [fakeProvider(upstream, [benchModel])],
     config: { webRoot: benchWebRoot, telemetryEnabled: false },
   });
   return {

@@ -14,6 +14,7 @@ import { browserSuite, messages, screenshot, seedConversations, signIn } from '.
 import { type CanaryServer, startCanaryServer } from '../helpers/canary-server.js';
 import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.js';
 import type { TestServer } from '../helpers/test-server.js';
+import { fakeProvider } from '../helpers/upstream-server.js';
 
 const batchSize = 24;
 const answerTimeoutMs = 60_000;
@@ -170,7 +171,7 @@ browserSuite('XSS corpus in Chromium', (ui) => {
     canary = await startCanaryServer();
     upstream = await startFakeUpstream({ models: ['fake-model'] });
     server = await ui.server({
-      providers: [{ type: 'openai-compatible', id: 'fake', baseUrl: upstream.url, models: [{ id: 'fake-model' }] }],
+      providers: [fakeProvider(upstream, ['fake-model'])],
     });
     corpus = loadXssCorpus({ canaryPort: canary.port, secret });
     const context = await ui.browser().newContext({ baseURL: server.url, viewport: { width: 1280, height: 900 } });

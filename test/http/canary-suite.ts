@@ -9,9 +9,9 @@ import { after, before, test } from 'node:test';
 import { defaultLimits } from '../../src/limits/limits-config.js';
 import { pollUntil } from '../helpers/bounded.js';
 import { forEachDatabase } from '../helpers/databases.js';
-import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.js';
-import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import type { TestServer } from '../helpers/test-server.js';
 import { checkTreeInvariants } from '../helpers/tree-checker.js';
+import { type ServerWithUpstream, startServerWithFakeUpstream } from '../helpers/upstream-server.js';
 import { describeReport } from './canary-report.js';
 import { echoCanaryReply, runWorkload, seedParticipants, type WorkloadOptions } from './canary-workload.js';
 
@@ -43,23 +43,17 @@ async function ownListsProblems(server: TestServer, participants: Participants):
 export function registerCanarySuite(options: Omit<WorkloadOptions, 'seed'>): void {
   const seed = canarySeed();
   forEachDatabase((kind) => {
-    let upstream: FakeUpstream;
+    let rig: ServerWithUpstream;
     let server: TestServer;
     let participants: Participants;
 
     before(async () => {
-      upstream = await startFakeUpstream({ models: ['canary-model'] });
-      upstream.script(echoCanaryReply);
-      server = await startTestServer(kind, {
-        providers: [{ type: 'openai-compatible', id: 'fake', baseUrl: upstream.url, models: [{ id: 'canary-model' }] }],
-        config: { limits: defaultLimits },
-      });
+      rig = await startServerWithFakeUpstream(kind, { models: ['canary-model'], config: { limits: defaultLimits } });
+      rig.upstream.script(echoCanaryReply);
+      server = rig.server;
       participants = await seedParticipants(server, options);
     });
-    after(async () => {
-      await server.close();
-      await upstream.close();
-    });
+    after(() => rig.close());
 
     const shape = `${options.users} users × ${options.conversationsPerUser} conversations, ${options.operations} operations by ${options.workers} workers`;
     test(`${kind}: ${shape}, a quarter aborted: no response carries another user's canary`, async (t) => {

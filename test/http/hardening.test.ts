@@ -16,6 +16,7 @@ import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.j
 import { type RawRequest, rawHttp } from '../helpers/raw-http.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { userMessage } from '../helpers/turns.js';
+import { fakeProvider } from '../helpers/upstream-server.js';
 
 type ResponseKind = 'html' | 'sse' | 'json' | 'other';
 
@@ -97,10 +98,7 @@ describe('security headers on every kind of response', () => {
     upstream.script({ kind: 'status', status: 500, message: 'upstream is down' });
     server = await startTestServer('sqlite', {
       config: { webRoot: webRoot(), limits: { login: { perAccount: 2, perIp: 100, windowMinutes: 15 } } },
-      providers: [
-        { type: 'demo', id: 'demo', tokenDelayMs: 0 },
-        { type: 'openai-compatible', id: 'fake', baseUrl: upstream.url, models: [{ id: 'failing-model' }] },
-      ],
+      providers: [{ type: 'demo', id: 'demo', tokenDelayMs: 0 }, fakeProvider(upstream, ['failing-model'])],
     });
   });
   after(async () => {

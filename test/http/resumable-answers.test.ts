@@ -13,6 +13,7 @@ import { type FakeScenario, type FakeUpstream, startFakeUpstream } from '../help
 import { rawHttp } from '../helpers/raw-http.js';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/test-server.js';
 import { userMessage } from '../helpers/turns.js';
+import { fakeProvider, type ServerWithUpstream, startServerWithFakeUpstream } from '../helpers/upstream-server.js';
 
 /** An SSE response read as it arrives. */
 class LiveStream {
@@ -64,19 +65,15 @@ const longText = Array.from({ length: 60 }, (_, index) => `word${index}`).join('
 
 forEachDatabase((kind) => {
   describe(`${kind}: resumable answers`, () => {
+    let rig: ServerWithUpstream;
     let server: TestServer;
     let upstream: FakeUpstream;
 
     before(async () => {
-      upstream = await startFakeUpstream({ models: ['fake-model'] });
-      server = await startTestServer(kind, {
-        providers: [{ type: 'openai-compatible', id: 'fake', baseUrl: upstream.url, models: [{ id: 'fake-model' }] }],
-      });
+      rig = await startServerWithFakeUpstream(kind);
+      ({ server, upstream } = rig);
     });
-    after(async () => {
-      await server.close();
-      await upstream.close();
-    });
+    after(() => rig.close());
 
     const slowReply = (tokenDelayMs = 20): FakeScenario => ({ kind: 'reply', text: longText, tokenDelayMs });
 
@@ -434,15 +431,7 @@ forEachDatabase((kind) => {
     test('an idle upstream (a stall mid-stream) ends a background answer after the idle timeout', async () => {
       const stalled = await startFakeUpstream({ models: ['stall-model'] });
       const idleServer = await startTestServer(kind, {
-        providers: [
-          {
-            type: 'openai-compatible',
-            id: 'stall',
-            baseUrl: stalled.url,
-            models: [{ id: 'stall-model' }],
-            idleTimeoutMs: 300,
-          },
-        ],
+        providers: [{ ...fakeProvider(stalled, ['stall-model'], 'stall'), idleTimeoutMs: 300 }],
       });
       try {
         stalled.script({ kind: 'stall', afterChunks: 4, text: longText });

@@ -10,9 +10,10 @@ import { after, before, describe, test } from 'node:test';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { pollUntil } from '../helpers/bounded.js';
 import { forEachDatabase } from '../helpers/databases.js';
-import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.js';
-import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import type { FakeUpstream } from '../helpers/fake-upstream.js';
+import type { TestServer } from '../helpers/test-server.js';
 import { userMessage } from '../helpers/turns.js';
+import { type ServerWithUpstream, startServerWithFakeUpstream } from '../helpers/upstream-server.js';
 
 const deltas = { 'x-backchat-deltas': '1' };
 const background = { 'x-backchat-background': '1' };
@@ -61,19 +62,15 @@ function spliced(stream: Stream): Array<{ id: string | undefined; data: string }
 
 forEachDatabase((kind) => {
   describe(`${kind}: delta events`, () => {
+    let rig: ServerWithUpstream;
     let server: TestServer;
     let upstream: FakeUpstream;
 
     before(async () => {
-      upstream = await startFakeUpstream({ models: ['fake-model'] });
-      server = await startTestServer(kind, {
-        providers: [{ type: 'openai-compatible', id: 'fake', baseUrl: upstream.url, models: [{ id: 'fake-model' }] }],
-      });
+      rig = await startServerWithFakeUpstream(kind);
+      ({ server, upstream } = rig);
     });
-    after(async () => {
-      await server.close();
-      await upstream.close();
-    });
+    after(() => rig.close());
 
     const turn = (text: string) => ({ action: 'next', model: 'fake-model', messages: [userMessage(text)] });
     const post = (text: string, headers: Record<string, string>) =>

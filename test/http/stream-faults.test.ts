@@ -10,11 +10,12 @@ import { countTokens } from '../../src/conversation/token-count.js';
 import { KyselyStore } from '../../src/store/kysely-store.js';
 import { DatabaseConnectionError } from '../../src/store/store-errors.js';
 import { forEachDatabase } from '../helpers/databases.js';
-import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.js';
+import type { FakeUpstream } from '../helpers/fake-upstream.js';
 import { readSse } from '../helpers/sse.js';
-import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import type { TestServer } from '../helpers/test-server.js';
 import { checkTreeInvariants } from '../helpers/tree-checker.js';
 import { userMessage } from '../helpers/turns.js';
+import { type ServerWithUpstream, startServerWithFakeUpstream } from '../helpers/upstream-server.js';
 
 const longText = 'The quick brown fox jumps over the lazy dog. '.repeat(40);
 
@@ -38,20 +39,15 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 5000)
 }
 
 forEachDatabase((kind) => {
+  let rig: ServerWithUpstream;
   let server: TestServer;
   let upstream: FakeUpstream;
 
   before(async () => {
-    upstream = await startFakeUpstream({ models: ['fake-model'] });
-    server = await startTestServer(kind, {
-      providers: [{ type: 'openai-compatible', id: 'fake', baseUrl: upstream.url, models: [{ id: 'fake-model' }] }],
-      checkpointIntervalMs: 50,
-    });
+    rig = await startServerWithFakeUpstream(kind, { checkpointIntervalMs: 50 });
+    ({ server, upstream } = rig);
   });
-  after(async () => {
-    await server.close();
-    await upstream.close();
-  });
+  after(() => rig.close());
 
   async function conversationOf(userMessageId: string) {
     const list = await server.deps.store.listConversations(server.alice.id, { offset: 0, limit: 100, archived: false });

@@ -17,12 +17,13 @@ import { after, before, test } from 'node:test';
 import { pollUntil, withTimeout } from '../helpers/bounded.js';
 import { type DatabaseKind, forEachDatabase } from '../helpers/databases.js';
 import { type HealthCheck, openHealthCheck, type StoredMessage } from '../helpers/db-health.js';
-import { type FakeUpstream, type RecordedRequest, startFakeUpstream } from '../helpers/fake-upstream.js';
+import type { FakeUpstream, RecordedRequest } from '../helpers/fake-upstream.js';
 import { chooseSeed, type SeededRandom, seededRandom } from '../helpers/seeded-random.js';
 import { postTurn, type Target } from '../helpers/stream-client.js';
-import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import type { TestServer } from '../helpers/test-server.js';
 import { checkTreeInvariants } from '../helpers/tree-checker.js';
 import { userMessage } from '../helpers/turns.js';
+import { startServerWithFakeUpstream } from '../helpers/upstream-server.js';
 
 const model = 'fake-model';
 /** ≈ 1,000 characters in ≈ 260 chunks: at 4 ms a chunk the answer takes about a second. */
@@ -250,11 +251,8 @@ export function registerDisconnectSuite(options: DisconnectOptions): void {
     const acknowledged: { conversationId: string; messageId: string }[] = [];
 
     before(async () => {
-      const upstream = await startFakeUpstream({ models: [model] });
+      const { server, upstream } = await startServerWithFakeUpstream(kind, { models: [model] });
       upstream.script({ kind: 'reply', text: longText, tokenDelayMs: chunkDelayMs });
-      const server = await startTestServer(kind, {
-        providers: [{ type: 'openai-compatible', id: 'fake', baseUrl: upstream.url, models: [{ id: model }] }],
-      });
       rig = { server, upstream, health: await openHealthCheck(server.db.config) };
     });
     after(async () => {
