@@ -3,10 +3,11 @@
  * falling back to index.html. Without a build, `/` explains how to use the API and how to build the UI.
  * Returns how to answer with the app's page, for routes registered elsewhere (the share pages).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { firstWindowPath } from '../protocol/first-window.js';
 
 const apiOnlyPage = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>backchat</title></head>
@@ -25,6 +26,39 @@ and send it as <code>Authorization: Bearer &lt;token&gt;</code>.</p>
  */
 const hashedAsset = /[\\/]assets[\\/][^\\/]+-[\w-]{8}\.[a-z0-9]+$/i;
 export const immutableCacheControl = 'public, max-age=31536000, immutable';
+
+/** The build's markdown renderer chunk (web/src/hooks/use-markdown.ts loads it on demand). */
+const markdownChunkName = /^render-markdown-[\w-]{8}\.js$/;
+
+/**
+ * The name of the chunk in `assets` matching `pattern`, looked up again when the build changed it (a
+ * rebuild needs no restart); undefined without one.
+ */
+function builtChunk(assets: string, pattern: RegExp): () => string | undefined {
+  let name: string | undefined;
+  return () => {
+    if (name === undefined || !existsSync(join(assets, name))) {
+      name = existsSync(assets) ? readdirSync(assets).find((file) => pattern.test(file)) : undefined;
+    }
+    return name;
+  };
+}
+
+/**
+ * `Link` hints for `/c/{id}` (docs/web-ui.md, "Opening a conversation"): the browser fetches the
+ * conversation's first window and the markdown renderer while it still loads and starts the app, which
+ * otherwise asks for them one after the other once it runs. The window is fetched with the session
+ * cookie (a GET: no CSRF check), and reused by the app's own request for the same URL; a page that is
+ * not signed in gets a 401 it never reads. Ids other than the server's own shape get no window hint.
+ */
+export function conversationPageHints(conversationId: string, markdownChunk: string | undefined): string[] {
+  const hints: string[] = [];
+  if (/^[\w-]{1,100}$/.test(conversationId)) {
+    hints.push(`<${firstWindowPath(conversationId)}>; rel=preload; as=fetch; crossorigin=anonymous`);
+  }
+  if (markdownChunk) hints.push(`</assets/${markdownChunk}>; rel=modulepreload`);
+  return hints;
+}
 
 /** Answers with the app's page (index.html, or the API-only page without a build), keeping the status set. */
 export type SendAppPage = (reply: FastifyReply) => FastifyReply;
@@ -47,7 +81,12 @@ export async function registerWebUi(app: FastifyInstance, webRoot: string): Prom
       if (hashedAsset.test(path)) reply.header('cache-control', immutableCacheControl);
     },
   });
-  app.get('/c/:conversationId', async (_request, reply) => reply.sendFile('index.html'));
+  const markdownChunk = builtChunk(join(webRoot, 'assets'), markdownChunkName);
+  app.get<{ Params: { conversationId: string } }>('/c/:conversationId', async (request, reply) => {
+    const hints = conversationPageHints(request.params.conversationId, markdownChunk());
+    if (hints.length > 0) reply.header('link', hints.join(', '));
+    return reply.sendFile('index.html');
+  });
   app.get('/invite/:token', async (_request, reply) => reply.sendFile('index.html'));
   // No validators and no cache headers of its own: the caller decides what may be kept.
   return (reply) => reply.sendFile('index.html', { cacheControl: false, etag: false, lastModified: false });

@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { firstWindowPath } from '../../src/protocol/first-window.js';
 import { immutableCacheControl } from '../../src/server/web-ui.js';
 import { rawHttp } from '../helpers/raw-http.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
@@ -57,6 +58,28 @@ describe('web UI files', () => {
       assert.equal(response.status, 200, path);
       assert.doesNotMatch(response.headers.get('cache-control') ?? '', /immutable|max-age=[1-9]/, path);
     }
+  });
+
+  test("/c/{id} hints the conversation's first window and the markdown chunk; other pages and odd ids do not", async () => {
+    const id = '5f1d5c1e-0000-4000-8000-000000000000';
+    const links = async (path: string) => (await server.request(path)).headers.get('link');
+    // The fake build has no markdown chunk yet: the window alone.
+    assert.equal(await links(`/c/${id}`), `<${firstWindowPath(id)}>; rel=preload; as=fetch; crossorigin=anonymous`);
+    assert.equal(firstWindowPath(id), `/backend-api/conversation/${id}?tail=100`);
+    // A build that adds it (or renames it) is named without a restart.
+    writeFileSync(join(root, 'assets', 'render-markdown-Ab12Cd34.js'), 'export {};');
+    assert.equal(
+      await links(`/c/${id}`),
+      `<${firstWindowPath(id)}>; rel=preload; as=fetch; crossorigin=anonymous, </assets/render-markdown-Ab12Cd34.js>; rel=modulepreload`,
+    );
+    rmSync(join(root, 'assets', 'render-markdown-Ab12Cd34.js'));
+    writeFileSync(join(root, 'assets', 'render-markdown-Zz98Yy76.js'), 'export {};');
+    assert.match((await links(`/c/${id}`)) ?? '', /<\/assets\/render-markdown-Zz98Yy76\.js>; rel=modulepreload$/);
+    // An id the server never makes gets no window hint (nothing of it is echoed into a header).
+    assert.equal(await links('/c/a%3Eb%2C%20%3Cx'), '</assets/render-markdown-Zz98Yy76.js>; rel=modulepreload');
+    assert.equal(await links('/'), null);
+    assert.equal(await links('/index.html'), null);
+    rmSync(join(root, 'assets', 'render-markdown-Zz98Yy76.js'));
   });
 
   test('a file written after the start is served (a rebuild needs no restart)', async () => {

@@ -1,4 +1,5 @@
 /** The backend-api routes the page calls besides the answer stream (listed in docs/api.md). */
+import { firstWindowPath, firstWindowSize } from '../../../src/protocol/first-window.js';
 import type {
   WireConversation,
   WireConversationList,
@@ -22,8 +23,8 @@ export function getConversation(id: string, signal?: AbortSignal): Promise<WireC
   return requestJson(`/backend-api/conversation/${encodeURIComponent(id)}`, signal ? { signal } : {});
 }
 
-/** Messages in the first window: a few screenfuls, so opening a conversation costs the same however long it is. */
-export const windowSize = 100;
+/** Messages in the first window (src/protocol/first-window.ts). */
+export const windowSize = firstWindowSize;
 /**
  * Messages per older window (scrolling up): the most the server gives in one window, since a person
  * scrolling up to the start of a long conversation waits for one round trip and one settling of the
@@ -44,9 +45,12 @@ export function getConversationWindow(
   query: WindowQuery = {},
   signal?: AbortSignal,
 ): Promise<WireWindowedConversation> {
+  const init = signal ? { signal } : {};
+  // The plain first window is the URL the server's preload hint names: the same string, or no reuse.
+  if (!('before' in query) && !('anchor' in query)) return requestJson(firstWindowPath(id), init);
   const tail = 'before' in query ? olderWindowSize : windowSize;
   const params = new URLSearchParams({ tail: String(tail), ...query });
-  return requestJson(`/backend-api/conversation/${encodeURIComponent(id)}?${params}`, signal ? { signal } : {});
+  return requestJson(`/backend-api/conversation/${encodeURIComponent(id)}?${params}`, init);
 }
 
 export type ConversationPatch =
