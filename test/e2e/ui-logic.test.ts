@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import type { WireConversation, WireMessage } from '../../src/protocol/wire-types.js';
 import { ApiError, apiErrorFrom, describeError } from '../../web/src/api/api-error.js';
 import { turnRequestBody } from '../../web/src/api/turn-request.js';
-import { splitIntoChunks } from '../../web/src/hooks/use-progressive-chunks.js';
+import { newestChunksHolding, splitIntoChunks } from '../../web/src/hooks/use-progressive-chunks.js';
 import { dateGroupLabel, groupByDate } from '../../web/src/lib/date-groups.js';
 import { clientMessageId, uuidV4 } from '../../web/src/lib/ids.js';
 import { estimateTokens, interpolatedPercentile, tokenTimingStats } from '../../web/src/lib/latency-summary.js';
@@ -300,6 +300,22 @@ describe('the thread’s branch model', () => {
       afterOlder.flatMap((chunk) => chunk.keys),
       keys,
     );
+  });
+
+  test('the first render holds the newest chunks that make a screenful of rows, at least one chunk', () => {
+    const chunksOf = (count: number) =>
+      splitIntoChunks(
+        Array.from({ length: count }, (_, index) => `k${index}`),
+        0,
+      );
+    // 100 rows: 40 + 40 + 20; the newest 20 are enough.
+    assert.equal(newestChunksHolding(chunksOf(100), 12), 1);
+    // 81 rows: the newest chunk holds one row, so the one above it comes too.
+    assert.equal(newestChunksHolding(chunksOf(81), 12), 2);
+    assert.equal(newestChunksHolding(chunksOf(81), 41), 2);
+    assert.equal(newestChunksHolding(chunksOf(81), 42), 3);
+    assert.equal(newestChunksHolding(chunksOf(5), 12), 1);
+    assert.equal(newestChunksHolding([], 12), 1);
   });
 });
 

@@ -7,7 +7,12 @@
 import { useEffect, useMemo, useState } from 'react';
 
 export const chunkSize = 40;
-const firstChunks = 2;
+/**
+ * Rows the first render holds at least (the newest chunks until they do): a screenful. The rows above
+ * come a batch per idle moment; mounting two chunks at once (up to 80 rows) made opening a long
+ * conversation ~7 % slower to its last message (docs/performance.md, P8, ninth round).
+ */
+const firstRows = 12;
 const chunksPerBatch = 3;
 
 export interface KeyChunk {
@@ -43,10 +48,18 @@ export function splitIntoChunks(keys: readonly string[], firstPosition = 0): Key
   return chunks;
 }
 
+/** How many of the newest `chunks` hold at least `rows` rows (all of them when they hold fewer). */
+export function newestChunksHolding(chunks: readonly KeyChunk[], rows: number): number {
+  let count = 0;
+  for (let held = 0; count < chunks.length && held < rows; count++)
+    held += chunks[chunks.length - 1 - count]?.keys.length ?? 0;
+  return Math.max(1, count);
+}
+
 /** The chunks to render now: a growing tail of the branch's chunks, all of them after a few idle moments. */
 export function useProgressiveChunks(keys: readonly string[], firstPosition = 0): KeyChunk[] {
   const chunks = useMemo(() => splitIntoChunks(keys, firstPosition), [keys, firstPosition]);
-  const [limit, setLimit] = useState(firstChunks);
+  const [limit, setLimit] = useState(() => newestChunksHolding(chunks, firstRows));
   useEffect(() => {
     if (limit === Number.POSITIVE_INFINITY) return;
     if (limit >= chunks.length) {
