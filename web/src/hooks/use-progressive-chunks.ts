@@ -56,8 +56,15 @@ export function newestChunksHolding(chunks: readonly KeyChunk[], rows: number): 
   return Math.max(1, count);
 }
 
-/** The chunks to render now: a growing tail of the branch's chunks, all of them after a few idle moments. */
-export function useProgressiveChunks(keys: readonly string[], firstPosition = 0): KeyChunk[] {
+/**
+ * The chunks to render now: a growing tail of the branch's chunks, all of them after a few idle moments;
+ * `complete` once every chunk is mounted (until then the top of the thread is not the top of what is
+ * loaded, and older messages must not be fetched for it).
+ */
+export function useProgressiveChunks(
+  keys: readonly string[],
+  firstPosition = 0,
+): { chunks: KeyChunk[]; complete: boolean } {
   const chunks = useMemo(() => splitIntoChunks(keys, firstPosition), [keys, firstPosition]);
   const [limit, setLimit] = useState(() => newestChunksHolding(chunks, firstRows));
   useEffect(() => {
@@ -68,5 +75,6 @@ export function useProgressiveChunks(keys: readonly string[], firstPosition = 0)
     }
     return whenIdle(() => setLimit((value) => value + chunksPerBatch));
   }, [limit, chunks.length]);
-  return limit >= chunks.length ? chunks : chunks.slice(chunks.length - limit);
+  const complete = limit >= chunks.length;
+  return { chunks: complete ? chunks : chunks.slice(chunks.length - limit), complete };
 }

@@ -102,14 +102,23 @@ const olderMargin = '2000px 0px 0px 0px';
  * At the top of the thread while older messages exist: fetches the next-older window once it comes
  * near the visible area, and again after each one while it stays near (a short window, a tall screen).
  */
-function OlderMessages({ store, scrollRef }: { store: ThreadStore; scrollRef: RefObject<HTMLDivElement | null> }) {
+function OlderMessages({
+  store,
+  scrollRef,
+  armed,
+}: {
+  store: ThreadStore;
+  scrollRef: RefObject<HTMLDivElement | null>;
+  /** False while the loaded rows are still being mounted above (the top seen is not the loaded top). */
+  armed: boolean;
+}) {
   const { registry } = useServices();
   const { olderAbove } = useThreadView(store);
   const ref = useRef<HTMLDivElement>(null);
   const [failed, setFailed] = useState<string | null>(null);
   useEffect(() => {
     const element = ref.current;
-    if (olderAbove === null || !element) return;
+    if (olderAbove === null || !element || !armed) return;
     let active = true;
     const observer = new IntersectionObserver(
       (entries) => {
@@ -129,7 +138,7 @@ function OlderMessages({ store, scrollRef }: { store: ThreadStore; scrollRef: Re
       active = false;
       observer.disconnect();
     };
-  }, [olderAbove, registry, store, scrollRef]);
+  }, [olderAbove, registry, store, scrollRef, armed]);
   if (olderAbove === null) return null;
   return (
     <div ref={ref} className="thread-older" role="status">
@@ -220,7 +229,7 @@ function offsetIn(element: Element, box: Element): number {
 
 export function Thread({ store }: { store: ThreadStore }) {
   const view = useThreadView(store);
-  const chunks = useProgressiveChunks(view.keys, view.firstPosition);
+  const { chunks, complete } = useProgressiveChunks(view.keys, view.firstPosition);
   useNaiveRerender(store, view.keys);
   const scrollRef = useRef<HTMLDivElement>(null);
   const contentRef = useRef<HTMLDivElement>(null);
@@ -232,7 +241,7 @@ export function Thread({ store }: { store: ThreadStore }) {
       {/* biome-ignore lint/a11y/noStaticElementInteractions: delegated handler for the code blocks' own copy buttons */}
       {/* biome-ignore lint/a11y/useKeyWithClickEvents: the copy buttons are real buttons; Enter/Space click them */}
       <div className="thread" ref={contentRef} data-busy={view.busy || undefined} onClick={handleCodeCopyClick}>
-        <OlderMessages store={store} scrollRef={scrollRef} />
+        <OlderMessages store={store} scrollRef={scrollRef} armed={complete} />
         {chunks.map((chunk, index) => (
           <ThreadChunk key={chunk.index} store={store} chunk={chunk} newest={index === chunks.length - 1} />
         ))}
