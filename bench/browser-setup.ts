@@ -11,9 +11,8 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext } from 'playwright-core';
 import type { MessageRecord, MessageRole } from '../src/store/store.js';
 import { repoRoot } from '../test/helpers/browser.js';
-import { type FakeUpstream, startFakeUpstream } from '../test/helpers/fake-upstream.js';
-import { startTestServer, type TestServer } from '../test/helpers/test-server.js';
-import { fakeProvider } from '../test/helpers/upstream-server.js';
+import type { TestServer } from '../test/helpers/test-server.js';
+import { type ServerWithUpstream, startServerWithFakeUpstream } from '../test/helpers/upstream-server.js';
 
 export const benchWebRoot = join(repoRoot, '.tmp/web-dist-bench');
 export const benchModel = 'bench-model';
@@ -38,27 +37,15 @@ export function replyOfTokens(tokens: number): string {
   return paragraphs.join('\n\n');
 }
 
-export interface BenchServer {
-  server: TestServer;
-  upstream: FakeUpstream;
-  close(): Promise<void>;
-}
+export type BenchServer = ServerWithUpstream;
 
 export async function startBenchServer(streamTokens: number, tokenDelayMs: number): Promise<BenchServer> {
-  const upstream = await startFakeUpstream({ models: [benchModel] });
-  upstream.script({ kind: 'reply', text: replyOfTokens(streamTokens), tokenDelayMs });
-  const server = await startTestServer('sqlite', {
-    providers: [fakeProvider(upstream, [benchModel])],
+  const setup = await startServerWithFakeUpstream('sqlite', {
+    models: [benchModel],
     config: { webRoot: benchWebRoot, telemetryEnabled: false },
   });
-  return {
-    server,
-    upstream,
-    close: async () => {
-      await server.close();
-      await upstream.close();
-    },
-  };
+  setup.upstream.script({ kind: 'reply', text: replyOfTokens(streamTokens), tokenDelayMs });
+  return setup;
 }
 
 /** Realistic message text: prose, now and then a list or a code block (index-dependent). */
