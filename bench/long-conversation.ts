@@ -17,13 +17,12 @@
  *
  * While each runs, the other requests' view: the longest event-loop stall (monitorEventLoopDelay; the
  * fake upstream and P5's client run in worker threads, P4's client shares the loop: an upper bound there)
- * and the slowest `GET /healthz`, polled every 5 ms on a connection of its own and timed from when it
- * was due. Target for both: nothing over 20 ms. The stall rows' baselines are the same watch over the
+ * and the slowest `GET /healthz`, polled every 5 ms on a connection of its own from a thread of its own
+ * and timed from when it was due. Target for both: nothing over 20 ms. The stall rows' baselines are the same watch over the
  * fresh conversation's turns (P4) and over the in-process select + stringify (P5). Like the timings, the
  * stall rows leave the warm-up rounds out (code not yet optimised, a cold token-count cache); their note
  * shows what the warm-up stalled.
  */
-import { Agent, request } from 'node:http';
 import { type IntervalHistogram, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parentPort, Worker } from 'node:worker_threads';
@@ -190,43 +189,60 @@ async function analyzeAfterSeeding(server: TestServer): Promise<void> {
 }
 
 /**
- * `GET /healthz` every few ms on a connection of its own; `take()` returns the latencies since the last
- * take, each from when the poll was due, so a stall that holds the poll back counts as well as one that
- * holds its answer.
+ * `GET /healthz` every few ms on a connection of its own, from a thread of its own: a client in another
+ * process waits only for the server's loop, while one on the server's own loop would also wait for it
+ * to send the poll and to read the answer (two more turns of the loop, each up to one stall). `take()`
+ * returns the latencies since the last take, each from when the poll was due, so a stall that holds
+ * the poll back counts as well as one that holds its answer.
  */
-function healthzPoller(url: string): { take(): number[]; stop(): Promise<void> } {
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  let taken: number[] = [];
-  let running = true;
-  const get = () =>
-    new Promise<void>((resolve, reject) => {
-      request(`${url}/healthz`, { agent }, (response) => {
+function healthzPoller(url: string): { take(): Promise<number[]>; stop(): Promise<void> } {
+  const worker = new Worker(
+    `const { parentPort, workerData } = require('node:worker_threads');
+    const { Agent, request } = require('node:http');
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    let taken = [];
+    let running = true;
+    const get = () => new Promise((resolve, reject) => {
+      request(workerData.url + '/healthz', { agent }, (response) => {
         response.resume();
         response.on('end', resolve);
-      })
-        .on('error', reject)
-        .end();
+      }).on('error', reject).end();
     });
-  const loop = (async () => {
-    let due = performance.now();
-    while (running) {
-      await get();
-      const answered = performance.now();
-      taken.push(answered - due);
-      due = answered + healthzEveryMs;
-      await sleep(healthzEveryMs);
-    }
-  })();
-  return {
-    take() {
-      const latencies = taken;
+    const loop = (async () => {
+      let due = performance.now();
+      while (running) {
+        await get();
+        const answered = performance.now();
+        taken.push(answered - due);
+        due = answered + workerData.everyMs;
+        await new Promise((resolve) => setTimeout(resolve, workerData.everyMs));
+      }
+    })();
+    parentPort.on('message', async (command) => {
+      if (command === 'stop') {
+        running = false;
+        await loop;
+        agent.destroy();
+      }
+      parentPort.postMessage(taken);
       taken = [];
-      return latencies;
-    },
+    });`,
+    { eval: true, workerData: { url, everyMs: healthzEveryMs } },
+  );
+  const ask = (command: 'take' | 'stop') =>
+    new Promise<number[]>((resolve, reject) => {
+      worker.once('error', reject);
+      worker.once('message', (latencies: number[]) => {
+        worker.off('error', reject);
+        resolve(latencies);
+      });
+      worker.postMessage(command);
+    });
+  return {
+    take: () => ask('take'),
     async stop() {
-      running = false;
-      await loop;
-      agent.destroy();
+      await ask('stop');
+      await worker.terminate();
     },
   };
 }
@@ -252,11 +268,11 @@ class StallWatch {
     this.delay.reset();
     // The histogram measures from its first tick after a reset: let that tick happen before the work.
     await sleep(healthzEveryMs);
-    this.poller.take();
+    await this.poller.take();
     const result = await work();
     // A stall is recorded when the loop gets back to its timers (and the healthz in flight lands): let it.
     await sleep(settleMs);
-    const seen = { loopMaxMs: this.delay.max / 1e6, healthzMaxMs: Math.max(0, ...this.poller.take()) };
+    const seen = { loopMaxMs: this.delay.max / 1e6, healthzMaxMs: Math.max(0, ...(await this.poller.take())) };
     const before = this.worst.get(side) ?? { loopMaxMs: 0, healthzMaxMs: 0 };
     this.worst.set(side, {
       loopMaxMs: Math.max(before.loopMaxMs, seen.loopMaxMs),
