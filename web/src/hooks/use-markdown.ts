@@ -10,6 +10,7 @@ import { useEffect, useState, useSyncExternalStore } from 'react';
 export type RenderMarkdown = (text: string, options?: { streaming?: boolean }) => readonly string[];
 
 let renderer: RenderMarkdown | null = null;
+let arrivalOf: ((blocks: readonly string[]) => Promise<void> | null) | null = null;
 let loading: Promise<RenderMarkdown> | null = null;
 const listeners = new Set<() => void>();
 
@@ -18,6 +19,7 @@ export function loadMarkdown(): Promise<RenderMarkdown> {
   if (!loading) {
     loading = import('../markdown/render-markdown.js').then((module) => {
       renderer = module.renderMarkdownBlocks;
+      arrivalOf = module.mathArrival;
       for (const listener of [...listeners]) listener();
       return module.renderMarkdownBlocks;
     });
@@ -25,6 +27,14 @@ export function loadMarkdown(): Promise<RenderMarkdown> {
     loading.catch(() => undefined);
   }
   return loading;
+}
+
+/**
+ * For blocks the renderer returned: null when they are final, else a promise settling when the
+ * formulas they show as source can be rendered (KaTeX loads the first time one is met).
+ */
+export function mathArrival(blocks: readonly string[]): Promise<void> | null {
+  return arrivalOf?.(blocks) ?? null;
 }
 
 function subscribe(listener: () => void): () => void {

@@ -3,12 +3,14 @@
  *
  * Pipeline per top-level block: marked (raw HTML escaped, links/images filtered) → DOMPurify (strict allow-list)
  * → slots filled with what we generate ourselves (KaTeX output, copy buttons). Blocks are cached by their source,
- * so re-rendering a streaming answer every animation frame only renders the block that changed.
+ * so re-rendering a streaming answer every animation frame only renders the block that changed. Math is
+ * rendered by KaTeX, loaded the first time a formula is met (math-source.ts): until then a formula shows
+ * as its source, its block is not cached, and `mathArrival` says when to render the text again.
  */
 import type { Token } from 'marked';
 import { createIncrementalLexer } from './incremental-lexer.js';
-import { renderMath } from './katex-render.js';
 import { copyButton, copyButtonSlot, createMarkdownParser, escapeHtml } from './markdown-parser.js';
+import { katexMath, type MathSource, pendingMath } from './math-source.js';
 import { createSanitizer, type SanitizerWindow } from './sanitize-html.js';
 
 export interface RenderOptions {
@@ -30,18 +32,33 @@ const mathSlot = /<span class="math-slot-(\d+)"><\/span>/g;
 // A last line that may be the start of a fence (`, ``, ~, ~~) flickers as text for one frame: leave it out.
 const partialFenceLine = /(?:^|\n) {0,3}(?:`{1,2}|~{1,2})$/;
 
-/** A renderer bound to `window` (the browser's, or happy-dom's in tests). */
-export function createRenderer(window: SanitizerWindow): RenderMarkdown {
-  const blocks = createBlockRenderer(window);
+/** Rendered blocks that show a formula as its source, and where their math comes from. */
+const awaitingMath = new WeakMap<readonly string[], MathSource>();
+
+/**
+ * For blocks a renderer returned: null if they are final, else a promise that settles once their
+ * formulas can be rendered — then rendering the same text again gives the final blocks.
+ */
+export function mathArrival(blocks: readonly string[]): Promise<void> | null {
+  return awaitingMath.get(blocks)?.arrival() ?? null;
+}
+
+/** A renderer bound to `window` (the browser's, or jsdom's in tests). */
+export function createRenderer(window: SanitizerWindow, math: MathSource = katexMath): RenderMarkdown {
+  const blocks = createBlockRenderer(window, math);
   return (text, options) => blocks(text, options).join('');
 }
 
 /** A block renderer bound to `window`: sanitized HTML per top-level block. */
-export function createBlockRenderer(window: SanitizerWindow): RenderMarkdownBlocks {
+export function createBlockRenderer(window: SanitizerWindow, math: MathSource = katexMath): RenderMarkdownBlocks {
   const sanitize = createSanitizer(window);
   let blockMath: string[] = [];
+  /** Whether the block being rendered shows a formula as its source (KaTeX not here yet). */
+  let blockWaits = false;
   const marked = createMarkdownParser((tex, display) => {
-    blockMath.push(renderMath(tex, display));
+    const html = math.render(tex, display);
+    if (html === null) blockWaits = true;
+    blockMath.push(html ?? pendingMath(tex, display));
     return `<span class="math-slot-${blockMath.length - 1}"></span>`;
   });
   const lex = createIncrementalLexer(marked);
@@ -51,9 +68,12 @@ export function createBlockRenderer(window: SanitizerWindow): RenderMarkdownBloc
     streaming: false,
     blocks: [],
   };
+  /** Whether a block of the text being rendered waits for math. */
+  let textWaits = false;
 
   function renderBlock(token: Token): string {
     blockMath = [];
+    blockWaits = false;
     // Every extension here is synchronous: nothing to await.
     void marked.walkTokens([token], (child) => marked.defaults.walkTokens?.(child));
     const math = blockMath;
@@ -74,6 +94,10 @@ export function createBlockRenderer(window: SanitizerWindow): RenderMarkdownBloc
       return cached;
     }
     const html = renderBlock(token);
+    if (blockWaits) {
+      textWaits = true;
+      return html;
+    }
     if (blockCache.size >= blockCacheLimit) {
       const oldest = blockCache.keys().next();
       if (!oldest.done) blockCache.delete(oldest.value);
@@ -94,16 +118,18 @@ export function createBlockRenderer(window: SanitizerWindow): RenderMarkdownBloc
 
   return (text, options = {}) => {
     const streaming = options.streaming === true;
-    if (text === last.text && streaming === last.streaming) return last.blocks;
+    if (text === last.text && streaming === last.streaming && !awaitingMath.has(last.blocks)) return last.blocks;
     const normalized = text.replace(/\r\n?/g, '\n');
     const source = streaming ? normalized.replace(partialFenceLine, '') : normalized;
     let blocks: readonly string[];
+    textWaits = false;
     try {
       blocks = renderSource(source);
     } catch {
       // A renderer bug must not take the conversation down: show the text as text.
       blocks = [`<p>${escapeHtml(text).replace(/\n/g, '<br>')}</p>`];
     }
+    if (textWaits) awaitingMath.set(blocks, math);
     last = { text, streaming, blocks };
     return blocks;
   };

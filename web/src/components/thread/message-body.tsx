@@ -6,8 +6,8 @@
  * or two, not the whole answer (re-parsing and laying out all of a long answer every frame made the
  * longest tasks of a stream).
  */
-import { memo, useLayoutEffect, useMemo, useRef } from 'react';
-import { useMarkdownRenderer } from '../../hooks/use-markdown.js';
+import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { mathArrival, useMarkdownRenderer } from '../../hooks/use-markdown.js';
 
 interface MessageBodyProps {
   text: string;
@@ -39,9 +39,38 @@ function patchBlocks(container: HTMLElement, shown: ShownBlocks, blocks: readonl
   shown.nodeCounts = kept;
 }
 
-function MessageBodyView({ text, streaming, near }: MessageBodyProps) {
+/**
+ * The text's blocks, or null while it shows as plain text (the renderer not here, or the message far
+ * off-screen); rendered again once KaTeX has arrived if they show a formula as its source.
+ */
+function useMarkdownBlocks(text: string, streaming: boolean, near: boolean): readonly string[] | null {
   const render = useMarkdownRenderer();
-  const blocks = useMemo(() => (render && near ? render(text, { streaming }) : null), [render, near, text, streaming]);
+  const [mathArrivals, setMathArrivals] = useState(0);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the same text is rendered again when its math can be
+  const blocks = useMemo(
+    () => (render && near ? render(text, { streaming }) : null),
+    [render, near, text, streaming, mathArrivals],
+  );
+  useEffect(() => {
+    const arrival = blocks && mathArrival(blocks);
+    if (!arrival) return;
+    let live = true;
+    arrival.then(
+      () => {
+        if (live) setMathArrivals((count) => count + 1);
+      },
+      // KaTeX could not be loaded: the formulas stay as their source (the next one drawn asks again).
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [blocks]);
+  return blocks;
+}
+
+function MessageBodyView({ text, streaming, near }: MessageBodyProps) {
+  const blocks = useMarkdownBlocks(text, streaming, near);
   const ref = useRef<HTMLDivElement>(null);
   const shown = useRef<ShownBlocks>({ html: [], nodeCounts: [] });
   useLayoutEffect(() => {
