@@ -218,4 +218,63 @@ browserSuite('long thread', (ui) => {
     assert.deepEqual(errors, []);
     assert.deepEqual(log.pageErrors, []);
   });
+
+  test('scrolling up fetches the next older window ahead and shows it only when the top comes near', async () => {
+    const server = await ui.server();
+    // Windows from the bottom: 100 on opening, then 500, 500 and the last 150.
+    const count = 1250;
+    const { store } = server.deps;
+    const owner = server.alice.id;
+    const id = crypto.randomUUID();
+    await store.createConversation(newConversation(owner, id, { title: 'Read it from the top' }));
+    const records: MessageRecord[] = [rootMessage(id)];
+    let parent = `${id}-root`;
+    for (let index = 0; index < count; index++) {
+      const record = message(id, crypto.randomUUID(), parent, {
+        role: index % 2 ? 'assistant' : 'user',
+        parts: [`Line ${index}`],
+      });
+      records.push(record);
+      parent = record.id;
+    }
+    for (let start = 0; start < records.length; start += 250) {
+      assert.equal(await store.insertMessages(owner, records.slice(start, start + 250)), true);
+    }
+    await store.updateConversation(owner, id, { currentNode: parent });
+    const ids = records.slice(1).map((record) => record.id);
+
+    const { page, log } = await ui.page(server, { viewport: { width: 1100, height: 800 } });
+    await signIn(page, server.alice);
+    log.clear();
+    await page.goto(`${server.url}/c/${id}`);
+    await page.locator(`article[data-message-id="${ids.at(-1)}"] .markdown`).waitFor();
+    await log.settled();
+    const older = () => log.requests(`/backend-api/conversation/${id}`).filter((line) => line.includes('before='));
+    assert.deepEqual(older(), [], 'nothing older before anyone scrolls');
+
+    const scroller = page.locator('.thread-scroll');
+    const toTop = () =>
+      scroller.evaluate((box) => {
+        box.scrollTop = 0;
+      });
+    // The first scroll up: one window shown, and the one above it asked for at once, without scrolling.
+    await toTop();
+    await page.locator(`article[data-message-id="${ids.at(-101)}"]`).waitFor({ state: 'attached' });
+    await log.settled();
+    assert.equal(older().length, 2, older().join('\n'));
+    assert.equal((await shownIds(page)).length, 600, 'the window fetched ahead is not shown yet');
+
+    // Up to the first message: every window once, each with its own cursor, none asked for twice.
+    for (let round = 0; (await page.locator(`article[data-message-id="${ids[0]}"]`).count()) === 0; round++) {
+      assert.ok(round < 100, 'the first message arrives');
+      await toTop();
+      await page.waitForTimeout(50);
+    }
+    await log.settled();
+    assert.deepEqual(await shownIds(page), ids);
+    const cursors = older().map((line) => new URL(line.split(' ')[1] ?? '', server.url).searchParams.get('before'));
+    assert.equal(cursors.length, 3, older().join('\n'));
+    assert.equal(new Set(cursors).size, 3, 'each window asked for once');
+    assert.equal(await page.locator('.thread-older').count(), 0, 'nothing more to load');
+  });
 });

@@ -5,14 +5,26 @@
  * A conversation opens with a window: the last `windowSize` messages of its current branch (docs/api.md,
  * "Windowed conversation"), so a 10,000-message one opens as fast as a short one. Older messages come a
  * window at a time as the thread scrolls up (`loadOlder`), a sibling's branch when it is shown
- * (`loadBranch`), and the whole tree only for what genuinely needs it (`loadWhole`).
+ * (`loadBranch`), and the whole tree only for what genuinely needs it (`loadWhole`). Once someone
+ * scrolls up past the first window, the window above the one that came is fetched at once and held
+ * (not shown) until the top comes near: reading up through a long conversation then waits for the
+ * rows to be drawn, not for the server as well.
  */
-import type { WireConversation } from '../../../src/protocol/wire-types.js';
+import type { WireConversation, WireWindowedConversation } from '../../../src/protocol/wire-types.js';
 import { ApiError, describeError } from '../api/api-error.js';
 import { conversationRatings, getConversation, getConversationWindow } from '../api/backend-api.js';
 import { ThreadStore } from './thread-store.js';
 
 const keptIdle = 8;
+
+/** The next-older window, asked for before it is needed. */
+interface Prefetched {
+  /** The cursor it was asked for: used only while the store still needs that one. */
+  cursor: string;
+  /** The store's node count when it was asked for: a node added since (an edit, a turn) may change it. */
+  nodeCount: number;
+  window: Promise<WireWindowedConversation>;
+}
 
 /** Told about every conversation loaded from the server (to follow an answer still being written). */
 export type LoadedListener = (store: ThreadStore, conversation: WireConversation) => void;
@@ -73,12 +85,36 @@ export class ThreadRegistry {
     if (!conversationId || olderAbove === null) return Promise.resolve();
     return this.once(store, async () => {
       const cursor = store.cursorAbove();
-      store.merge(
-        cursor === undefined
-          ? await getConversation(conversationId)
-          : await getConversationWindow(conversationId, { before: cursor }),
-      );
+      if (cursor === undefined) {
+        store.merge(await getConversation(conversationId));
+        return;
+      }
+      store.merge(await this.olderWindow(store, conversationId, cursor));
+      this.prefetchOlder(store, conversationId);
     });
+  }
+
+  private readonly prefetched = new WeakMap<ThreadStore, Prefetched>();
+
+  /** The window above `cursor`: the one fetched ahead if it still fits the store, else a new request. */
+  private olderWindow(store: ThreadStore, conversationId: string, cursor: string): Promise<WireWindowedConversation> {
+    const ahead = this.prefetched.get(store);
+    this.prefetched.delete(store);
+    if (ahead && ahead.cursor === cursor && ahead.nodeCount === store.nodeCount()) {
+      // A prefetch that failed is asked for again, as if it had never been made.
+      return ahead.window.catch(() => getConversationWindow(conversationId, { before: cursor }));
+    }
+    return getConversationWindow(conversationId, { before: cursor });
+  }
+
+  /** Starts fetching the window above what is now loaded, if there is one. */
+  private prefetchOlder(store: ThreadStore, conversationId: string): void {
+    const cursor = store.cursorAbove();
+    if (cursor === undefined) return;
+    const window = getConversationWindow(conversationId, { before: cursor });
+    // Nobody waits on it yet: a failure is handled when it is used (olderWindow).
+    window.catch(() => undefined);
+    this.prefetched.set(store, { cursor, nodeCount: store.nodeCount(), window });
   }
 
   /** Loads the branch through `anchor` (to its newest leaf) and shows it; resolves with that leaf. */

@@ -154,6 +154,11 @@ export class ThreadStore {
     this.rebuild({});
   }
 
+  /** How many nodes of the conversation are loaded. */
+  nodeCount(): number {
+    return this.tree.nodes.size;
+  }
+
   /** The cursor of the window above the current branch's loaded part, if one is known. */
   cursorAbove(): string | undefined {
     const above = this.view.olderAbove;
