@@ -79,4 +79,25 @@ browserSuite('math', (ui) => {
     await page.waitForFunction(() => document.querySelectorAll('.math-pending').length === 0);
     assert.equal(await again.locator('.katex').count(), 2);
   });
+
+  test('when KaTeX cannot load, formulas stay as their source and the rest of the answer renders', async () => {
+    const server = await ui.server();
+    const withMath = await seedAnswer(server, euler);
+    const { page, log } = await ui.page(server);
+    await page.route(/\/assets\/katex-render-[^/]*\.js$/, (route) => route.abort());
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await signIn(page, server.alice);
+    await page.goto(`${server.url}/c/${withMath.id}`);
+    const body = await renderedAnswer(page, withMath.answerId);
+    await page.waitForFunction(() => document.querySelectorAll('.math-pending').length === 2);
+    assert.deepEqual(await body.locator('.math-pending').allTextContents(), [
+      '$e^{i\\pi} + 1 = 0$',
+      '$$\\int_0^1 x\\,dx = \\frac{1}{2}$$',
+    ]);
+    assert.equal(await body.locator('.katex').count(), 0);
+    assert.match((await body.textContent()) ?? '', /Euler: .*Done\./s);
+    assert.deepEqual(errors, []);
+    assert.deepEqual(log.pageErrors, []);
+  });
 });
