@@ -4,8 +4,9 @@
  * rows: generated trees with branches, unicode, any metadata (keys a JSON object reorders, `__proto__`),
  * any times, weights and `end_turn`, imported extras on the conversation and its messages, every page
  * size — the messages' JSON columns spliced in from their stored text. Ids whose key order differs go
- * the whole way; a message added meanwhile is left out whole. A conversation held whole (a short one, a
- * window) is encoded a node at a time to the same bytes.
+ * the whole way; a message added meanwhile is left out whole, and one deleted meanwhile leaves no gap
+ * and no node written twice. A conversation held whole (a short one, a window) is encoded a node at a
+ * time to the same bytes.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -36,21 +37,27 @@ function conversation(extras?: WireExtras): ConversationRecord {
   };
 }
 
-/** A source over `messages` (insertion order), with seq 10, 20, 30…, optionally growing while read. */
-function source(messages: MessageRecord[], added: MessageRecord[] = []) {
+/**
+ * A source over `messages` (insertion order), with seq 10, 20, 30…, optionally growing while read
+ * (`added`) or losing rows (`deleted`, ids) once the links are read.
+ */
+function source(messages: MessageRecord[], added: MessageRecord[] = [], deleted: ReadonlySet<string> = new Set()) {
   const links: MessageLink[] = messages.map((record, index) => ({
     seq: (index + 1) * 10,
     id: record.id,
     parentId: record.parentId,
   }));
-  const stored = [...messages];
+  let stored = messages.map((record, index) => ({ record, seq: (index + 1) * 10 }));
   return {
     links,
     async page(afterSeq: number, limit: number) {
-      stored.push(...added.splice(0));
-      const start = stored.findIndex((_, index) => (index + 1) * 10 > afterSeq);
+      stored.push(...added.splice(0).map((record, index) => ({ record, seq: 1_000_000 + index })));
+      stored = stored.filter(({ record }) => !deleted.has(record.id));
       // As the store reads them: the row written for each record, its JSON columns left as text.
-      const rows = start === -1 ? [] : stored.slice(start, start + limit);
+      const rows = stored
+        .filter(({ seq }) => seq > afterSeq)
+        .slice(0, limit)
+        .map(({ record }) => record);
       return rows.map((record) => {
         const row = { extras: null, ...messageRows.toRow(record), owner_id: 'ann', seq: 0 };
         return messageTextRows.fromRow(row as Parameters<typeof messageTextRows.fromRow>[0]);
@@ -137,6 +144,21 @@ test('a message added while the pieces are written is left out, with the childre
   const late = message('c1', 'u2', 'a1');
   const text = await written(conversation(), source(messages, [late]), 2);
   assert.equal(text, expected(conversation(), messages));
+});
+
+test('a message deleted while the pieces are written leaves no gap and no node written twice', async () => {
+  await fc.assert(
+    fc.asyncProperty(trees, fc.integer({ min: 1, max: 7 }), fc.nat(), async (messages, size, pick) => {
+      const deletable = messages.slice(1);
+      const deleted = new Set(deletable.filter((_, index) => (index * 7 + pick) % 5 === 0).map(({ id }) => id));
+      const text = await written(conversation(), source(messages, [], deleted), size);
+      const mapping = (JSON.parse(text) as { mapping: Record<string, { children: string[] }> }).mapping;
+      const kept = messages.filter(({ id }) => !deleted.has(id)).map(({ id }) => id);
+      assert.deepEqual(Object.keys(mapping), kept);
+      for (const id of kept) assert.equal(text.split(`${JSON.stringify(id)}:{"id":`).length, 2, `${id} once`);
+    }),
+    { numRuns: 150 },
+  );
 });
 
 test('a conversation held whole is encoded to the bytes of JSON.stringify, a node at a time', () => {
