@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import type { WireConversation, WireMessage } from '../../src/protocol/wire-types.js';
 import { ApiError, apiErrorFrom, describeError } from '../../web/src/api/api-error.js';
 import { turnRequestBody } from '../../web/src/api/turn-request.js';
-import { newestChunksHolding, splitIntoChunks } from '../../web/src/hooks/use-progressive-chunks.js';
+import { chunksFrom, newestChunksHolding, splitIntoChunks } from '../../web/src/hooks/use-progressive-chunks.js';
 import { dateGroupLabel, groupByDate } from '../../web/src/lib/date-groups.js';
 import { clientMessageId, uuidV4 } from '../../web/src/lib/ids.js';
 import { estimateTokens, interpolatedPercentile, tokenTimingStats } from '../../web/src/lib/latency-summary.js';
@@ -316,6 +316,21 @@ describe('the thread’s branch model', () => {
     assert.equal(newestChunksHolding(chunksOf(81), 42), 3);
     assert.equal(newestChunksHolding(chunksOf(5), 12), 1);
     assert.equal(newestChunksHolding([], 12), 1);
+  });
+
+  test('rows loaded above: the chunks there before are counted from the old first row, its chunk included', () => {
+    const keys = (count: number, name = 'k') => Array.from({ length: count }, (_, index) => `${name}${index}`);
+    // 100 rows at positions 0…99 (chunks 0, 1, 2); 500 older ones put above: positions −500…−1.
+    const before = splitIntoChunks(keys(100), 0);
+    const after = splitIntoChunks([...keys(500, 'old'), ...keys(100)], -500);
+    assert.equal(chunksFrom(after, 0), before.length);
+    assert.deepEqual(after.slice(after.length - chunksFrom(after, 0)), before);
+    // The first row mid-chunk (position −30, chunk −1): that chunk grew, and it counts as there before.
+    const midChunk = splitIntoChunks(keys(130), -30);
+    const grown = splitIntoChunks(keys(630), -530);
+    assert.equal(chunksFrom(grown, -30), midChunk.length);
+    assert.equal(grown.at(-midChunk.length)?.index, -1);
+    assert.equal(chunksFrom(grown, 200), 0);
   });
 });
 

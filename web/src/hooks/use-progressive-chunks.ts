@@ -14,6 +14,8 @@ export const chunkSize = 40;
  */
 const firstRows = 12;
 const chunksPerBatch = 3;
+/** Chunks per task while rows loaded above are mounted: 240 rows (fewer made reaching the top slower). */
+const soonChunksPerBatch = 6;
 
 export interface KeyChunk {
   /**
@@ -56,25 +58,64 @@ export function newestChunksHolding(chunks: readonly KeyChunk[], rows: number): 
   return Math.max(1, count);
 }
 
+/** Runs `work` in a task of its own, soon (not waiting for the browser to be idle). */
+function soon(work: () => void): Cancel {
+  const handle = setTimeout(work, 0);
+  return () => clearTimeout(handle);
+}
+
+/**
+ * How many of `chunks` hold rows at or below `position` of the chunk grid: the chunks that were there
+ * before rows were put above `position` (the one holding it may have grown).
+ */
+export function chunksFrom(chunks: readonly KeyChunk[], position: number): number {
+  const first = Math.floor(position / chunkSize);
+  return chunks.filter((chunk) => chunk.index >= first).length;
+}
+
+interface Mounting {
+  /** How many of the newest chunks are mounted (`Infinity`: all of them). */
+  limit: number;
+  /** The first loaded row's position the last render saw. */
+  firstPosition: number;
+  /** Whether the rest comes task after task (rows put above while reading) or in idle moments (opening). */
+  soon: boolean;
+}
+
 /**
  * The chunks to render now: a growing tail of the branch's chunks, all of them after a few idle moments;
  * `complete` once every chunk is mounted (until then the top of the thread is not the top of what is
- * loaded, and older messages must not be fetched for it).
+ * loaded, and older messages must not be fetched for it). Rows loaded above the mounted ones later (an
+ * older window, while someone scrolls up) are mounted the same way, a batch per task: 500 rows at once
+ * held the page for ~100 ms.
  */
 export function useProgressiveChunks(
   keys: readonly string[],
   firstPosition = 0,
 ): { chunks: KeyChunk[]; complete: boolean } {
   const chunks = useMemo(() => splitIntoChunks(keys, firstPosition), [keys, firstPosition]);
-  const [limit, setLimit] = useState(() => newestChunksHolding(chunks, firstRows));
+  const [mounting, setMounting] = useState<Mounting>(() => ({
+    limit: newestChunksHolding(chunks, firstRows),
+    firstPosition,
+    soon: false,
+  }));
+  let { limit } = mounting;
+  if (firstPosition !== mounting.firstPosition) {
+    // Rows put above what is mounted: mount them from the bottom up too (React renders again at once).
+    const above = firstPosition < mounting.firstPosition;
+    if (above && limit === Number.POSITIVE_INFINITY) limit = chunksFrom(chunks, mounting.firstPosition);
+    setMounting({ limit, firstPosition, soon: above || mounting.soon });
+  }
   useEffect(() => {
-    if (limit === Number.POSITIVE_INFINITY) return;
-    if (limit >= chunks.length) {
-      setLimit(Number.POSITIVE_INFINITY);
+    if (mounting.limit === Number.POSITIVE_INFINITY) return;
+    if (mounting.limit >= chunks.length) {
+      setMounting((state) => ({ ...state, limit: Number.POSITIVE_INFINITY }));
       return;
     }
-    return whenIdle(() => setLimit((value) => value + chunksPerBatch));
-  }, [limit, chunks.length]);
+    return (mounting.soon ? soon : whenIdle)(() =>
+      setMounting((state) => ({ ...state, limit: state.limit + (state.soon ? soonChunksPerBatch : chunksPerBatch) })),
+    );
+  }, [mounting, chunks.length]);
   const complete = limit >= chunks.length;
   return { chunks: complete ? chunks : chunks.slice(chunks.length - limit), complete };
 }
