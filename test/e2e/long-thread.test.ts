@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import type { MessageRecord } from '../../src/store/store.js';
 import { browserSuite, screenshot, sendMessage, signIn, waitForAnswers } from '../helpers/browser.js';
 import type { TestServer } from '../helpers/test-server.js';
-import { message, newConversation, rootMessage } from '../store/store-fixtures.js';
+import { insertLinearConversation, message, newConversation, rootMessage } from '../store/store-fixtures.js';
 
 const mainLength = 330;
 /** The main-line user message that gets an edited sibling (with an answer below it). */
@@ -222,26 +222,13 @@ browserSuite('long thread', (ui) => {
   test('scrolling up fetches the next older window ahead and shows it only when the top comes near', async () => {
     const server = await ui.server();
     // Windows from the bottom: 100 on opening, then 500, 500 and the last 150.
-    const count = 1250;
-    const { store } = server.deps;
-    const owner = server.alice.id;
-    const id = crypto.randomUUID();
-    await store.createConversation(newConversation(owner, id, { title: 'Read it from the top' }));
-    const records: MessageRecord[] = [rootMessage(id)];
-    let parent = `${id}-root`;
-    for (let index = 0; index < count; index++) {
-      const record = message(id, crypto.randomUUID(), parent, {
-        role: index % 2 ? 'assistant' : 'user',
-        parts: [`Line ${index}`],
-      });
-      records.push(record);
-      parent = record.id;
-    }
-    for (let start = 0; start < records.length; start += 250) {
-      assert.equal(await store.insertMessages(owner, records.slice(start, start + 250)), true);
-    }
-    await store.updateConversation(owner, id, { currentNode: parent });
-    const ids = records.slice(1).map((record) => record.id);
+    const texts = Array.from({ length: 1250 }, (_, index) => `Line ${index}`);
+    const { id, ids } = await insertLinearConversation(
+      server.deps.store,
+      server.alice.id,
+      texts,
+      'Read it from the top',
+    );
 
     const { page, log } = await ui.page(server, { viewport: { width: 1100, height: 800 } });
     await signIn(page, server.alice);
@@ -259,10 +246,10 @@ browserSuite('long thread', (ui) => {
       });
     // The first scroll up: one window shown, and the one above it asked for at once, without scrolling.
     await toTop();
-    await page.locator(`article[data-message-id="${ids.at(-101)}"]`).waitFor({ state: 'attached' });
+    await page.locator(`article[data-message-id="${ids.at(-600)}"]`).waitFor({ state: 'attached' });
     await log.settled();
     assert.equal(older().length, 2, older().join('\n'));
-    assert.equal((await shownIds(page)).length, 600, 'the window fetched ahead is not shown yet');
+    assert.deepEqual(await shownIds(page), ids.slice(-600), 'the window fetched ahead is not shown yet');
 
     // Up to the first message: every window once, each with its own cursor, none asked for twice.
     for (let round = 0; (await page.locator(`article[data-message-id="${ids[0]}"]`).count()) === 0; round++) {
@@ -277,4 +264,5 @@ browserSuite('long thread', (ui) => {
     assert.equal(new Set(cursors).size, 3, 'each window asked for once');
     assert.equal(await page.locator('.thread-older').count(), 0, 'nothing more to load');
   });
+
 });

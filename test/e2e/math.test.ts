@@ -6,25 +6,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import type { MessageRecord } from '../../src/store/store.js';
 import { browserSuite, screenshot, signIn } from '../helpers/browser.js';
 import type { TestServer } from '../helpers/test-server.js';
-import { message, newConversation, rootMessage } from '../store/store-fixtures.js';
+import { insertLinearConversation } from '../store/store-fixtures.js';
 
 const euler = 'Euler: $e^{i\\pi} + 1 = 0$, and the area:\n\n$$\n\\int_0^1 x\\,dx = \\frac{1}{2}\n$$\n\nDone.';
 
 /** A conversation of one question and `answer`, straight in the store; returns its id and the answer's. */
 async function seedAnswer(server: TestServer, answer: string): Promise<{ id: string; answerId: string }> {
-  const { store } = server.deps;
-  const owner = server.alice.id;
-  const id = crypto.randomUUID();
-  await store.createConversation(newConversation(owner, id, { title: answer.slice(0, 20) }));
-  const question = message(id, crypto.randomUUID(), `${id}-root`, { parts: ['A question'] });
-  const reply = message(id, crypto.randomUUID(), question.id, { role: 'assistant', parts: [answer] });
-  const records: MessageRecord[] = [rootMessage(id), question, reply];
-  assert.equal(await store.insertMessages(owner, records), true);
-  await store.updateConversation(owner, id, { currentNode: reply.id });
-  return { id, answerId: reply.id };
+  const { id, ids } = await insertLinearConversation(server.deps.store, server.alice.id, ['A question', answer]);
+  return { id, answerId: ids[1] ?? '' };
 }
 
 /** The paths of the KaTeX chunk the page asked for. */

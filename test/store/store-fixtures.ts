@@ -98,3 +98,31 @@ export async function insertChain(
   }
   return ids;
 }
+
+/**
+ * A conversation of `texts` in one line under its root (user and assistant alternating, the user
+ * first), written straight to the store a few hundred rows at a time, its current node the last
+ * message. Returns its id and the messages' ids, top to bottom.
+ */
+export async function insertLinearConversation(
+  store: Store,
+  ownerId: string,
+  texts: readonly string[],
+  title = 'A linear conversation',
+): Promise<{ id: string; ids: string[] }> {
+  const id = crypto.randomUUID();
+  await store.createConversation(newConversation(ownerId, id, { title }));
+  const records: MessageRecord[] = [rootMessage(id)];
+  let parent = `${id}-root`;
+  for (const [index, text] of texts.entries()) {
+    const record = message(id, crypto.randomUUID(), parent, { role: index % 2 ? 'assistant' : 'user', parts: [text] });
+    records.push(record);
+    parent = record.id;
+  }
+  for (let start = 0; start < records.length; start += 500) {
+    if (!(await store.insertMessages(ownerId, records.slice(start, start + 500))))
+      throw new Error('insertLinearConversation: the conversation is missing');
+  }
+  await store.updateConversation(ownerId, id, { currentNode: parent });
+  return { id, ids: records.slice(1).map((record) => record.id) };
+}
