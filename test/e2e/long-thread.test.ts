@@ -265,4 +265,56 @@ browserSuite('long thread', (ui) => {
     assert.equal(await page.locator('.thread-older').count(), 0, 'nothing more to load');
   });
 
+  test('a window fetched ahead is asked for again if fetching it failed or if a message was added since', async () => {
+    const server = await ui.server();
+    const texts = Array.from({ length: 1250 }, (_, index) => `Line ${index}`);
+    const { id, ids } = await insertLinearConversation(server.deps.store, server.alice.id, texts, 'Read it again');
+    const { page, log } = await ui.page(server, { viewport: { width: 1100, height: 800 } });
+    // The second older window asked for (the first one fetched ahead) fails.
+    let olderAsked = 0;
+    await page.route(/\/backend-api\/conversation\/[^/?]+\?[^#]*before=/, (route) =>
+      ++olderAsked === 2 ? route.abort() : route.continue(),
+    );
+    await signIn(page, server.alice);
+    log.clear();
+    await page.goto(`${server.url}/c/${id}`);
+    await page.locator(`article[data-message-id="${ids.at(-1)}"] .markdown`).waitFor();
+    await log.settled();
+    const scroller = page.locator('.thread-scroll');
+    const toTop = () =>
+      scroller.evaluate((box) => {
+        box.scrollTop = 0;
+      });
+
+    // Scrolling up: the first older window shown, the one above it fetched ahead — and failing.
+    await toTop();
+    await page.locator(`article[data-message-id="${ids.at(-600)}"]`).waitFor({ state: 'attached' });
+    await log.settled();
+    // Up again: the failed one is asked for again and shown, the next fetched ahead.
+    await toTop();
+    await page.locator(`article[data-message-id="${ids.at(-1100)}"]`).waitFor({ state: 'attached' });
+    await log.settled();
+    assert.deepEqual(await shownIds(page), ids.slice(-1100));
+
+    // A turn adds two messages: the window fetched ahead is not used, but asked for again.
+    await sendMessage(page, 'One more question');
+    await page.locator('article[data-role="assistant"]').last().locator('[aria-label="Copy message"]').waitFor();
+    for (let round = 0; (await page.locator(`article[data-message-id="${ids[0]}"]`).count()) === 0; round++) {
+      assert.ok(round < 100, 'the first message arrives');
+      await toTop();
+      await page.waitForTimeout(50);
+    }
+    await log.settled();
+    const shown = await shownIds(page);
+    assert.equal(shown.length, ids.length + 2);
+    assert.deepEqual(shown.slice(0, ids.length), ids);
+    const cursors = log
+      .requests(`/backend-api/conversation/${id}`)
+      .filter((line) => line.includes('before='))
+      .map((line) => new URL(line.split(' ')[1] ?? '', server.url).searchParams.get('before'));
+    const [first, second, third] = [...new Set(cursors)];
+    assert.deepEqual(cursors, [first, second, second, third, third]);
+    assert.equal(new Set(cursors).size, 3);
+    assert.deepEqual(log.pageErrors, []);
+  });
 });
