@@ -44,8 +44,8 @@ export function mathArrival(blocks: readonly string[]): Promise<void> | null {
 }
 
 /** A renderer bound to `window` (the browser's, or jsdom's in tests). */
-export function createRenderer(window: SanitizerWindow, math: MathSource = katexMath): RenderMarkdown {
-  const blocks = createBlockRenderer(window, math);
+export function createRenderer(window: SanitizerWindow): RenderMarkdown {
+  const blocks = createBlockRenderer(window);
   return (text, options) => blocks(text, options).join('');
 }
 
