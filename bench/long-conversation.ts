@@ -18,8 +18,8 @@
  * While each runs, the other requests' view: the longest event-loop stall (monitorEventLoopDelay; the
  * fake upstream and P5's client run in worker threads, P4's client shares the loop: an upper bound there)
  * and the slowest `GET /healthz`, polled every 5 ms on a connection of its own from a thread of its own
- * and timed from when it was due. Target for both: nothing over 20 ms. The stall rows' baselines are the same watch over the
- * fresh conversation's turns (P4) and over the in-process select + stringify (P5). Like the timings, the
+ * and timed from when it was due. Target for both: nothing over 20 ms. The stall rows' baselines are the
+ * same watch over the fresh conversation's turns (P4) and over the in-process select + stringify (P5). Like the timings, the
  * stall rows leave the warm-up rounds out (code not yet optimised, a cold token-count cache); their note
  * shows what the warm-up stalled.
  */
@@ -188,6 +188,19 @@ async function analyzeAfterSeeding(server: TestServer): Promise<void> {
   }
 }
 
+/** Posts `message` to a worker that answers each message with one reply; resolves with that reply. */
+function ask<T>(worker: Worker, message: unknown): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const failed = (error: Error) => reject(error);
+    worker.once('error', failed);
+    worker.once('message', (reply: T) => {
+      worker.off('error', failed);
+      resolve(reply);
+    });
+    worker.postMessage(message);
+  });
+}
+
 /**
  * `GET /healthz` every few ms on a connection of its own, from a thread of its own: a client in another
  * process waits only for the server's loop, while one on the server's own loop would also wait for it
@@ -229,19 +242,10 @@ function healthzPoller(url: string): { take(): Promise<number[]>; stop(): Promis
     });`,
     { eval: true, workerData: { url, everyMs: healthzEveryMs } },
   );
-  const ask = (command: 'take' | 'stop') =>
-    new Promise<number[]>((resolve, reject) => {
-      worker.once('error', reject);
-      worker.once('message', (latencies: number[]) => {
-        worker.off('error', reject);
-        resolve(latencies);
-      });
-      worker.postMessage(command);
-    });
   return {
-    take: () => ask('take'),
+    take: () => ask<number[]>(worker, 'take'),
     async stop() {
-      await ask('stop');
+      await ask(worker, 'stop');
       await worker.terminate();
     },
   };
@@ -429,13 +433,11 @@ function threadClient(): { get(url: string, token: string): Promise<number>; clo
     { eval: true },
   );
   return {
-    get: (url, token) =>
-      new Promise((resolve, reject) => {
-        worker.once('message', (reply: { bytes?: number; error?: string }) =>
-          reply.error === undefined ? resolve(reply.bytes ?? 0) : reject(new Error(`GET ${url}: ${reply.error}`)),
-        );
-        worker.postMessage({ url, token });
-      }),
+    async get(url, token) {
+      const reply = await ask<{ bytes?: number; error?: string }>(worker, { url, token });
+      if (reply.error !== undefined) throw new Error(`GET ${url}: ${reply.error}`);
+      return reply.bytes ?? 0;
+    },
     close: () => worker.terminate(),
   };
 }
