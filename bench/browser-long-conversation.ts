@@ -49,18 +49,28 @@ interface OpenTimes {
   scrollUpLongestTaskMs: number;
 }
 
-type TaskLogWindow = Window & { __openTasks?: Array<[number, number]> };
+/** What the bench build of the UI exposes on `window` (web/src/bench/render-counter.ts), plus our task log. */
+type BenchWindow = Window & {
+  __backchatBench?: { renders: Record<string, number> };
+  /** Long tasks on the page's main thread: [start, duration] (ms, page clock). */
+  __benchTasks?: Array<[number, number]>;
+};
+
+/** Logs the page's long tasks from now on into `__benchTasks` (or from the page's start, those before too). */
+function logLongTasks(page: Page, { fromPageStart }: { fromPageStart: boolean }): Promise<void> {
+  return page.evaluate((buffered) => {
+    const log: Array<[number, number]> = [];
+    (window as BenchWindow).__benchTasks = log;
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) log.push([entry.startTime, entry.duration]);
+    }).observe({ type: 'longtask', buffered });
+  }, fromPageStart);
+}
 
 /** Navigation → the thread's last message rendered, then scrolling to the top at every frame → its first. */
 async function openThread(page: Page, url: string, ids: { first: string; last: string }): Promise<OpenTimes> {
   await page.goto(url, { waitUntil: 'commit' });
-  await page.evaluate(() => {
-    const log: Array<[number, number]> = [];
-    (window as TaskLogWindow).__openTasks = log;
-    new PerformanceObserver((list) => {
-      for (const entry of list.getEntries()) log.push([entry.startTime, entry.duration]);
-    }).observe({ type: 'longtask', buffered: true });
-  });
+  await logLongTasks(page, { fromPageStart: true });
   const last = await page.waitForFunction(
     (id) => {
       const body = document.querySelector(`article[data-message-id="${id}"] .markdown`);
@@ -85,7 +95,7 @@ async function openThread(page: Page, url: string, ids: { first: string; last: s
     ({ from, to }) =>
       Math.max(
         0,
-        ...((window as TaskLogWindow).__openTasks ?? [])
+        ...((window as BenchWindow).__benchTasks ?? [])
           .filter(([start]) => start >= from && start < to)
           .map(([, duration]) => duration),
       ),
@@ -123,9 +133,6 @@ function staticHtml(threadHtml: string, stylesheet: string): string {
   return `<!doctype html><html lang="en" data-theme="light"><head><meta charset="utf-8"><link rel="stylesheet" href="${stylesheet}"></head><body><div id="root"><div class="app-shell"><main class="main"><div class="chat-pane"><div class="thread-scroll">${threadHtml}</div></div></main></div></div></body></html>`;
 }
 
-/** What the bench build of the UI exposes on `window` (web/src/bench/render-counter.ts), plus our task log. */
-type BenchWindow = Window & { __backchatBench?: { renders: Record<string, number> }; __benchTasks?: number[] };
-
 interface RenderStats {
   otherRenders: number;
   streamingRenders: number;
@@ -138,13 +145,9 @@ interface RenderStats {
 /** Sends a message into the open thread, waits for the whole answer; renders and long tasks meanwhile. */
 async function streamIntoThread(page: Page, count: number): Promise<RenderStats> {
   await page.evaluate(() => {
-    const bench = window as BenchWindow;
-    bench.__backchatBench = { renders: {} };
-    bench.__benchTasks = [];
-    new PerformanceObserver((list) => {
-      for (const entry of list.getEntries()) bench.__benchTasks?.push(entry.duration);
-    }).observe({ type: 'longtask' });
+    (window as BenchWindow).__backchatBench = { renders: {} };
   });
+  await logLongTasks(page, { fromPageStart: false });
   const started = Date.now();
   // Focus and type through the keyboard: a locator's fill/press first runs Playwright's actionability
   // checks in the page's main thread (~50 ms on a 2,000-message DOM), long tasks of the harness.
@@ -171,7 +174,7 @@ async function streamIntoThread(page: Page, count: number): Promise<RenderStats>
         if (fresh.has(key) || key.startsWith('pending-')) streamingRenders += value;
         else otherRenders += value;
       }
-      const tasks = bench.__benchTasks ?? [];
+      const tasks = (bench.__benchTasks ?? []).map(([, duration]) => duration);
       return {
         otherRenders,
         streamingRenders,
