@@ -11,7 +11,7 @@
  */
 import type { ConversationRecord, MessageLink, MessageText } from '../store/store.js';
 import { childrenIndex } from './message-tree.js';
-import { plainWireConversation, wireMessageJson, withWireExtras } from './wire-format.js';
+import { plainWireConversation, wireNodeJson, withWireExtras } from './wire-format.js';
 
 /** Where the pieces come from: the tree's shape, then its messages a page at a time. */
 export interface ConversationPages {
@@ -40,9 +40,22 @@ export function canWriteInPages(conversation: ConversationRecord, links: readonl
   return withWireExtras(plain, conversation.extras).mapping === plain.mapping;
 }
 
+/**
+ * A value already written as JSON text (a window's node, spliced from its stored columns): written as
+ * it is by `conversationBytes`, and parsed back for anyone else who serialises it, so that
+ * `JSON.stringify` of an object holding it gives the same text either way.
+ */
+export class JsonText {
+  constructor(readonly text: string) {}
+
+  toJSON(): unknown {
+    return JSON.parse(this.text);
+  }
+}
+
 /** `"key":value` of one member, after `separator`; undefined for a value JSON.stringify leaves out. */
 function member(separator: string, key: string, value: unknown): string | undefined {
-  const json = JSON.stringify(value);
+  const json = value instanceof JsonText ? value.text : JSON.stringify(value);
   return json === undefined ? undefined : `${separator}${JSON.stringify(key)}:${json}`;
 }
 
@@ -141,9 +154,8 @@ export async function* conversationJson(
       for (const message of messages) {
         if (!seqOf.has(message.id)) continue;
         // `toWireNode`'s keys and order, the message spliced in from its stored text.
-        const id = JSON.stringify(message.id);
-        const node = `{"id":${id},"message":${wireMessageJson(message)},"parent":${JSON.stringify(message.parentId)},"children":${JSON.stringify(children.get(message.id) ?? [])}}`;
-        const encoded = Buffer.from(`${first ? '' : ','}${id}:${node}`);
+        const node = wireNodeJson(message, children.get(message.id) ?? []);
+        const encoded = Buffer.from(`${first ? '' : ','}${JSON.stringify(message.id)}:${node}`);
         first = false;
         nodes.push(encoded);
         bytes += encoded.length;

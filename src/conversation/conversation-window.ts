@@ -8,8 +8,9 @@
  */
 import { InvalidRequestError, NotFoundError } from '../domain-errors.js';
 import type { WireNode, WireWindow, WireWindowedConversation } from '../protocol/wire-types.js';
-import type { ConversationRecord, MessageRecord } from '../store/store.js';
-import { plainWireConversation, toWireConversation, toWireNode, withWireExtras } from './wire-format.js';
+import type { ConversationRecord, MessageRecord, MessageText } from '../store/store.js';
+import { JsonText } from './conversation-json.js';
+import { plainWireConversation, toWireConversation, wireNodeJson, withWireExtras } from './wire-format.js';
 
 /** The largest window one request may ask for. */
 export const maxWindowSize = 500;
@@ -23,18 +24,24 @@ export interface WindowRequest {
   before?: string;
 }
 
-export type WindowedConversation = WireWindowedConversation;
+/**
+ * The windowed answer. Its nodes are JSON text already (`JsonText`: the messages spliced from their
+ * stored columns, nothing parsed and written again), except for a conversation sent whole.
+ */
+export type WindowedConversation = Omit<WireWindowedConversation, 'mapping'> & {
+  mapping: Record<string, WireNode | JsonText>;
+};
 
 /** Where a window is read from (the conversation's owner-scoped store reads). */
 export interface WindowSource {
   /**
-   * The last `maxMessages` messages of the path root → `leafId`, root first (`PathSource.path`), and
-   * the child ids of each of them in insertion order.
+   * The last `maxMessages` messages of the path root → `leafId`, root first (`PathSource.path`), with
+   * their JSON columns as text, and the child ids of each of them in insertion order.
    */
   pathWithChildIds(
     leafId: string,
     maxMessages: number,
-  ): Promise<{ path: MessageRecord[]; childIds: ReadonlyMap<string, string[]> }>;
+  ): Promise<{ path: MessageText[]; childIds: ReadonlyMap<string, string[]> }>;
   /** The newest leaf below `nodeId`, undefined when the conversation has no such message. */
   newestLeaf(nodeId: string): Promise<string | undefined>;
   /** Every message, for a conversation whose imported extras replace `mapping` (then it is sent whole). */
@@ -75,7 +82,7 @@ async function windowLeaf(conversation: ConversationRecord, source: WindowSource
 }
 
 /** The wire conversation's fields (imported extras applied, key order kept) with `mapping` replaced. */
-function withMapping(conversation: ConversationRecord, mapping: Record<string, WireNode>, window: WireWindow) {
+function withMapping(conversation: ConversationRecord, mapping: Record<string, JsonText>, window: WireWindow) {
   const wire = withWireExtras(plainWireConversation(conversation, []), conversation.extras);
   const entries = Object.entries(wire).map(([key, value]) => [key, key === 'mapping' ? mapping : value]);
   return { ...Object.fromEntries(entries), window } as WindowedConversation;
@@ -105,8 +112,8 @@ export async function conversationWindow(
     return withMapping(conversation, {}, { first_node: null, last_node: null, has_more: false, cursor: null });
   }
   // fromEntries defines own properties: no id (not even `__proto__`) reaches a prototype.
-  const mapping: Record<string, WireNode> = Object.fromEntries(
-    path.map((message) => [message.id, toWireNode(message, children.get(message.id) ?? [])]),
+  const mapping: Record<string, JsonText> = Object.fromEntries(
+    path.map((message) => [message.id, new JsonText(wireNodeJson(message, children.get(message.id) ?? []))]),
   );
   const older = first.parentId;
   return withMapping(conversation, mapping, {

@@ -76,6 +76,12 @@ export function wireMessageJson(message: MessageText): string {
   );
 }
 
+/** `JSON.stringify(toWireNode(…))` of a message held as text (`wireMessageJson`), with its children's ids. */
+export function wireNodeJson(message: MessageText, children: readonly string[]): string {
+  const json = JSON.stringify;
+  return `{"id":${json(message.id)},"message":${wireMessageJson(message)},"parent":${json(message.parentId)},"children":${json(children)}}`;
+}
+
 /** The mapping in insertion order (root, system node, then messages as added), every node with `children`. */
 export function toWireMapping(messages: readonly MessageRecord[]): Record<string, WireNode> {
   const children = childrenIndex(messages);

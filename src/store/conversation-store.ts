@@ -183,15 +183,16 @@ export interface ConversationStore {
     maxMessages?: number,
   ): Promise<MessageRecord[]>;
   /**
-   * `pathToMessage` with the child ids of each of its messages, in insertion order (messages without
-   * children are absent): what a conversation window shows. One statement on PostgreSQL.
+   * `pathToMessage` with the JSON columns as text (`MessageText`) and the child ids of each of its
+   * messages, in insertion order (messages without children are absent): what a conversation window
+   * writes as wire JSON. One statement on PostgreSQL.
    */
   pathWithChildIds(
     ownerId: string,
     conversationId: string,
     leafId: string,
     maxMessages?: number,
-  ): Promise<{ path: MessageRecord[]; childIds: Map<string, string[]> }>;
+  ): Promise<{ path: MessageText[]; childIds: Map<string, string[]> }>;
   /**
    * The leaf reached from `nodeId` by following the newest child at each step (`nodeId` itself when it
    * has none); undefined when the conversation has no such message.

@@ -336,12 +336,12 @@ export class KyselyStore implements Store {
     conversationId: string,
     leafId: string,
     maxMessages?: number,
-  ): Promise<{ path: MessageRecord[]; childIds: Map<string, string[]> }> {
+  ): Promise<{ path: MessageText[]; childIds: Map<string, string[]> }> {
     if (this.dialect.kind === 'postgres') {
       return messages.pathWithChildIdsInOneStatement(this.db, ownerId, conversationId, leafId, maxMessages);
     }
     // SQLite answers in process: two statements cost no round trip.
-    const path = await messages.pathToMessage(this.db, ownerId, conversationId, leafId, maxMessages);
+    const path = await messages.pathTextsToMessage(this.db, ownerId, conversationId, leafId, maxMessages);
     const ids = path.map((message) => message.id);
     return { path, childIds: await messages.listChildIdsOf(this.db, ownerId, conversationId, ids) };
   }

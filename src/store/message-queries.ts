@@ -169,8 +169,20 @@ export async function pathToMessage(
   return rows.map(messageRows.fromRow);
 }
 
+/** `pathToMessage` with the JSON columns as text (`MessageText`): a window's messages, written as they are stored. */
+export async function pathTextsToMessage(
+  db: Executor,
+  ownerId: string,
+  conversationId: string,
+  leafId: string,
+  maxMessages = maxPathDepth,
+): Promise<MessageText[]> {
+  const rows = await pathRows(db, ownerId, conversationId, leafId, maxMessages).execute();
+  return rows.map(messageTextRows.fromRow);
+}
+
 /**
- * `pathToMessage` and the child ids of each of its messages in ONE statement (PostgreSQL: one round
+ * `pathTextsToMessage` and the child ids of each of its messages in ONE statement (PostgreSQL: one round
  * trip instead of two for a conversation window). The children come from one correlated lookup per
  * message, which can only be answered with the (conversation_id, parent_id) index: an `in (…)` list is
  * planned from table statistics, and until a freshly filled table was analyzed PostgreSQL took the
@@ -182,7 +194,7 @@ export async function pathWithChildIdsInOneStatement(
   conversationId: string,
   leafId: string,
   maxMessages = maxPathDepth,
-): Promise<{ path: MessageRecord[]; childIds: Map<string, string[]> }> {
+): Promise<{ path: MessageText[]; childIds: Map<string, string[]> }> {
   const rows = await pathRows(db, ownerId, conversationId, leafId, maxMessages)
     .select(
       sql<string[]>`array(
@@ -195,7 +207,7 @@ export async function pathWithChildIdsInOneStatement(
   const childIds = new Map<string, string[]>();
   const path = rows.map(({ child_ids, ...row }) => {
     if (child_ids.length > 0) childIds.set(row.id, child_ids);
-    return messageRows.fromRow(row);
+    return messageTextRows.fromRow(row);
   });
   return { path, childIds };
 }

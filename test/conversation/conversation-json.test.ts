@@ -6,13 +6,19 @@
  * size — the messages' JSON columns spliced in from their stored text. Ids whose key order differs go
  * the whole way; a message added meanwhile is left out whole, and one deleted meanwhile leaves no gap
  * and no node written twice. A conversation held whole (a short one, a window) is encoded a node at a
- * time to the same bytes.
+ * time to the same bytes, its nodes held as JSON text (a window's) spliced in as they are.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { canWriteInPages, conversationBytes, conversationJson } from '../../src/conversation/conversation-json.js';
-import { toWireConversation } from '../../src/conversation/wire-format.js';
+import {
+  canWriteInPages,
+  conversationBytes,
+  conversationJson,
+  JsonText,
+} from '../../src/conversation/conversation-json.js';
+import { childrenIndex } from '../../src/conversation/message-tree.js';
+import { toWireConversation, wireNodeJson } from '../../src/conversation/wire-format.js';
 import { messageRows, messageTextRows } from '../../src/store/message-queries.js';
 import type { ConversationRecord, MessageLink, MessageRecord, WireExtras } from '../../src/store/store.js';
 import { message, rootMessage } from '../store/store-fixtures.js';
@@ -184,4 +190,25 @@ test('a conversation held whole is encoded to the bytes of JSON.stringify, a nod
   ]) {
     assert.equal(conversationBytes(wire).toString('utf8'), JSON.stringify(wire));
   }
+});
+
+test('nodes held as JSON text (a window) are written as they are, and parse back for anyone else', () => {
+  fc.assert(
+    fc.property(trees, (messages) => {
+      const wire = toWireConversation(conversation(), messages.map(messageRows.roundTrip));
+      const texts = source(messages);
+      const children = childrenIndex(texts.links);
+      const mapping = Object.fromEntries(
+        messages.map((record) => {
+          const row = { extras: null, ...messageRows.toRow(record), owner_id: 'ann', seq: 0 };
+          const text = messageTextRows.fromRow(row as Parameters<typeof messageTextRows.fromRow>[0]);
+          return [record.id, new JsonText(wireNodeJson(text, children.get(record.id) ?? []))];
+        }),
+      );
+      const held = { ...wire, mapping };
+      assert.equal(conversationBytes(held).toString('utf8'), JSON.stringify(wire));
+      assert.equal(JSON.stringify(held), JSON.stringify(wire));
+    }),
+    { numRuns: 150 },
+  );
 });

@@ -231,7 +231,18 @@ forEachDatabase((kind) => {
       // A window's read: the same path, with every message's children in insertion order.
       const windowOf = async (leaf: string, max?: number) => {
         const { path, childIds } = await store.pathWithChildIds(ann, 'c1', leaf, max);
-        assert.deepEqual(path, await store.pathToMessage(ann, 'c1', leaf, max), leaf);
+        // The same messages, their JSON columns as the text that parses to the records' values.
+        const records = await store.pathToMessage(ann, 'c1', leaf, max);
+        assert.deepEqual(
+          path.map(({ parts, metadata, extras, ...rest }) => ({
+            ...rest,
+            parts: JSON.parse(parts),
+            metadata: JSON.parse(metadata),
+            ...(extras !== undefined && { extras: JSON.parse(extras) }),
+          })),
+          records,
+          leaf,
+        );
         return Object.fromEntries(childIds);
       };
       assert.deepEqual(await windowOf('assistant-1-variant'), {
