@@ -85,6 +85,16 @@ function holdsNode(nodes: readonly { id: string }[], id: string): boolean {
   return nodes.some((node) => node.id === id);
 }
 
+/**
+ * Resolves once what was queued for the next tick has run. node:http hands a request its pooled
+ * socket on the next tick, and SQLite's statements never leave the microtask queue: without this turn
+ * the model's request was written to its socket only after the turn's rows were committed (0.75 ms
+ * later in a one-token turn, docs/performance.md), not while they were written.
+ */
+function requestOnItsWay(): Promise<void> {
+  return new Promise((resolve) => process.nextTick(resolve));
+}
+
 export class ConversationService {
   private readonly titles: TitleGenerator;
 
@@ -114,6 +124,7 @@ export class ConversationService {
     let early: EarlyReply | undefined;
     const askModel = (path: MessageRecord[]) => {
       early = askEarly(provider, chatRequest(model, buildPrompt(path, model)));
+      return requestOnItsWay();
     };
     const planned = await this.deps.store
       .transaction(async (tx) => {

@@ -100,9 +100,10 @@ export class TurnPlanner {
     private readonly input: TurnInput,
     /**
      * Called with the prompt's history (root side first) once it is known and before the turn's rows are
-     * written, so the model can be asked while they are (the caller undoes that if they never commit).
+     * written, so the model can be asked while they are (the caller undoes that if they never commit);
+     * the rows are written once what it returns has settled.
      */
-    private readonly beforeWrite: (path: MessageRecord[]) => void,
+    private readonly beforeWrite: (path: MessageRecord[]) => void | Promise<void>,
   ) {}
 
   /** The turn's rows, committed by the caller's transaction; or the earlier turn this one repeats. */
@@ -130,7 +131,7 @@ export class TurnPlanner {
     });
     // For `next`, the history is the user message's parent's path (read already) and the user message.
     const path = this.parentPath ? [...this.parentPath, parent] : await this.promptPath(conversation, parent.id);
-    this.beforeWrite(path);
+    await this.beforeWrite(path);
     // A new conversation's root and system message, the new user message (for `next`), the answer under
     // it, its lease and the current node: one statement on PostgreSQL.
     const started = await this.tx.startAnswer(this.input.userId, {
