@@ -105,6 +105,17 @@ export class AnswerResponse {
     return sseEvent(errorData(this.options.conversationId, event.data), id) + sseEvent(doneData, id);
   }
 
+  /**
+   * Hands what was written so far to the socket now. Node corks a response's socket at a write until
+   * the next tick, to send the writes of one tick together; but an answer's events are made in a chain
+   * of microtasks that can last as long as the whole answer when the model's chunks arrived at once
+   * (its rows are committed in it too), and the first token would wait for all of it.
+   */
+  flush(): void {
+    const socket = this.reply.raw.socket;
+    if (socket && socket.writableCorked > 0 && !socket.destroyed) socket.uncork();
+  }
+
   private keepAlive(): void {
     if (this.clock.monotonicMs() - this.lastWriteMs < pingIntervalMs) return;
     if (this.reply.raw.destroyed || this.reply.raw.writableNeedDrain) return;
@@ -156,9 +167,10 @@ export class EventGate {
     });
   }
 
-  /** Sends what is held to `response`, then every later event directly. */
+  /** Sends what is held to `response` at once (the first output), then every later event directly. */
   forward(response: AnswerResponse): void {
     this.target = response;
     for (const event of this.held.splice(0)) response.deliver(event);
+    response.flush();
   }
 }

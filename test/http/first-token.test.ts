@@ -1,0 +1,200 @@
+/**
+ * The two moments of a turn that decide its first token, observed from other threads:
+ *
+ * - The model's request leaves for the upstream before the turn's rows are written, not after they are
+ *   committed (src/conversation/conversation-service.ts, `requestOnItsWay`). On SQLite every statement
+ *   is synchronous, so a request queued on the event loop would only be written once the transaction
+ *   is done. The upstream is reached through a TCP relay in a worker that counts the bytes it forwards
+ *   in shared memory, and the turn's write blocks this thread (Atomics.wait) until that count moves.
+ * - The first token leaves for the client before the answer's rows are committed, even when the model's
+ *   whole reply arrived at once (the relay holds the upstream's chunks and sends them in one write):
+ *   src/server/answer-response.ts, `flush`. The client is a worker that marks in shared memory when the
+ *   first token arrives; committing the answer blocks this thread until it has.
+ *
+ * Were the bytes still queued here, neither count could move: the waits would time out.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { Worker } from 'node:worker_threads';
+import { KyselyStore } from '../../src/store/kysely-store.js';
+import { forEachDatabase } from '../helpers/databases.js';
+import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.js';
+import { readSse } from '../helpers/sse.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { userMessage } from '../helpers/turns.js';
+
+/**
+ * A TCP relay to `port` on 127.0.0.1 that adds the bytes going upstream to `counter[0]`, and holds
+ * what comes back until the end of a streamed reply (`data: [DONE]`) or 50 ms: one write for all.
+ */
+const relaySource = `
+const { parentPort, workerData } = require('node:worker_threads');
+const net = require('node:net');
+const counter = new Int32Array(workerData.shared);
+const server = net.createServer((client) => {
+  const upstream = net.connect(workerData.port, '127.0.0.1');
+  client.on('data', (bytes) => {
+    upstream.write(bytes);
+    Atomics.add(counter, 0, bytes.length);
+    Atomics.notify(counter, 0);
+  });
+  let held = [];
+  let timer;
+  const release = () => {
+    clearTimeout(timer);
+    if (held.length > 0) client.write(Buffer.concat(held));
+    held = [];
+  };
+  upstream.on('data', (bytes) => {
+    held.push(bytes);
+    if (bytes.includes('data: [DONE]')) release();
+    else if (held.length === 1) timer = setTimeout(release, 50);
+  });
+  upstream.on('end', () => { release(); client.end(); });
+  client.on('error', () => upstream.destroy());
+  upstream.on('error', () => client.destroy());
+  client.on('close', () => upstream.destroy());
+  upstream.on('close', () => client.destroy());
+});
+server.listen(0, '127.0.0.1', () => parentPort.postMessage(server.address().port));
+`;
+
+/**
+ * A client that sends one turn per message and sets `flag[0]` to 1 once the stream carries `marker`;
+ * it answers each message with the stream's text.
+ */
+const clientSource = `
+const { parentPort, workerData } = require('node:worker_threads');
+const flag = new Int32Array(workerData.shared);
+parentPort.on('message', async ({ url, token, body, marker }) => {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer ' + token },
+    body,
+  });
+  let text = '';
+  const decoder = new TextDecoder();
+  for await (const chunk of response.body) {
+    text += decoder.decode(chunk, { stream: true });
+    if (text.includes(marker) && Atomics.load(flag, 0) === 0) {
+      Atomics.store(flag, 0, 1);
+      Atomics.notify(flag, 0);
+    }
+  }
+  parentPort.postMessage(text);
+});
+`;
+
+interface Relay {
+  url: string;
+  /** Bytes sent upstream so far. */
+  counter: Int32Array;
+  close(): Promise<number>;
+}
+
+async function startRelay(upstream: FakeUpstream): Promise<Relay> {
+  const shared = new SharedArrayBuffer(4);
+  const port = Number(new URL(upstream.url).port);
+  const worker = new Worker(relaySource, { eval: true, workerData: { shared, port } });
+  const relayPort = await new Promise<number>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  return {
+    url: `http://127.0.0.1:${relayPort}/v1`,
+    counter: new Int32Array(shared),
+    close: () => worker.terminate(),
+  };
+}
+
+forEachDatabase((kind) => {
+  let upstream: FakeUpstream;
+  let relay: Relay;
+  let server: TestServer;
+
+  before(async () => {
+    upstream = await startFakeUpstream({ models: ['fake-model'] });
+    relay = await startRelay(upstream);
+    server = await startTestServer(kind, {
+      providers: [{ type: 'openai-compatible', id: 'fake', baseUrl: relay.url, models: [{ id: 'fake-model' }] }],
+    });
+  });
+  after(async () => {
+    await server.close();
+    await relay.close();
+    await upstream.close();
+  });
+
+  /** A turn's body: a new conversation. */
+  const turnBody = (text: string) => ({
+    action: 'next',
+    messages: [userMessage(text, crypto.randomUUID())],
+    parent_message_id: crypto.randomUUID(),
+    model: 'fake-model',
+  });
+
+  /** One turn in a new conversation; returns the stream's raw text. */
+  async function turn(text: string): Promise<string> {
+    const response = await server.request('/backend-api/conversation', {
+      method: 'POST',
+      as: server.alice,
+      json: turnBody(text),
+    });
+    assert.equal(response.status, 200);
+    return (await readSse(response)).raw;
+  }
+
+  test(`${kind}: the model's request is on the wire before the turn's rows are written`, async () => {
+    upstream.script({ kind: 'reply', text: 'Hello there' });
+    // The first turn opens the pooled connection to the upstream (connecting takes the event loop).
+    assert.match(await turn('Warm up'), /Hello there/);
+    const sentBefore = Atomics.load(relay.counter, 0);
+    const waits: string[] = [];
+    const startAnswer = KyselyStore.prototype.startAnswer;
+    KyselyStore.prototype.startAnswer = function (this: KyselyStore, ...args) {
+      // Blocks this thread: only bytes already handed to the kernel can move the count meanwhile.
+      waits.push(Atomics.wait(relay.counter, 0, sentBefore, 2000));
+      return startAnswer.apply(this, args);
+    };
+    try {
+      assert.match(await turn('Measured'), /Hello there/, 'the answer came through the relay');
+    } finally {
+      KyselyStore.prototype.startAnswer = startAnswer;
+    }
+    assert.equal(waits.length, 1);
+    assert.notEqual(waits[0], 'timed-out', 'the request was still queued when the rows were written');
+  });
+
+  test(`${kind}: the first token is on the wire before the answer's rows are committed`, async () => {
+    const marker = 'Zq9';
+    upstream.script({ kind: 'reply', text: `${marker} and the rest of the answer` });
+    const shared = new SharedArrayBuffer(4);
+    const flag = new Int32Array(shared);
+    const client = new Worker(clientSource, { eval: true, workerData: { shared } });
+    const waits: string[] = [];
+    const finishAnswer = KyselyStore.prototype.finishAnswer;
+    KyselyStore.prototype.finishAnswer = function (this: KyselyStore, ...args) {
+      // Blocks this thread: only bytes already handed to the kernel can reach the client meanwhile.
+      waits.push(Atomics.wait(flag, 0, 0, 2000));
+      return finishAnswer.apply(this, args);
+    };
+    try {
+      const text = new Promise<string>((resolve, reject) => {
+        client.once('message', resolve);
+        client.once('error', reject);
+      });
+      client.postMessage({
+        url: `${server.url}/backend-api/conversation`,
+        token: server.alice.token,
+        body: JSON.stringify(turnBody('Measured')),
+        marker,
+      });
+      assert.match(await text, /and the rest of the answer/, 'the whole answer came');
+    } finally {
+      KyselyStore.prototype.finishAnswer = finishAnswer;
+      await client.terminate();
+    }
+    assert.equal(waits.length, 1);
+    assert.notEqual(waits[0], 'timed-out', 'the first token was still queued when the answer was committed');
+  });
+});
