@@ -58,7 +58,7 @@ const isTime = (value: unknown): value is number => typeof value === 'number' &&
 
 export class AccessTokens {
   private readonly key: KeyObject;
-  /** The same secret for jose's signer (WebCrypto), imported once: signing is rare (sign-in, refresh). */
+  /** The same secret as bytes for jose's signer, which imports them for each token: signing is rare (sign-in, refresh). */
   private readonly signingKey: Uint8Array;
 
   constructor(

@@ -54,17 +54,17 @@ export function chatRequest(model: ModelInfo, prompt: ChatMessage[]): ChatReques
 }
 
 /**
- * Asks the provider now, while the turn's rows are being written: the upstream has the request by the
- * time the runner starts reading (an async generator does nothing until its first `next()`, so that
- * step is taken here and its promise handed to the reader). Nothing is stored or sent to anyone before
- * the runner reads, which happens only once the rows are committed.
- */
-/**
  * Why an early reply is stopped. Given to `abort()`, which otherwise makes a DOMException (with its
  * stack) every time: every turn stops its reply once read, and that was ~50 µs of each turn's CPU.
  */
 const replyNotNeeded = new Error('the turn no longer reads this reply');
 
+/**
+ * Asks the provider now, while the turn's rows are being written: the upstream has the request by the
+ * time the runner starts reading (an async generator does nothing until its first `next()`, so that
+ * step is taken here and its promise handed to the reader). Nothing is stored or sent to anyone before
+ * the runner reads, which happens only once the rows are committed.
+ */
 export function askEarly(provider: ModelProvider, request: ChatRequest): EarlyReply {
   const controller = new AbortController();
   const iterator = provider.streamChat(request, controller.signal)[Symbol.asyncIterator]();
