@@ -109,6 +109,39 @@ function firstReadMessages(budget: number): number {
   return Math.min(firstReadRange.max, Math.max(firstReadRange.min, Math.ceil(budget / assumedTokensPerMessage)));
 }
 
+/**
+ * How many of the newest messages filled the window the last time a conversation's path was read for
+ * a window of this size, in this process. The next turn's first read takes that many and a few more
+ * (the turn before added a question and an answer) instead of the window at an assumed 128 tokens a
+ * message: P4's ~1 KB messages fill gpt-3.5-turbo's window at 55, where the assumption reads 96. A
+ * hint too small costs one more read, never a different prompt. Bounded; the oldest entries go first.
+ */
+const fitHints = new Map<string, number>();
+const fitHintsMax = 10_000;
+const fitHintMargin = 8;
+
+function firstRead(budget: number, hintKey: string | undefined): number {
+  const fitted = hintKey === undefined ? undefined : fitHints.get(hintKey);
+  if (fitted === undefined) return firstReadMessages(budget);
+  return Math.min(firstReadRange.max, fitted + fitHintMargin);
+}
+
+/** Remembers for `hintKey` how many of the newest messages of `path` fit `budget` (all of them when all do). */
+function rememberFit(hintKey: string | undefined, path: readonly MessageRecord[], budget: number): void {
+  if (hintKey === undefined) return;
+  let spent = 0;
+  let fitted = 0;
+  for (let index = path.length - 1; index >= 0; index--) {
+    const message = path[index];
+    if (message) spent += tokensOf(messageText(message)) + perMessageOverhead;
+    if (spent > budget) break;
+    fitted += 1;
+  }
+  fitHints.delete(hintKey);
+  fitHints.set(hintKey, fitted);
+  if (fitHints.size > fitHintsMax) fitHints.delete(fitHints.keys().next().value as string);
+}
+
 /** Whether `messages` cost more than `budget` tokens; counted newest first, and only until it does. */
 function exceeds(messages: readonly ChatMessage[], budget: number): boolean {
   let spent = 0;
@@ -128,18 +161,28 @@ function exceeds(messages: readonly ChatMessage[], budget: number): boolean {
  * put first: `buildPrompt` then gives exactly what it gives for the whole path (a system message in the
  * middle of a long path, which backchat never writes, is the one difference).
  */
-export async function promptPath(source: PathSource, leafId: string, model: ModelInfo): Promise<MessageRecord[]> {
+export async function promptPath(
+  source: PathSource,
+  leafId: string,
+  model: ModelInfo,
+  conversationId?: string,
+): Promise<MessageRecord[]> {
   const budget = budgetOf(model);
+  const hintKey = conversationId === undefined ? undefined : `${conversationId}\n${budget}`;
   let path: MessageRecord[] = [];
   let from = leafId;
-  for (let size = firstReadMessages(budget); ; size *= 2) {
+  for (let size = firstRead(budget, hintKey); ; size = Math.max(size * 2, firstReadRange.min)) {
     const part = await source.path(from, size);
     path = [...part, ...path];
     const top = part[0];
-    if (!top || top.parentId === null || part.length < size) return path;
+    if (!top || top.parentId === null || part.length < size) {
+      if (top) rememberFit(hintKey, path, budget);
+      return path;
+    }
     if (exceeds(toChatMessages(path), budget)) break;
     from = top.parentId;
   }
+  rememberFit(hintKey, path, budget);
   const system = await source.systemMessage();
   return system && system.role === 'system' && !path.some((message) => message.id === system.id)
     ? [system, ...path]

@@ -328,7 +328,7 @@ export class TurnPlanner {
       path: (leaf, maxMessages) => this.tx.pathToMessage(userId, conversation.id, leaf, maxMessages),
       systemMessage: () => this.systemMessage(conversation),
     };
-    return promptPath(source, leafId, model);
+    return promptPath(source, leafId, model, conversation.id);
   }
 
   /** The root's first child, node and row in one read, looked up once per plan. */

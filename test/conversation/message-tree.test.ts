@@ -183,6 +183,63 @@ test('promptPath on a 10,000-message path reads a few dozen messages, not the hi
   assert.deepEqual(await promptPath(source, 'missing', model), []);
 });
 
+test('a conversation read again starts from how much fitted last time, and the prompt is the same', async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.record({
+        texts: fc.array(fc.tuple(fc.constantFrom(...roles), fc.string({ maxLength: 400 })), {
+          minLength: 2,
+          maxLength: 300,
+        }),
+        cut: fc.nat(),
+        window: fc.integer({ min: 400, max: 4_000 }),
+        conversation: fc.uuid(),
+      }),
+      async ({ texts, cut, window, conversation }) => {
+        const path = [node('root', null, 'root'), node('sys', 'root', 'system', 'Be brief.')];
+        for (const [index, [role, text]] of texts.entries()) {
+          path.push(node(`m${index}`, path.at(-1)?.id ?? null, role, `${text} ${index}`));
+        }
+        const windowModel = { ...model, contextWindow: window, maxOutputTokens: 100 };
+        const promptOf = (messages: MessageRecord[]) => {
+          try {
+            return buildPrompt(messages, windowModel);
+          } catch (error) {
+            return String(error);
+          }
+        };
+        // An earlier turn read the conversation when it was shorter; this one reads it whole.
+        const earlier = path.slice(0, 3 + (cut % (path.length - 2)));
+        await promptPath(pathSource(earlier), earlier.at(-1)?.id ?? '', windowModel, conversation);
+        const read = await promptPath(pathSource(path), path.at(-1)?.id ?? '', windowModel, conversation);
+        assert.deepEqual(promptOf(read), promptOf(path));
+      },
+    ),
+    { numRuns: 200 },
+  );
+});
+
+test('the next turn of a long conversation reads about as many messages as fitted, in one read', async () => {
+  const path = [node('root', null, 'root'), node('sys', 'root', 'system', 'Be brief.')];
+  for (let index = 0; index < 10_000; index++) {
+    path.push(node(`m${index}`, path.at(-1)?.id ?? null, index % 2 ? 'assistant' : 'user', 'word '.repeat(200)));
+  }
+  const windowModel = { ...model, contextWindow: 8_192, maxOutputTokens: 1_024 };
+  const first = pathSource(path.slice(0, -2));
+  await promptPath(first, 'm9997', windowModel, 'c-long');
+  const next = pathSource(path);
+  const read = await promptPath(next, 'm9999', windowModel, 'c-long');
+  assert.deepEqual(buildPrompt(read, windowModel), buildPrompt(path, windowModel));
+  // ~200 tokens a message: 35 fit in 7,168 tokens; the first read took 56 (at 128 tokens a message).
+  assert.equal(first.read, 56);
+  assert.equal(next.reads, 1);
+  assert.ok(next.read < first.read && next.read >= 35, `read ${next.read} messages`);
+  // Another conversation (or another window) starts from the assumption again.
+  const other = pathSource(path);
+  await promptPath(other, 'm9999', windowModel, 'c-other');
+  assert.equal(other.read, 56);
+});
+
 test('titles are cleaned', () => {
   assert.equal(cleanTitle('Title: "Roman Empire Fun Fact."\nextra'), 'Roman Empire Fun Fact');
   assert.equal(cleanTitle('**Plan a trip**'), 'Plan a trip');
