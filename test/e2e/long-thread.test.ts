@@ -321,4 +321,38 @@ browserSuite('long thread', (ui) => {
     assert.equal(new Set(cursors).size, 3);
     assert.deepEqual(log.pageErrors, []);
   });
+
+  test('scrolling up with the keyboard while older rows are held still is not pulled back', async () => {
+    const server = await ui.server();
+    // Two windows: the last 100 on opening, the 200 above them in one more.
+    const texts = Array.from({ length: 300 }, (_, index) => `Line ${index}`);
+    const { id, ids } = await insertLinearConversation(server.deps.store, server.alice.id, texts, 'Keys');
+    const { page, log } = await ui.page(server, { viewport: { width: 1100, height: 800 } });
+    await signIn(page, server.alice);
+    await page.goto(`${server.url}/c/${id}`);
+    const newest = page.locator(`article[data-message-id="${ids.at(-1)}"] .markdown`);
+    await newest.waitFor();
+    // A click in the thread makes it what the keys scroll; the focus stays on the page, not in the thread.
+    await newest.click();
+    const scroller = page.locator('.thread-scroll');
+    await scroller.evaluate((box) => {
+      box.scrollTop = 0;
+    });
+    // The older window comes above: the row that was on top is held where it was, for a moment.
+    await page.locator(`article[data-message-id="${ids[0]}"]`).waitFor({ state: 'attached' });
+    const held = await scroller.evaluate((box) => box.scrollTop);
+    assert.ok(held > 1000, `the view stayed on the rows it showed (${held})`);
+    await page.keyboard.press('Home');
+    await page.waitForFunction(() => document.querySelector('.thread-scroll')?.scrollTop === 0);
+    // The thread changes size while the row would still be held (its markdown, a late image): the
+    // person's scroll stands.
+    await scroller.evaluate(async (box) => {
+      const spacer = document.createElement('div');
+      spacer.style.height = '40px';
+      box.querySelector('.thread')?.append(spacer);
+      await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+    });
+    assert.equal(await scroller.evaluate((box) => box.scrollTop), 0);
+    assert.deepEqual(log.pageErrors, []);
+  });
 });

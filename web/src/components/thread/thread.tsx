@@ -214,11 +214,16 @@ function useStillWhenPrepending(
       restoreOffset(row, box);
     });
     observer.observe(content);
-    const inputs = ['wheel', 'touchstart', 'keydown', 'pointerdown'] as const;
+    // Keys go to the focused element, which is the page itself while someone reads (the keys then
+    // scroll the thread clicked last): a key anywhere lets go, as in typing.
+    const inputs = ['wheel', 'touchstart', 'pointerdown'] as const;
+    const page = box.ownerDocument;
     for (const type of inputs) box.addEventListener(type, letGo, { passive: true });
+    page.addEventListener('keydown', letGo, { passive: true });
     return () => {
       observer.disconnect();
       for (const type of inputs) box.removeEventListener(type, letGo);
+      page.removeEventListener('keydown', letGo);
     };
   }, [scrollRef, contentRef]);
 }
