@@ -568,7 +568,13 @@ async function databaseRows(kind: DatabaseKind, options: BenchOptions): Promise<
     progress(`  ${kind}: P5 (windowed)…`);
     const windowed = await windowRows(kind, server, long, options.quick ? 5 : windowRounds);
     progress(`  ${kind}: P4 (preflight)…`);
-    const preflight = await preflightRows(kind, server, { long, fresh }, upstream.arrivals, options.quick ? 5 : preflightRounds);
+    const preflight = await preflightRows(
+      kind,
+      server,
+      { long, fresh },
+      upstream.arrivals,
+      options.quick ? 5 : preflightRounds,
+    );
     return [...preflight, ...open, windowed];
   } finally {
     await server?.close();
