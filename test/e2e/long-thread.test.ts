@@ -61,6 +61,13 @@ function shownIds(page: import('playwright-core').Page): Promise<string[]> {
     .evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-message-id') ?? ''));
 }
 
+/** Sets the thread's scroll offset to 0 from a script (not a person's input: see scrollUpUntil). */
+function scrollToTop(page: import('playwright-core').Page): Promise<void> {
+  return page.locator('.thread-scroll').evaluate((box) => {
+    box.scrollTop = 0;
+  });
+}
+
 /**
  * Scrolls the thread to its top until the row `id` is in the page. A scroll set from a script is not a
  * person's input, so a row still held after older rows came above it (thread.tsx) may pull the view
@@ -70,9 +77,7 @@ async function scrollUpUntil(page: import('playwright-core').Page, id: string): 
   const row = page.locator(`article[data-message-id="${id}"]`);
   for (let round = 0; (await row.count()) === 0; round++) {
     assert.ok(round < 100, `message ${id} arrives on scrolling up`);
-    await page.locator('.thread-scroll').evaluate((box) => {
-      box.scrollTop = 0;
-    });
+    await scrollToTop(page);
     await page.waitForTimeout(50);
   }
 }
@@ -249,13 +254,8 @@ browserSuite('long thread', (ui) => {
     const older = () => log.requests(`/backend-api/conversation/${id}`).filter((line) => line.includes('before='));
     assert.deepEqual(older(), [], 'nothing older before anyone scrolls');
 
-    const scroller = page.locator('.thread-scroll');
-    const toTop = () =>
-      scroller.evaluate((box) => {
-        box.scrollTop = 0;
-      });
     // The first scroll up: one window shown, and the one above it asked for at once, without scrolling.
-    await toTop();
+    await scrollToTop(page);
     await page.locator(`article[data-message-id="${ids.at(-600)}"]`).waitFor({ state: 'attached' });
     await log.settled();
     assert.equal(older().length, 2, older().join('\n'));
@@ -287,13 +287,9 @@ browserSuite('long thread', (ui) => {
     await page.locator(`article[data-message-id="${ids.at(-1)}"] .markdown`).waitFor();
     await log.settled();
     const scroller = page.locator('.thread-scroll');
-    const toTop = () =>
-      scroller.evaluate((box) => {
-        box.scrollTop = 0;
-      });
 
     // Scrolling up: the first older window shown, the one above it fetched ahead — and failing.
-    await toTop();
+    await scrollToTop(page);
     await page.locator(`article[data-message-id="${ids.at(-600)}"]`).waitFor({ state: 'attached' });
     await log.settled();
     // Up again, with the wheel as a person would (a scroll set from a script does not let go of the row
@@ -335,9 +331,7 @@ browserSuite('long thread', (ui) => {
     // A click in the thread makes it what the keys scroll; the focus stays on the page, not in the thread.
     await newest.click();
     const scroller = page.locator('.thread-scroll');
-    await scroller.evaluate((box) => {
-      box.scrollTop = 0;
-    });
+    await scrollToTop(page);
     // The older window comes above: the row that was on top is held where it was, for a moment.
     await page.locator(`article[data-message-id="${ids[0]}"]`).waitFor({ state: 'attached' });
     const held = await scroller.evaluate((box) => box.scrollTop);
