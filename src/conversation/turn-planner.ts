@@ -12,6 +12,7 @@ import type {
   GenerationStore,
   MessageRecord,
   MessageRole,
+  NewConversation,
 } from '../store/store.js';
 import { type PathSource, promptPath } from './prompt-builder.js';
 
@@ -93,6 +94,8 @@ export class TurnPlanner {
   private systemRecord: MessageRecord | null | undefined;
   /** Root and system message of a conversation this plan creates: the whole path a first turn has. */
   private createdPath: MessageRecord[] | undefined;
+  /** The conversation this plan creates, written when the answer starts. */
+  private createdConversation: NewConversation | undefined;
 
   constructor(
     private readonly tx: ConversationStore & GenerationStore,
@@ -132,9 +135,10 @@ export class TurnPlanner {
     // For `next`, the history is the user message's parent's path (read already) and the user message.
     const path = this.parentPath ? [...this.parentPath, parent] : await this.promptPath(conversation, parent.id);
     await this.beforeWrite(path);
-    // A new conversation's root and system message, the new user message (for `next`), the answer under
-    // it, its lease and the current node: one statement on PostgreSQL.
+    // A new conversation (its row, root and system message), the new user message (for `next`), the
+    // answer under it, its lease and the current node: one statement on PostgreSQL.
     const started = await this.tx.startAnswer(this.input.userId, {
+      conversation: this.createdConversation,
       messages: [...this.unsaved.splice(0), assistant],
       lease: {
         conversationId: conversation.id,
@@ -168,7 +172,7 @@ export class TurnPlanner {
           ? await this.tx.getMessage(userId, conversation.id, message.id)
           : undefined;
       if (conversation && stored && this.sameText(stored)) return { conversation, isNew: false, stored };
-      return { conversation: await this.createConversation(), isNew: true };
+      return { conversation: this.createConversation(), isNew: true };
     }
     return { conversation: await this.visibleConversation(conversationId), isNew: false };
   }
@@ -217,12 +221,13 @@ export class TurnPlanner {
     return undefined;
   }
 
-  private async createConversation(): Promise<ConversationRecord> {
+  private createConversation(): ConversationRecord {
     const { userId, now } = this.input;
     const id = this.ids.uuid();
     const rootId = this.input.parentMessageId ?? this.ids.uuid();
     const systemId = this.ids.uuid();
-    const conversation = await this.tx.createConversation({
+    // Written with its first messages and the answer's lease (plan()): one statement on PostgreSQL.
+    this.createdConversation = {
       id,
       ownerId: userId,
       title: null,
@@ -234,7 +239,8 @@ export class TurnPlanner {
       timezoneOffsetMin: this.input.timezoneOffsetMin,
       conversationMode: this.input.conversationMode,
       suggestions: this.input.suggestions,
-    });
+    };
+    const conversation = { ...this.createdConversation, updateTime: now, isArchived: false, isVisible: true };
     const path = [
       newMessage(id, { id: rootId, parentId: null, role: 'root', parts: [] }),
       newMessage(id, {

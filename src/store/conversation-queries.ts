@@ -16,11 +16,20 @@ export const conversationRows = rowMapper<ConversationsTable, ConversationRecord
   extras: nullableJsonColumn,
 });
 
-/** Inserts a conversation (visible, unarchived, update_time = create_time). */
-export async function createConversation(db: Executor, conversation: NewConversation): Promise<ConversationRecord> {
-  const record = { ...conversation, updateTime: conversation.createTime, isArchived: false, isVisible: true };
+/** Inserts a conversation (visible, unarchived, update_time = create_time unless given). */
+export async function createConversation(
+  db: Executor,
+  conversation: NewConversation,
+  updateTime = conversation.createTime,
+): Promise<ConversationRecord> {
+  const record = newConversationRecord(conversation, updateTime);
   await insertRows(db, 'conversations', [conversationRows.toRow(record)]);
   return conversationRows.roundTrip(record);
+}
+
+/** A new conversation as stored: visible, unarchived. */
+export function newConversationRecord(conversation: NewConversation, updateTime: number): ConversationRecord {
+  return { ...conversation, updateTime, isArchived: false, isVisible: true };
 }
 
 function ownedConversations(db: Executor, ownerId: string) {

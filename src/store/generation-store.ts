@@ -1,4 +1,4 @@
-import type { MessagePatch, MessageRecord } from './conversation-store.js';
+import type { MessagePatch, MessageRecord, NewConversation } from './conversation-store.js';
 import type { LatencyReport } from './telemetry-store.js';
 
 /**
@@ -34,6 +34,11 @@ export interface InstanceRecord {
 
 /** What `startAnswer` writes: the new messages (the answer last), its lease, and the conversation's new state. */
 export interface AnswerStart {
+  /**
+   * A conversation the turn creates, written first: with `currentNode` and `updateTime` below as its
+   * own, its root and system message among `messages`. Absent, the owner's existing one is updated.
+   */
+  conversation?: NewConversation;
   messages: MessageRecord[];
   lease: GenerationLease;
   currentNode: string;
@@ -44,9 +49,10 @@ export interface GenerationStore {
   /** Records the lease of a new answer; call it in the transaction that inserts the message. */
   insertGenerationLease(lease: GenerationLease): Promise<void>;
   /**
-   * Starts an answer: inserts the turn's new messages (in order, all of one conversation), records the
-   * answer's lease and moves the conversation's current node — atomically, in one statement where the
-   * database allows it. False, with nothing written, when the owner has no such conversation.
+   * Starts an answer: creates the conversation when the turn does, inserts the turn's new messages (in
+   * order, all of one conversation), records the answer's lease and moves the conversation's current
+   * node — atomically, in one statement where the database allows it. False, with nothing written, when
+   * the owner has no such conversation.
    */
   startAnswer(ownerId: string, start: AnswerStart): Promise<boolean>;
   /** Extends every lease `instanceId` holds to `leaseExpireTime` (one statement); returns how many. */

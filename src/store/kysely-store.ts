@@ -375,12 +375,22 @@ export class KyselyStore implements Store {
   startAnswer(ownerId: string, start: AnswerStart): Promise<boolean> {
     if (this.dialect.kind === 'postgres') return messages.startAnswerInOneStatement(this.db, ownerId, start);
     return this.inTransaction(async (db) => {
-      if (!(await messages.insertMessages(db, ownerId, start.messages))) return false;
+      const created = start.conversation;
+      if (created) {
+        // Written as it ends up: no update of the row just inserted, no check of its owner.
+        const conversation = { ...created, ownerId, currentNode: start.currentNode };
+        await conversations.createConversation(db, conversation, start.updateTime);
+        await messages.insertOwnedMessages(db, ownerId, start.messages);
+      } else if (!(await messages.insertMessages(db, ownerId, start.messages))) {
+        return false;
+      }
       await generations.insertGenerationLease(db, start.lease);
-      await conversations.updateConversation(db, ownerId, start.lease.conversationId, {
-        currentNode: start.currentNode,
-        updateTime: start.updateTime,
-      });
+      if (!created) {
+        await conversations.updateConversation(db, ownerId, start.lease.conversationId, {
+          currentNode: start.currentNode,
+          updateTime: start.updateTime,
+        });
+      }
       return true;
     });
   }

@@ -6,7 +6,7 @@
 import { sql } from 'kysely';
 import { jsonColumn, nullableBooleanColumn, nullableJsonColumn, textUnionColumn } from './column-codecs.js';
 import { insertRows, updateColumns } from './compiled-statements.js';
-import { conversationExists } from './conversation-queries.js';
+import { conversationExists, conversationRows, newConversationRecord } from './conversation-queries.js';
 import type { MessagesTable } from './database-schema.js';
 import type { Executor } from './executor.js';
 import { latencyReportRow } from './latency-queries.js';
@@ -59,12 +59,18 @@ export async function insertMessages(db: Executor, ownerId: string, records: Mes
     throw new Error('insertMessages: every message must belong to the same conversation');
   }
   if (!(await conversationExists(db, ownerId, first.conversationId))) return false;
+  await insertOwnedMessages(db, ownerId, records);
+  return true;
+}
+
+/** Inserts messages of a conversation known to be the owner's (`insertMessages` checks it first). */
+export async function insertOwnedMessages(db: Executor, ownerId: string, records: MessageRecord[]): Promise<void> {
+  if (records.length === 0) return;
   await insertRows(
     db,
     'messages',
     records.map((record) => ({ ...messageRows.toRow(record), owner_id: ownerId })),
   );
-  return true;
 }
 
 export async function getMessage(
@@ -385,7 +391,7 @@ const insertedColumns = [
 
 /**
  * A turn's start in ONE statement (PostgreSQL only): the conversation's new current node (owner-scoped,
- * which is also the ownership check), the new messages and the answer's lease, each written only if that
+ * which is also the ownership check) or the new conversation, the new messages and the answer's lease, each written only if that
  * update found the owner's conversation. The rows travel as one JSON array and take their types from the
  * `messages` row type. The text guard sees only bound values, so each value is guarded before encoding.
  * True when written.
@@ -397,12 +403,22 @@ export async function startAnswerInOneStatement(db: Executor, ownerId: string, s
     return Object.fromEntries(insertedColumns.map((column) => [column, guardText(row[column] ?? null)]));
   });
   const columns = sql.join(insertedColumns.map((column) => sql.ref(column)));
-  const result = await sql<{ owned: number }>`
-    with touched as (
-      update conversations set current_node = ${start.currentNode}, update_time = ${start.updateTime}
+  // A conversation the turn creates is inserted with its current node and update time; the messages'
+  // references to it are checked at the statement's end, once it exists.
+  const touched = start.conversation
+    ? db
+        .insertInto('conversations')
+        .values(
+          conversationRows.toRow(
+            newConversationRecord({ ...start.conversation, ownerId, currentNode: start.currentNode }, start.updateTime),
+          ),
+        )
+        .returning('id')
+    : sql`update conversations set current_node = ${start.currentNode}, update_time = ${start.updateTime}
       where owner_id = ${ownerId} and id = ${lease.conversationId}
-      returning id
-    ), inserted as (
+      returning id`;
+  const result = await sql<{ owned: number }>`
+    with touched as (${touched}), inserted as (
       insert into messages (${columns})
       select ${columns} from json_populate_recordset(null::messages, ${JSON.stringify(rows)}::json)
       where exists (select 1 from touched)

@@ -8,7 +8,14 @@ import { openDatabase } from '../../src/store/open-database.js';
 import type { GenerationLease, LatencyMetrics, LatencyReport, Store } from '../../src/store/store.js';
 import { forEachDatabase } from '../helpers/databases.js';
 import { checkTreeInvariants } from '../helpers/tree-checker.js';
-import { message, userWithConversation, withDatabase } from './store-fixtures.js';
+import {
+  message,
+  newConversation,
+  newUser,
+  rootMessage,
+  userWithConversation,
+  withDatabase,
+} from './store-fixtures.js';
 
 const streaming = { role: 'assistant', status: 'in_progress', metadata: { model_slug: 'demo' } } as const;
 
@@ -197,6 +204,62 @@ forEachDatabase((kind) => {
       );
       assert.equal((await store.getConversation(ann, 'c1'))?.updateTime, 1_750_000_000);
       assert.equal(await store.interruptExpiredAnswers(1_900_000_000), 0, 'no lease and nothing in progress is left');
+    }));
+});
+
+forEachDatabase((kind) => {
+  test(`${kind}: startAnswer creates the turn's conversation with its messages, lease and current node`, () =>
+    withDatabase(kind, async (db) => {
+      const { store } = db;
+      const ann = (await store.createUser(newUser('ann'))).id;
+      const created = newConversation(ann, 'c1', { currentNode: 'c1-system', suggestions: ['Plan a trip', 'é 👋'] });
+      const system = message('c1', 'c1-system', 'c1-root', { role: 'system', weight: 0, endTurn: true });
+      const user = message('c1', 'u1', 'c1-system');
+      const reply = message('c1', 'a1', 'u1', { ...streaming, createTime: 1_700_000_100.25 });
+      const lease = {
+        conversationId: 'c1',
+        messageId: 'a1',
+        ownerId: ann,
+        instanceId: 'me',
+        startTime: 1_700_000_100.25,
+        leaseExpireTime: 1_800_000_000,
+      };
+      const start = {
+        conversation: created,
+        messages: [rootMessage('c1'), system, user, reply],
+        lease,
+        currentNode: 'a1',
+        updateTime: 1_700_000_100.75,
+      };
+      assert.equal(await store.startAnswer(ann, start), true);
+      assert.deepEqual(await store.getConversation(ann, 'c1'), {
+        ...created,
+        currentNode: 'a1',
+        updateTime: 1_700_000_100.75,
+        isArchived: false,
+        isVisible: true,
+      });
+      assert.deepEqual(await store.getMessage(ann, 'c1', 'u1'), user);
+      assert.deepEqual(await store.getMessage(ann, 'c1', 'a1'), reply);
+      const listed = await store.listConversations(ann, { offset: 0, limit: 10, archived: false });
+      assert.deepEqual([listed.total, listed.items.map((item) => item.id)], [1, ['c1']], 'counted and listed');
+      assert.equal(await store.renewGenerationLeases('me', 1_800_000_100), 1, 'the lease is recorded');
+      assert.deepEqual(await checkTreeInvariants(db, { allowInProgress: true }), []);
+
+      // A message that cannot be written leaves no conversation behind either.
+      const broken = {
+        ...start,
+        conversation: newConversation(ann, 'c2'),
+        messages: [rootMessage('c2'), message('c2', 'u2', 'c2-root', { authorName: 'a\u0000b' })],
+        lease: { ...lease, conversationId: 'c2', messageId: 'u2' },
+      };
+      await assert.rejects(
+        store.transaction((tx) => tx.startAnswer(ann, broken)),
+        /U\+0000|unsupported|text/i,
+      );
+      assert.equal(await store.getConversation(ann, 'c2'), undefined);
+      const after = await store.listConversations(ann, { offset: 0, limit: 10, archived: false });
+      assert.equal(after.total, 1, 'the count is unchanged');
     }));
 });
 
