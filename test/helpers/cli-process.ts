@@ -109,14 +109,31 @@ export function killAll(): void {
   running.clear();
 }
 
-/** A TCP port that was free a moment ago on 127.0.0.1. */
+/**
+ * Ports handed out by `freePort`: below Linux's ephemeral range (32768–60999 by default), from which
+ * the kernel picks the local port of every outgoing connection. A port taken from that range (by
+ * listening on port 0) could become the local end of another test's connection before the process
+ * meant to listen on it starts: `EADDRINUSE` (seen once in a full run).
+ */
+const fixedPorts = { from: 20_000, to: 32_000 };
+
+/** A TCP port that was free a moment ago on 127.0.0.1, for a process that will listen on it. */
 export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = fixedPorts.from + Math.floor(Math.random() * (fixedPorts.to - fixedPorts.from));
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free port between ${fixedPorts.from} and ${fixedPorts.to} on 127.0.0.1 after 50 tries`);
+}
+
+async function canListen(port: number): Promise<boolean> {
   const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
+  const listening = await new Promise<boolean>((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => resolve(true));
+  });
+  if (!listening) return false;
   server.close();
   await once(server, 'close');
-  if (address === null || typeof address === 'string') throw new Error('no TCP address');
-  return address.port;
+  return true;
 }
