@@ -9,6 +9,7 @@
  * measured for the chunk's length, then encoded by the socket: ~1 ms per 300 KB page, a fifth of the
  * GET's CPU time (docs/performance.md).
  */
+import { afterWaitingIo } from '../background-lane.js';
 import type { ConversationRecord, MessageLink, MessageText } from '../store/store.js';
 import { childrenIndex } from './message-tree.js';
 import { plainWireConversation, wireNodeJson, withWireExtras } from './wire-format.js';
@@ -96,8 +97,6 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !('toJSON' in value);
 }
 
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-
 /** Links read per step by `readLinks`. */
 const linksPerRead = 1_000;
 
@@ -113,7 +112,7 @@ export async function readLinks(
     const part = await read(links.at(-1)?.seq ?? 0, linksPerRead);
     links.push(...part);
     if (part.length < linksPerRead) return links;
-    await yieldToEventLoop();
+    await afterWaitingIo();
   }
 }
 
@@ -161,7 +160,7 @@ export async function* conversationJson(
         bytes += encoded.length;
       }
       if (nodes.length > 0) yield Buffer.concat(nodes, bytes);
-      await yieldToEventLoop();
+      await afterWaitingIo();
     }
     yield Buffer.from('}');
   }
