@@ -391,8 +391,9 @@ const insertedColumns = [
 
 /**
  * A turn's start in ONE statement (PostgreSQL only): the conversation's new current node (owner-scoped,
- * which is also the ownership check) or the new conversation, the new messages and the answer's lease, each written only if that
- * update found the owner's conversation. The rows travel as one JSON array and take their types from the
+ * which is also the ownership check) or the conversation the turn creates, then the new messages and
+ * the answer's lease, each written only if that update found the owner's conversation (or the insert
+ * made it). The rows travel as one JSON array and take their types from the
  * `messages` row type. The text guard sees only bound values, so each value is guarded before encoding.
  * True when written.
  */
