@@ -19,6 +19,9 @@
 import net from 'node:net';
 import { chooseSeed, type SeededRandom, seededRandom } from './seeded-random.js';
 
+/** How long `close()` lets reset connections close by themselves before destroying them (ms). */
+const closeGraceMs = 1_000;
+
 /** A closed range to draw from uniformly: milliseconds, or bytes. */
 export interface Range {
   min: number;
@@ -112,9 +115,15 @@ function directionsOf(directions: Directions): Direction[] {
   return directions === 'both' ? ['to-target', 'to-client'] : [directions];
 }
 
-/** Closes a socket with RST (no FIN), once. */
+/**
+ * Closes a socket with RST (no FIN), once. One still connecting has no peer to reset and is destroyed:
+ * `resetAndDestroy()` would wait for its connection, which a target with a full backlog leaves pending
+ * for as long as the kernel retries the SYN (minutes).
+ */
 function hardClose(socket: net.Socket): void {
-  if (!socket.destroyed) socket.resetAndDestroy();
+  if (socket.destroyed) return;
+  if (socket.connecting) socket.destroy();
+  else socket.resetAndDestroy();
 }
 
 /** One direction of a relay: chunks queue with their due time and leave in order, unless stalled. */
@@ -281,6 +290,12 @@ class Relay {
     this.teardown();
   }
 
+  /** Destroys both sockets whatever their state (their RST did not close them). */
+  destroy(): void {
+    this.client.destroy();
+    this.target.destroy();
+  }
+
   /** Closes both sides abortively, once. */
   teardown(): void {
     if (this.closed) return;
@@ -385,7 +400,12 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       const relays = [...state.relays];
       for (const relay of relays) relay.teardown();
       heal();
+      // A connection its reset has not closed within a second is destroyed outright: closing is bounded.
+      const late = setTimeout(() => {
+        for (const relay of relays) relay.destroy();
+      }, closeGraceMs);
       await Promise.all([stopped, ...relays.map((relay) => relay.gone)]);
+      clearTimeout(late);
     },
   };
 }

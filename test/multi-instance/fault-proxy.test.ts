@@ -5,6 +5,7 @@
  * Every wait is bounded.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import net from 'node:net';
@@ -300,6 +301,32 @@ describe('fault proxy', () => {
     again.listen(faulty.port, '127.0.0.1');
     await withTimeout(once(again, 'listening'), 2_000, 'listening on the freed port');
     again.close();
+  });
+
+  test('close does not wait for a connection still connecting to a target that accepts nothing', async () => {
+    // A listener whose process never accepts (its event loop blocked for up to 30 s): once its backlog
+    // is full the kernel drops further SYNs and retries them, so the proxy's connection stays pending.
+    const source = `const s = require('node:net').createServer();
+      s.listen({ port: 0, host: '127.0.0.1', backlog: 1 }, () => {
+        console.log(s.address().port);
+        setTimeout(() => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 30000), 50);
+      });`;
+    const stuck = spawn(process.execPath, ['-e', source], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const [line] = await withTimeout(once(stuck.stdout, 'data'), 10_000, 'the listener');
+      const port = Number(String(line).trim());
+      await sleep(200);
+      const fillers = Array.from({ length: 4 }, () => net.connect(port, '127.0.0.1').on('error', () => {}));
+      const faulty = await startFaultProxy({ target: { host: '127.0.0.1', port }, seed });
+      const client = await connect(faulty.port);
+      await pollUntil(async () => (faulty.stats.open === 1 ? true : undefined), 'the connection is relayed');
+      await withTimeout(faulty.close(), 3_000, 'closing the proxy');
+      assert.equal(faulty.stats.open, 0);
+      client.destroy();
+      for (const filler of fillers) filler.destroy();
+    } finally {
+      stuck.kill('SIGKILL');
+    }
   });
 
   test('proxiedUrl points a database or Redis URL at the proxy', () => {
