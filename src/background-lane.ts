@@ -6,11 +6,6 @@
  */
 import { performance } from 'node:perf_hooks';
 
-/** Resolves in the event loop's next check phase: after the I/O callbacks already waiting have run. */
-export function afterWaitingIo(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
 /** Milliseconds of tasks per turn of the event loop (a task that overruns it finishes first). */
 const defaultBudgetMs = 1;
 

@@ -9,7 +9,8 @@
  * measured for the chunk's length, then encoded by the socket: ~1 ms per 300 KB page, a fifth of the
  * GET's CPU time (docs/performance.md).
  */
-import { afterWaitingIo } from '../background-lane.js';
+// Resolves in the event loop's next check phase, after the I/O callbacks already waiting.
+import { setImmediate as afterWaitingIo } from 'node:timers/promises';
 import type { ConversationRecord, MessageLink, MessageText } from '../store/store.js';
 import { childrenIndex } from './message-tree.js';
 import { plainWireConversation, wireNodeJson, withWireExtras } from './wire-format.js';

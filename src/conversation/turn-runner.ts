@@ -3,7 +3,8 @@
  * checkpointed at most once per interval, and one final persisted state whatever happens (finished,
  * cut by max tokens, stopped by the client, failed upstream). Never leaves `in_progress` behind.
  */
-import { afterWaitingIo } from '../background-lane.js';
+// Resolves in the event loop's next check phase, after the I/O callbacks already waiting.
+import { setImmediate as afterWaitingIo } from 'node:timers/promises';
 import type { Clock } from '../clock.js';
 import { epochSeconds } from '../clock.js';
 import type { Ids } from '../ids.js';
