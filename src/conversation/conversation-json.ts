@@ -12,12 +12,12 @@
 // Resolves in the event loop's next check phase, after the I/O callbacks already waiting.
 import { setImmediate as afterWaitingIo } from 'node:timers/promises';
 import type { ConversationRecord, MessageLink, MessageText } from '../store/store.js';
-import { childrenIndex } from './message-tree.js';
+import { addChildren } from './message-tree.js';
 import { plainWireConversation, wireNodeJson, withWireExtras } from './wire-format.js';
 
 /** Where the pieces come from: the tree's shape, then its messages a page at a time. */
 export interface ConversationPages {
-  links: readonly MessageLink[];
+  links: LinkIndex;
   /** Up to `limit` messages inserted after `afterSeq`, in insertion order, JSON columns as text. */
   page(afterSeq: number, limit: number): Promise<MessageText[]>;
 }
@@ -98,21 +98,53 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !('toJSON' in value);
 }
 
+/**
+ * A conversation's links in insertion order, with what writing its pages looks up: each message's
+ * children and insertion number. Built a part at a time as the links are read (`add`), so that no
+ * step holds the event loop long: built at once for 10,000 messages, the two maps were a 7 ms block
+ * (docs/performance.md).
+ */
+export class LinkIndex {
+  readonly links: MessageLink[] = [];
+  /** Child ids per message id, in insertion order: `childrenIndex(links)`. */
+  readonly children = new Map<string, string[]>();
+  private readonly seqs = new Map<string, number>();
+
+  static of(links: readonly MessageLink[]): LinkIndex {
+    const index = new LinkIndex();
+    index.add(links);
+    return index;
+  }
+
+  /** Appends links inserted after the ones held. */
+  add(part: readonly MessageLink[]): void {
+    this.links.push(...part);
+    addChildren(this.children, part);
+    for (const link of part) this.seqs.set(link.id, link.seq);
+  }
+
+  /** The message's insertion number; undefined for one not among the links. */
+  seqOf(id: string): number | undefined {
+    return this.seqs.get(id);
+  }
+}
+
 /** Links read per step by `readLinks`. */
 const linksPerRead = 1_000;
 
 /**
- * Every message's link, read `linksPerRead` at a time with the event loop free between reads (the
- * ids of 10,000 messages are a 70 ms read at once on a cold cache).
+ * Every message's link, indexed, read `perRead` at a time with the event loop free between reads
+ * (the ids of 10,000 messages are a 70 ms read at once on a cold cache).
  */
 export async function readLinks(
   read: (afterSeq: number, limit: number) => Promise<MessageLink[]>,
-): Promise<MessageLink[]> {
-  const links: MessageLink[] = [];
+  perRead = linksPerRead,
+): Promise<LinkIndex> {
+  const index = new LinkIndex();
   for (;;) {
-    const part = await read(links.at(-1)?.seq ?? 0, linksPerRead);
-    links.push(...part);
-    if (part.length < linksPerRead) return links;
+    const part = await read(index.links.at(-1)?.seq ?? 0, perRead);
+    index.add(part);
+    if (part.length < perRead) return index;
     await afterWaitingIo();
   }
 }
@@ -128,8 +160,7 @@ export async function* conversationJson(
   pageSize = defaultPageSize,
 ): AsyncGenerator<Buffer> {
   const wire = withWireExtras(plainWireConversation(conversation, []), conversation.extras);
-  const children = childrenIndex(source.links);
-  const seqOf = new Map(source.links.map((link) => [link.id, link.seq]));
+  const { links, children } = source.links;
   let separator = '{';
   for (const [key, value] of Object.entries(wire)) {
     if (key !== 'mapping') {
@@ -143,16 +174,16 @@ export async function* conversationJson(
     separator = ',';
     let first = true;
     let afterSeq = 0;
-    const lastSeq = source.links.at(-1)?.seq ?? 0;
+    const lastSeq = links.at(-1)?.seq ?? 0;
     while (afterSeq < lastSeq) {
       const messages = await source.page(afterSeq, pageSize);
       if (messages.length === 0) break;
       // A message missing from `links` was added since: every later one was too.
-      afterSeq = seqOf.get(messages.at(-1)?.id ?? '') ?? lastSeq;
+      afterSeq = source.links.seqOf(messages.at(-1)?.id ?? '') ?? lastSeq;
       const nodes: Buffer[] = [];
       let bytes = 0;
       for (const message of messages) {
-        if (!seqOf.has(message.id)) continue;
+        if (source.links.seqOf(message.id) === undefined) continue;
         // `toWireNode`'s keys and order, the message spliced in from its stored text.
         const node = wireNodeJson(message, children.get(message.id) ?? []);
         const encoded = Buffer.from(`${first ? '' : ','}${JSON.stringify(message.id)}:${node}`);

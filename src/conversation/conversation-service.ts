@@ -216,18 +216,18 @@ export class ConversationService {
       const conversation = await this.visible(userId, id);
       // One read answers a conversation of up to `firstRead` messages: nothing more is read for it.
       const head = await this.deps.store.listMessagesAfter(userId, id, 0, firstRead + 1);
-      const links =
+      const index =
         head.length <= firstRead
           ? undefined
           : await readLinks((afterSeq, limit) => this.deps.store.listMessageLinks(userId, id, afterSeq, limit));
-      if (links && links.length > pagedFrom && canWriteInPages(conversation, links)) {
-        if (!lastAttempt && !holdsNode(links, conversation.currentNode)) continue;
+      if (index && index.links.length > pagedFrom && canWriteInPages(conversation, index.links)) {
+        if (!lastAttempt && !holdsNode(index.links, conversation.currentNode)) continue;
         return conversationJson(conversation, {
-          links,
+          links: index,
           page: (afterSeq, limit) => this.deps.store.listMessageTextsAfter(userId, id, afterSeq, limit),
         });
       }
-      const messages = links ? await this.wholeAfter(userId, id, head, links) : head;
+      const messages = index ? await this.wholeAfter(userId, id, head, index.links) : head;
       if (!lastAttempt && !holdsNode(messages, conversation.currentNode)) continue;
       return toWireConversation(conversation, messages);
     }

@@ -3,7 +3,17 @@ import type { MessageRecord } from '../store/store.js';
 
 /** Child ids per parent id, each list in insertion order. */
 export function childrenIndex(messages: readonly Pick<MessageRecord, 'id' | 'parentId'>[]): Map<string, string[]> {
-  const children = new Map<string, string[]>();
+  return addChildren(new Map(), messages);
+}
+
+/**
+ * `children` (a `childrenIndex`) extended by the messages inserted after the ones it holds: an index
+ * built in parts, in insertion order, is the one `childrenIndex` builds of them all.
+ */
+export function addChildren(
+  children: Map<string, string[]>,
+  messages: readonly Pick<MessageRecord, 'id' | 'parentId'>[],
+): Map<string, string[]> {
   for (const message of messages) {
     if (!children.has(message.id)) children.set(message.id, []);
     if (message.parentId === null) continue;
