@@ -23,7 +23,7 @@ import { canWriteInPages, conversationJson, readLinks } from './conversation-jso
 import { conversationWindow, type WindowedConversation, type WindowRequest } from './conversation-window.js';
 import { buildPrompt } from './prompt-builder.js';
 import { TitleGenerator } from './title-generator.js';
-import { conversationNotFound, type TurnPlan, TurnPlanner } from './turn-planner.js';
+import { conversationNotFound, draftFirstTurn, type TurnInput, type TurnPlan, TurnPlanner } from './turn-planner.js';
 import { askEarly, chatRequest, type EarlyReply, type TurnEvent, TurnRunner } from './turn-runner.js';
 import { toWireConversation, toWireListItem } from './wire-format.js';
 
@@ -119,41 +119,46 @@ export class ConversationService {
     const { model, provider } = served;
     const [message] = body.messages ?? [];
     const now = this.now();
+    const input: TurnInput = {
+      userId,
+      action: body.action,
+      conversationId: body.conversation_id,
+      parentMessageId: body.parent_message_id,
+      message: message ? { id: message.id ?? null, parts: message.content.parts } : null,
+      model,
+      timezoneOffsetMin: body.timezone_offset_min ?? 0,
+      suggestions: body.suggestions ?? [],
+      temporary: body.history_and_training_disabled ?? false,
+      conversationMode: body.conversation_mode ?? { kind: 'primary_assistant' },
+      now,
+      lease: { instanceId: this.deps.instanceId, expireTime: now + this.deps.leaseMs / 1000 },
+    };
     // The model is asked as soon as the prompt is known, while the turn's rows are written and committed;
-    // if they never are, the request is stopped.
+    // if they never are, the request is stopped. A second ask (a first turn that repeats an earlier
+    // one, and whose draft was asked already) replaces the first.
     let early: EarlyReply | undefined;
     const askModel = (path: MessageRecord[]) => {
+      early?.abort();
       early = askEarly(provider, chatRequest(model, buildPrompt(path, model)));
       return requestOnItsWay();
     };
-    const planned = await this.deps.store
-      .transaction(async (tx) => {
-        const plan = await new TurnPlanner(
-          tx,
-          this.deps.ids,
-          {
-            userId,
-            action: body.action,
-            conversationId: body.conversation_id,
-            parentMessageId: body.parent_message_id,
-            message: message ? { id: message.id ?? null, parts: message.content.parts } : null,
-            model,
-            timezoneOffsetMin: body.timezone_offset_min ?? 0,
-            suggestions: body.suggestions ?? [],
-            temporary: body.history_and_training_disabled ?? false,
-            conversationMode: body.conversation_mode ?? { kind: 'primary_assistant' },
-            now,
-            lease: { instanceId: this.deps.instanceId, expireTime: now + this.deps.leaseMs / 1000 },
-          },
-          askModel,
-        ).plan();
+    const planned = await (async () => {
+      // A first turn's prompt needs nothing from the database: the model is asked before the
+      // transaction begins, the lock and the retry check (docs/architecture.md, "One turn").
+      const draft =
+        input.action === 'next' && input.conversationId === null ? draftFirstTurn(this.deps.ids, input) : undefined;
+      if (draft) await askModel(draft.path);
+      return this.deps.store.transaction(async (tx) => {
+        const plan = await new TurnPlanner(tx, this.deps.ids, input, askModel, draft).plan();
         return 'answer' in plan ? plan : { plan };
-      })
-      .catch((error: unknown) => {
-        early?.abort();
-        throw error;
       });
+    })().catch((error: unknown) => {
+      early?.abort();
+      throw error;
+    });
     if ('answer' in planned) {
+      // A repeated turn streams the earlier answer: the draft's reply, if one was asked, is not needed.
+      early?.abort();
       return { kind: 'retry', conversationId: planned.conversation.id, answer: planned.answer };
     }
     const { plan } = planned;

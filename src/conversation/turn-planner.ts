@@ -82,6 +82,61 @@ function newMessage(
   };
 }
 
+/**
+ * A first turn's new conversation, made from the request alone: its row, and its root, system message
+ * and user message — the whole history of its prompt, known before anything is read, so the model can
+ * be asked before the turn's transaction begins (`ConversationService.startTurn`).
+ */
+export interface FirstTurnDraft {
+  conversation: NewConversation;
+  /** Root, system message, the request's user message. */
+  path: [MessageRecord, MessageRecord, MessageRecord];
+}
+
+/** The draft of a first turn (`action` `next` without a `conversation_id`). */
+export function draftFirstTurn(ids: Ids, input: TurnInput): FirstTurnDraft {
+  const { userId, now } = input;
+  const id = ids.uuid();
+  const rootId = input.parentMessageId ?? ids.uuid();
+  const systemId = ids.uuid();
+  const conversation: NewConversation = {
+    id,
+    ownerId: userId,
+    title: null,
+    createTime: now,
+    rootId,
+    currentNode: systemId,
+    isTemporary: input.temporary,
+    defaultModel: input.model.slug,
+    timezoneOffsetMin: input.timezoneOffsetMin,
+    conversationMode: input.conversationMode,
+    suggestions: input.suggestions,
+  };
+  const root = newMessage(id, { id: rootId, parentId: null, role: 'root', parts: [] });
+  const system = newMessage(id, {
+    id: systemId,
+    parentId: rootId,
+    role: 'system',
+    endTurn: true,
+    weight: 0,
+    metadata: { is_visually_hidden_from_conversation: true },
+  });
+  // The system message takes the root's place as the user message's parent (`userMessageParent`).
+  return { conversation, path: [root, system, userMessage(id, input, system.id, input.message?.id ?? ids.uuid())] };
+}
+
+/** The request's user message of `next`, under `parentId`. */
+function userMessage(conversationId: string, input: TurnInput, parentId: string, id: string): MessageRecord {
+  return newMessage(conversationId, {
+    id,
+    parentId,
+    role: 'user',
+    parts: input.message?.parts ?? [''],
+    createTime: input.now,
+    metadata: { timestamp_: 'absolute', message_type: null },
+  });
+}
+
 export class TurnPlanner {
   /**
    * Messages planned but not yet written, written with the answer in one statement: a new
@@ -107,6 +162,11 @@ export class TurnPlanner {
      * the rows are written once what it returns has settled.
      */
     private readonly beforeWrite: (path: MessageRecord[]) => void | Promise<void>,
+    /**
+     * A first turn's draft whose prompt the model was asked already: written as it is, unless the turn
+     * turns out to repeat an earlier one (then the caller's reply to it is replaced or stopped).
+     */
+    private readonly asked?: FirstTurnDraft,
   ) {}
 
   /** The turn's rows, committed by the caller's transaction; or the earlier turn this one repeats. */
@@ -116,13 +176,13 @@ export class TurnPlanner {
       // The same request sent twice at once (a client retrying while the first is in flight).
       await this.tx.lockTurn(`${userId}\n${conversationId ?? parentMessageId}\n${message.id}`);
     }
-    const { conversation, isNew, stored } = await this.conversation();
+    const { conversation, isNew, stored, user } = await this.conversation();
     const retried = isNew ? undefined : await this.retriedUserMessage(conversation, stored);
     if (retried) {
       const answer = await this.firstAnswer(conversation, retried);
       if (answer) return { conversation, answer };
     }
-    const parent = retried ?? (await this.assistantParent(conversation));
+    const parent = retried ?? user ?? (await this.assistantParent(conversation));
     const assistant = newMessage(conversation.id, {
       id: this.ids.uuid(),
       parentId: parent.id,
@@ -134,7 +194,7 @@ export class TurnPlanner {
     });
     // For `next`, the history is the user message's parent's path (read already) and the user message.
     const path = this.parentPath ? [...this.parentPath, parent] : await this.promptPath(conversation, parent.id);
-    await this.beforeWrite(path);
+    if (!(isNew && this.asked)) await this.beforeWrite(path);
     // A new conversation (its row, root and system message), the new user message (for `next`), the
     // answer under it, its lease and the current node: one statement on PostgreSQL.
     const started = await this.tx.startAnswer(this.input.userId, {
@@ -156,8 +216,16 @@ export class TurnPlanner {
     return { conversation: planned, model: this.input.model, isNewConversation: isNew, assistant };
   }
 
-  /** The turn's conversation; `stored` is the request's user message when looking for it found it. */
-  private async conversation(): Promise<{ conversation: ConversationRecord; isNew: boolean; stored?: MessageRecord }> {
+  /**
+   * The turn's conversation; `stored` is the request's user message when looking for it found it, `user`
+   * the new user message of a conversation this turn creates.
+   */
+  private async conversation(): Promise<{
+    conversation: ConversationRecord;
+    isNew: boolean;
+    stored?: MessageRecord;
+    user?: MessageRecord;
+  }> {
     const { conversationId, action, userId, parentMessageId, message } = this.input;
     if (conversationId === null) {
       if (action !== 'next') throw new InvalidRequestError(`conversation_id: required for action "${action}"`);
@@ -172,7 +240,7 @@ export class TurnPlanner {
           ? await this.tx.getMessage(userId, conversation.id, message.id)
           : undefined;
       if (conversation && stored && this.sameText(stored)) return { conversation, isNew: false, stored };
-      return { conversation: this.createConversation(), isNew: true };
+      return { ...this.createConversation(), isNew: true };
     }
     return { conversation: await this.visibleConversation(conversationId), isNew: false };
   }
@@ -221,42 +289,18 @@ export class TurnPlanner {
     return undefined;
   }
 
-  private createConversation(): ConversationRecord {
-    const { userId, now } = this.input;
-    const id = this.ids.uuid();
-    const rootId = this.input.parentMessageId ?? this.ids.uuid();
-    const systemId = this.ids.uuid();
-    // Written with its first messages and the answer's lease (plan()): one statement on PostgreSQL.
-    this.createdConversation = {
-      id,
-      ownerId: userId,
-      title: null,
-      createTime: now,
-      rootId,
-      currentNode: systemId,
-      isTemporary: this.input.temporary,
-      defaultModel: this.input.model.slug,
-      timezoneOffsetMin: this.input.timezoneOffsetMin,
-      conversationMode: this.input.conversationMode,
-      suggestions: this.input.suggestions,
-    };
-    const conversation = { ...this.createdConversation, updateTime: now, isArchived: false, isVisible: true };
-    const path = [
-      newMessage(id, { id: rootId, parentId: null, role: 'root', parts: [] }),
-      newMessage(id, {
-        id: systemId,
-        parentId: rootId,
-        role: 'system',
-        endTurn: true,
-        weight: 0,
-        metadata: { is_visually_hidden_from_conversation: true },
-      }),
-    ];
-    // Written with the user message and its answer (plan()): one statement for all four.
-    this.unsaved.push(...path);
-    this.systemRecord = path[1] ?? null;
-    this.createdPath = path;
-    return conversation;
+  /** The new conversation (the asked draft, else a new one) and its user message, written with the answer. */
+  private createConversation(): { conversation: ConversationRecord; user: MessageRecord } {
+    const draft = this.asked ?? draftFirstTurn(this.ids, this.input);
+    const [root, system, user] = draft.path;
+    // Written with its messages and the answer's lease (plan()): one statement on PostgreSQL.
+    this.createdConversation = draft.conversation;
+    this.unsaved.push(root, system, user);
+    this.systemRecord = system;
+    this.createdPath = [root, system];
+    this.parentPath = this.createdPath;
+    const { now } = this.input;
+    return { conversation: { ...draft.conversation, updateTime: now, isArchived: false, isVisible: true }, user };
   }
 
   /** The message the new assistant message hangs under; for `next`, the new user message (not yet saved). */
@@ -294,17 +338,9 @@ export class TurnPlanner {
   }
 
   private async insertUserMessage(conversation: ConversationRecord): Promise<MessageRecord> {
-    const { message, now } = this.input;
+    const { message } = this.input;
     const parent = await this.userMessageParent(conversation);
-    const id = message?.id ?? this.ids.uuid();
-    const user = newMessage(conversation.id, {
-      id,
-      parentId: parent.id,
-      role: 'user',
-      parts: message?.parts ?? [''],
-      createTime: now,
-      metadata: { timestamp_: 'absolute', message_type: null },
-    });
+    const user = userMessage(conversation.id, this.input, parent.id, message?.id ?? this.ids.uuid());
     // Written together with the answer under it (plan()).
     this.unsaved.push(user);
     return user;

@@ -165,6 +165,48 @@ forEachDatabase((kind) => {
     assert.notEqual(waits[0], 'timed-out', 'the request was still queued when the rows were written');
   });
 
+  test(`${kind}: a first turn's request is on the wire before its transaction begins`, async () => {
+    upstream.script({ kind: 'reply', text: 'Hello there' });
+    assert.match(await turn('Warm up'), /Hello there/);
+    const sentBefore = Atomics.load(relay.counter, 0);
+    const waits: string[] = [];
+    const transaction = KyselyStore.prototype.transaction;
+    KyselyStore.prototype.transaction = function (this: KyselyStore, ...args) {
+      // The turn's transaction (the first one the request opens); blocks this thread as above.
+      if (waits.length === 0) waits.push(Atomics.wait(relay.counter, 0, sentBefore, 2000));
+      return transaction.apply(this, args) as ReturnType<typeof transaction>;
+    } as typeof transaction;
+    try {
+      assert.match(await turn('Measured'), /Hello there/, 'the answer came through the relay');
+    } finally {
+      KyselyStore.prototype.transaction = transaction;
+    }
+    assert.equal(waits.length, 1);
+    assert.notEqual(waits[0], 'timed-out', 'the request was still queued when the transaction began');
+  });
+
+  test(`${kind}: a first turn sent again after it ended stops the request its draft made`, async () => {
+    // Slow enough that a request left running would still be going when the retry has been answered.
+    upstream.script({ kind: 'reply', text: 'The one answer', tokenDelayMs: 50 });
+    const body = turnBody('Asked once');
+    const send = async () => {
+      const response = await server.request('/backend-api/conversation', {
+        method: 'POST',
+        as: server.alice,
+        json: body,
+      });
+      assert.equal(response.status, 200);
+      return (await readSse(response)).raw;
+    };
+    assert.match(await send(), /The one answer/);
+    const before = upstream.requests.length;
+    assert.match(await send(), /The one answer/, 'the retry streams the stored answer');
+    // The retry asked the model before it knew it was one; that request is stopped (or never sent).
+    const extra = upstream.requests.slice(before);
+    await Promise.all(extra.map((request) => request.closed));
+    for (const request of extra) assert.equal(request.clientAborted, true, "the draft's request was stopped");
+  });
+
   test(`${kind}: the first token is on the wire before the answer's rows are committed`, async () => {
     const marker = 'Zq9';
     upstream.script({ kind: 'reply', text: `${marker} and the rest of the answer` });
