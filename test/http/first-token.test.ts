@@ -133,78 +133,106 @@ forEachDatabase((kind) => {
     model: 'fake-model',
   });
 
-  /** One turn in a new conversation; returns the stream's raw text. */
-  async function turn(text: string): Promise<string> {
+  /** Sends a turn; returns the stream's raw text. */
+  async function post(body: ReturnType<typeof turnBody>): Promise<string> {
     const response = await server.request('/backend-api/conversation', {
       method: 'POST',
       as: server.alice,
-      json: turnBody(text),
+      json: body,
     });
     assert.equal(response.status, 200);
     return (await readSse(response)).raw;
   }
 
-  test(`${kind}: the model's request is on the wire before the turn's rows are written`, async () => {
+  /** One turn in a new conversation; returns the stream's raw text. */
+  const turn = (text: string) => post(turnBody(text));
+
+  /**
+   * Runs one turn with the store's `method` blocking this thread at its first call until the model's
+   * request has reached the relay (up to 2 s): only bytes already handed to the kernel can move the
+   * count meanwhile. Returns whether the request was on the wire by then, and how often `method` ran.
+   */
+  async function sentBeforeFirstCall(method: 'startAnswer' | 'transaction'): Promise<{ sent: boolean; calls: number }> {
     upstream.script({ kind: 'reply', text: 'Hello there' });
     // The first turn opens the pooled connection to the upstream (connecting takes the event loop).
     assert.match(await turn('Warm up'), /Hello there/);
     const sentBefore = Atomics.load(relay.counter, 0);
     const waits: string[] = [];
-    const startAnswer = KyselyStore.prototype.startAnswer;
-    KyselyStore.prototype.startAnswer = function (this: KyselyStore, ...args) {
-      // Blocks this thread: only bytes already handed to the kernel can move the count meanwhile.
-      waits.push(Atomics.wait(relay.counter, 0, sentBefore, 2000));
-      return startAnswer.apply(this, args);
-    };
+    let calls = 0;
+    const original = KyselyStore.prototype[method] as (...args: unknown[]) => unknown;
+    Object.assign(KyselyStore.prototype, {
+      [method](this: KyselyStore, ...args: unknown[]) {
+        calls += 1;
+        if (waits.length === 0) waits.push(Atomics.wait(relay.counter, 0, sentBefore, 2000));
+        return original.apply(this, args);
+      },
+    });
     try {
       assert.match(await turn('Measured'), /Hello there/, 'the answer came through the relay');
     } finally {
-      KyselyStore.prototype.startAnswer = startAnswer;
+      Object.assign(KyselyStore.prototype, { [method]: original });
     }
-    assert.equal(waits.length, 1);
-    assert.notEqual(waits[0], 'timed-out', 'the request was still queued when the rows were written');
+    assert.equal(waits.length, 1, `${method} was called`);
+    return { sent: waits[0] !== 'timed-out', calls };
+  }
+
+  test(`${kind}: the model's request is on the wire before the turn's rows are written`, async () => {
+    const { sent, calls } = await sentBeforeFirstCall('startAnswer');
+    assert.equal(calls, 1, 'the rows are written once');
+    assert.ok(sent, 'the request was still queued when the rows were written');
   });
 
   test(`${kind}: a first turn's request is on the wire before its transaction begins`, async () => {
-    upstream.script({ kind: 'reply', text: 'Hello there' });
-    assert.match(await turn('Warm up'), /Hello there/);
-    const sentBefore = Atomics.load(relay.counter, 0);
-    const waits: string[] = [];
-    const transaction = KyselyStore.prototype.transaction;
-    KyselyStore.prototype.transaction = function (this: KyselyStore, ...args) {
-      // The turn's transaction (the first one the request opens); blocks this thread as above.
-      if (waits.length === 0) waits.push(Atomics.wait(relay.counter, 0, sentBefore, 2000));
-      return transaction.apply(this, args) as ReturnType<typeof transaction>;
-    } as typeof transaction;
-    try {
-      assert.match(await turn('Measured'), /Hello there/, 'the answer came through the relay');
-    } finally {
-      KyselyStore.prototype.transaction = transaction;
-    }
-    assert.equal(waits.length, 1);
-    assert.notEqual(waits[0], 'timed-out', 'the request was still queued when the transaction began');
+    const { sent } = await sentBeforeFirstCall('transaction');
+    assert.ok(sent, 'the request was still queued when the transaction began');
   });
+
+  /** The requests the upstream received from `from` on, once each has ended. */
+  async function endedRequestsFrom(from: number) {
+    const requests = upstream.requests.slice(from);
+    await Promise.all(requests.map((request) => request.closed));
+    return requests;
+  }
 
   test(`${kind}: a first turn sent again after it ended stops the request its draft made`, async () => {
     // Slow enough that a request left running would still be going when the retry has been answered.
     upstream.script({ kind: 'reply', text: 'The one answer', tokenDelayMs: 50 });
     const body = turnBody('Asked once');
-    const send = async () => {
-      const response = await server.request('/backend-api/conversation', {
-        method: 'POST',
-        as: server.alice,
-        json: body,
-      });
-      assert.equal(response.status, 200);
-      return (await readSse(response)).raw;
-    };
-    assert.match(await send(), /The one answer/);
+    assert.match(await post(body), /The one answer/);
     const before = upstream.requests.length;
-    assert.match(await send(), /The one answer/, 'the retry streams the stored answer');
+    assert.match(await post(body), /The one answer/, 'the retry streams the stored answer');
     // The retry asked the model before it knew it was one; that request is stopped (or never sent).
-    const extra = upstream.requests.slice(before);
-    await Promise.all(extra.map((request) => request.closed));
-    for (const request of extra) assert.equal(request.clientAborted, true, "the draft's request was stopped");
+    for (const request of await endedRequestsFrom(before)) {
+      assert.equal(request.clientAborted, true, "the draft's request was stopped");
+    }
+  });
+
+  test(`${kind}: a first turn whose answer failed, sent again, is answered once in its conversation`, async () => {
+    upstream.script({ kind: 'status', status: 500, message: 'upstream is down' });
+    const body = turnBody('Try me again');
+    const failed = await server.request('/backend-api/conversation', { method: 'POST', as: server.alice, json: body });
+    assert.equal(failed.status, 502, 'the model failed before any text');
+    const [user] = body.messages;
+    const conversationId = await server.deps.store.findConversationIdByRoot(
+      server.alice.id,
+      body.parent_message_id,
+      user?.id ?? '',
+    );
+    assert.ok(conversationId, 'the user message was kept');
+
+    upstream.script({ kind: 'reply', text: 'Now it works', tokenDelayMs: 50 });
+    const before = upstream.requests.length;
+    const raw = await post(body);
+    assert.match(raw, /Now it works/);
+    assert.ok(raw.includes(conversationId), 'the answer is in the conversation the first attempt made');
+    // The draft's request is replaced by one for the stored user message: only that one runs to its end.
+    const requests = await endedRequestsFrom(before);
+    assert.equal(requests.filter((request) => !request.clientAborted).length, 1, 'one request answered');
+    assert.equal(requests.at(-1)?.clientAborted, false, 'the last request is the one answered');
+    const messages = await server.deps.store.listMessages(server.alice.id, conversationId);
+    assert.equal(messages.filter((message) => message.id === user?.id).length, 1, 'one copy of the user message');
+    const answers = messages.filter((message) => message.role === 'assistant' && message.parentId === user?.id);
+    assert.equal(answers.length, 1, 'one answer under it');
   });
 
   test(`${kind}: the first token is on the wire before the answer's rows are committed`, async () => {
