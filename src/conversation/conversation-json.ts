@@ -110,12 +110,6 @@ export class LinkIndex {
   readonly children = new Map<string, string[]>();
   private readonly seqs = new Map<string, number>();
 
-  static of(links: readonly MessageLink[]): LinkIndex {
-    const index = new LinkIndex();
-    index.add(links);
-    return index;
-  }
-
   /** Appends links inserted after the ones held. */
   add(part: readonly MessageLink[]): void {
     this.links.push(...part);

@@ -23,7 +23,14 @@ import { canWriteInPages, conversationJson, readLinks } from './conversation-jso
 import { conversationWindow, type WindowedConversation, type WindowRequest } from './conversation-window.js';
 import { buildPrompt } from './prompt-builder.js';
 import { TitleGenerator } from './title-generator.js';
-import { conversationNotFound, draftFirstTurn, type TurnInput, type TurnPlan, TurnPlanner } from './turn-planner.js';
+import {
+  conversationNotFound,
+  draftFirstTurn,
+  type RetriedTurn,
+  type TurnInput,
+  type TurnPlan,
+  TurnPlanner,
+} from './turn-planner.js';
 import { askEarly, chatRequest, type EarlyReply, type TurnEvent, TurnRunner } from './turn-runner.js';
 import { toWireConversation, toWireListItem } from './wire-format.js';
 
@@ -142,26 +149,26 @@ export class ConversationService {
       early = askEarly(provider, chatRequest(model, buildPrompt(path, model)));
       return requestOnItsWay();
     };
-    const planned = await (async () => {
-      // A first turn's prompt needs nothing from the database: the model is asked before the
-      // transaction begins, the lock and the retry check (docs/architecture.md, "One turn").
-      const draft =
-        input.action === 'next' && input.conversationId === null ? draftFirstTurn(this.deps.ids, input) : undefined;
+    // A first turn's prompt needs nothing from the database: the model is asked before the transaction
+    // begins, the lock and the retry check (docs/architecture.md, "One turn").
+    const draft =
+      input.action === 'next' && input.conversationId === null ? draftFirstTurn(this.deps.ids, input) : undefined;
+    let planned: TurnPlan | RetriedTurn;
+    try {
       if (draft) await askModel(draft.path);
-      return this.deps.store.transaction(async (tx) => {
-        const plan = await new TurnPlanner(tx, this.deps.ids, input, askModel, draft).plan();
-        return 'answer' in plan ? plan : { plan };
-      });
-    })().catch((error: unknown) => {
+      planned = await this.deps.store.transaction((tx) =>
+        new TurnPlanner(tx, this.deps.ids, input, askModel, draft).plan(),
+      );
+    } catch (error) {
       early?.abort();
       throw error;
-    });
+    }
     if ('answer' in planned) {
       // A repeated turn streams the earlier answer: the draft's reply, if one was asked, is not needed.
       early?.abort();
       return { kind: 'retry', conversationId: planned.conversation.id, answer: planned.answer };
     }
-    const { plan } = planned;
+    const plan = planned;
     const reply = early;
     if (!reply) throw new Error('a planned turn always asks the model before its rows are written');
     const runner = new TurnRunner(

@@ -143,12 +143,13 @@ export class TurnPlanner {
    * conversation's root and system message, the user message of `next`.
    */
   private readonly unsaved: MessageRecord[] = [];
-  /** The path from the root to the new user message's parent, when it was read (`next`). */
+  /**
+   * The path from the root to the new user message's parent (`next`): read, or the root and system
+   * message of a conversation this plan creates.
+   */
   private parentPath: MessageRecord[] | undefined;
-  /** The root's first child (its system message), once looked up or written; null when there is none. */
+  /** The root's first child (its system message), once looked up; null when there is none. */
   private systemRecord: MessageRecord | null | undefined;
-  /** Root and system message of a conversation this plan creates: the whole path a first turn has. */
-  private createdPath: MessageRecord[] | undefined;
   /** The conversation this plan creates, written when the answer starts. */
   private createdConversation: NewConversation | undefined;
 
@@ -296,9 +297,7 @@ export class TurnPlanner {
     // Written with its messages and the answer's lease (plan()): one statement on PostgreSQL.
     this.createdConversation = draft.conversation;
     this.unsaved.push(root, system, user);
-    this.systemRecord = system;
-    this.createdPath = [root, system];
-    this.parentPath = this.createdPath;
+    this.parentPath = [root, system];
     const { now } = this.input;
     return { conversation: { ...draft.conversation, updateTime: now, isArchived: false, isVisible: true }, user };
   }
@@ -363,8 +362,6 @@ export class TurnPlanner {
 
   /** As much of the path down to `leafId` as a prompt for the turn's model can use (prompt-builder.ts). */
   private async promptPath(conversation: ConversationRecord, leafId: string): Promise<MessageRecord[]> {
-    // A conversation this turn creates holds only its root and system message: nothing to read back.
-    if (this.createdPath?.at(-1)?.id === leafId) return this.createdPath;
     const { userId, model } = this.input;
     const source: PathSource = {
       path: (leaf, maxMessages) => this.tx.pathToMessage(userId, conversation.id, leaf, maxMessages),

@@ -56,8 +56,10 @@ function source(messages: MessageRecord[], added: MessageRecord[] = [], deleted:
     parentId: record.parentId,
   }));
   let stored = messages.map((record, index) => ({ record, seq: (index + 1) * 10 }));
+  const index = new LinkIndex();
+  index.add(links);
   return {
-    links: LinkIndex.of(links),
+    links: index,
     async page(afterSeq: number, limit: number) {
       stored.push(...added.splice(0).map((record, index) => ({ record, seq: 1_000_000 + index })));
       stored = stored.filter(({ record }) => !deleted.has(record.id));
