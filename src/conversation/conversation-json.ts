@@ -17,7 +17,8 @@ import { plainWireConversation, wireNodeJson, withWireExtras } from './wire-form
 
 /** Where the pieces come from: the tree's shape, then its messages a page at a time. */
 export interface ConversationPages {
-  links: LinkIndex;
+  /** The tree's links as read when the GET began (`readLinks`). */
+  index: LinkIndex;
   /** Up to `limit` messages inserted after `afterSeq`, in insertion order, JSON columns as text. */
   page(afterSeq: number, limit: number): Promise<MessageText[]>;
 }
@@ -144,8 +145,8 @@ export async function readLinks(
 }
 
 /**
- * The conversation's JSON in pieces (check `canWriteInPages` first). Only the messages of `links`
- * are written, with the children `links` gives them: a message added while the pieces are written is
+ * The conversation's JSON in pieces (check `canWriteInPages` first). Only the messages of `index`
+ * are written, with the children `index` gives them: a message added while the pieces are written is
  * left out whole, as if read a moment earlier.
  */
 export async function* conversationJson(
@@ -154,7 +155,8 @@ export async function* conversationJson(
   pageSize = defaultPageSize,
 ): AsyncGenerator<Buffer> {
   const wire = withWireExtras(plainWireConversation(conversation, []), conversation.extras);
-  const { links, children } = source.links;
+  const { index } = source;
+  const { links, children } = index;
   let separator = '{';
   for (const [key, value] of Object.entries(wire)) {
     if (key !== 'mapping') {
@@ -172,12 +174,12 @@ export async function* conversationJson(
     while (afterSeq < lastSeq) {
       const messages = await source.page(afterSeq, pageSize);
       if (messages.length === 0) break;
-      // A message missing from `links` was added since: every later one was too.
-      afterSeq = source.links.seqOf(messages.at(-1)?.id ?? '') ?? lastSeq;
+      // A message missing from the index was added since: every later one was too.
+      afterSeq = index.seqOf(messages.at(-1)?.id ?? '') ?? lastSeq;
       const nodes: Buffer[] = [];
       let bytes = 0;
       for (const message of messages) {
-        if (source.links.seqOf(message.id) === undefined) continue;
+        if (index.seqOf(message.id) === undefined) continue;
         // `toWireNode`'s keys and order, the message spliced in from its stored text.
         const node = wireNodeJson(message, children.get(message.id) ?? []);
         const encoded = Buffer.from(`${first ? '' : ','}${JSON.stringify(message.id)}:${node}`);

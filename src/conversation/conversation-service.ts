@@ -235,7 +235,7 @@ export class ConversationService {
       if (index && index.links.length > pagedFrom && canWriteInPages(conversation, index.links)) {
         if (!lastAttempt && !holdsNode(index.links, conversation.currentNode)) continue;
         return conversationJson(conversation, {
-          links: index,
+          index,
           page: (afterSeq, limit) => this.deps.store.listMessageTextsAfter(userId, id, afterSeq, limit),
         });
       }

@@ -59,7 +59,7 @@ function source(messages: MessageRecord[], added: MessageRecord[] = [], deleted:
   const index = new LinkIndex();
   index.add(links);
   return {
-    links: index,
+    index,
     async page(afterSeq: number, limit: number) {
       stored.push(...added.splice(0).map((record, index) => ({ record, seq: 1_000_000 + index })));
       stored = stored.filter(({ record }) => !deleted.has(record.id));
@@ -131,7 +131,7 @@ test('the pieces are JSON.stringify of the wire conversation, for any tree, extr
     fc.asyncProperty(trees, extras, fc.integer({ min: 1, max: 25 }), async (messages, wireExtras, size) => {
       const record = conversation(wireExtras);
       const pages = source(messages);
-      assert.ok(canWriteInPages(record, pages.links.links));
+      assert.ok(canWriteInPages(record, pages.index.links));
       assert.equal(await written(record, pages, size), expected(record, messages));
     }),
     { numRuns: 150 },
@@ -152,15 +152,15 @@ test('ids a JSON object would reorder, or a replaced mapping, are not written in
 test('links read in parts are indexed as childrenIndex indexes them all at once', async () => {
   await fc.assert(
     fc.asyncProperty(trees, fc.integer({ min: 1, max: 20 }), async (messages, perRead) => {
-      const { links } = source(messages);
+      const { links } = source(messages).index;
       const reads: number[] = [];
       const index = await readLinks(async (afterSeq, limit) => {
         reads.push(afterSeq);
-        return links.links.filter((link) => link.seq > afterSeq).slice(0, limit);
+        return links.filter((link) => link.seq > afterSeq).slice(0, limit);
       }, perRead);
-      assert.deepEqual(index.links, links.links);
+      assert.deepEqual(index.links, links);
       assert.deepEqual([...index.children], [...childrenIndex(messages)]);
-      for (const link of links.links) assert.equal(index.seqOf(link.id), link.seq);
+      for (const link of links) assert.equal(index.seqOf(link.id), link.seq);
       assert.equal(index.seqOf('absent'), undefined);
       // One read per `perRead` links, and one more that comes back short.
       assert.equal(reads.length, Math.floor(messages.length / perRead) + 1);
@@ -221,7 +221,7 @@ test('nodes held as JSON text (a window) are written as they are, and parse back
     fc.property(trees, (messages) => {
       const wire = toWireConversation(conversation(), messages.map(messageRows.roundTrip));
       const texts = source(messages);
-      const children = childrenIndex(texts.links.links);
+      const children = childrenIndex(texts.index.links);
       const mapping = Object.fromEntries(
         messages.map((record) => {
           const row = { extras: null, ...messageRows.toRow(record), owner_id: 'ann', seq: 0 };
