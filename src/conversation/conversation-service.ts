@@ -153,22 +153,21 @@ export class ConversationService {
     // begins, the lock and the retry check (docs/architecture.md, "One turn").
     const draft =
       input.action === 'next' && input.conversationId === null ? draftFirstTurn(this.deps.ids, input) : undefined;
-    let planned: TurnPlan | RetriedTurn;
+    let plan: TurnPlan | RetriedTurn;
     try {
       if (draft) await askModel(draft.path);
-      planned = await this.deps.store.transaction((tx) =>
+      plan = await this.deps.store.transaction((tx) =>
         new TurnPlanner(tx, this.deps.ids, input, askModel, draft).plan(),
       );
     } catch (error) {
       early?.abort();
       throw error;
     }
-    if ('answer' in planned) {
+    if ('answer' in plan) {
       // A repeated turn streams the earlier answer: the draft's reply, if one was asked, is not needed.
       early?.abort();
-      return { kind: 'retry', conversationId: planned.conversation.id, answer: planned.answer };
+      return { kind: 'retry', conversationId: plan.conversation.id, answer: plan.answer };
     }
-    const plan = planned;
     const reply = early;
     if (!reply) throw new Error('a planned turn always asks the model before its rows are written');
     const runner = new TurnRunner(
